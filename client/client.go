@@ -1,0 +1,257 @@
+// Package client is the one authenticated WeCom (企业微信) API client every service package is built
+// on. It owns the single request path ([Client.Do]): it adds the access token (调用凭证) to the
+// query, encodes JSON, sends through go-retryablehttp, decodes the errcode envelope into
+// [*APIError], refreshes an invalid token once, backs off on busy and frequency-limit errcodes,
+// keeps a client-side rate limit and logs one redacted debug line per call.
+//
+// Tokens are cached in a [store.Store] so several processes can share one token per secret.
+package client
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-cleanhttp"
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/wecom-connector/wecom/store"
+)
+
+// DefaultBaseURL is the WeCom server API host.
+const DefaultBaseURL = "https://qyapi.weixin.qq.com"
+
+// Client is an authenticated WeCom API client for one credential (one corp + one secret, one
+// suite, one provider, …). It is safe for concurrent use and immutable after [New].
+type Client struct {
+	base    string
+	hc      *http.Client
+	safe    *retryablehttp.Client // retries network errors and 5xx: reads and idempotent sends
+	unsafe  *retryablehttp.Client // retries only requests that never left the machine
+	store   store.Store
+	log     *slog.Logger
+	limits  *limiter
+	retry   RetryPolicy
+	maxBody int64
+	cred    Credential
+	auth    binding
+	tokens  *tokenCache // nil when the credential is a static key
+}
+
+// Option configures a [Client] in [New].
+type Option func(*settings) error
+
+type settings struct {
+	base      string
+	hc        *http.Client
+	store     store.Store
+	log       *slog.Logger
+	perMinute int
+	burst     int
+	retry     RetryPolicy
+	maxBody   int64
+}
+
+// WithBaseURL points the client at another scheme+host, such as the wecomtest simulator or a
+// forwarding proxy. The default is [DefaultBaseURL].
+func WithBaseURL(u string) Option {
+	return func(s *settings) error {
+		p, err := url.Parse(u)
+		if err != nil || p.Scheme == "" || p.Host == "" {
+			return fmt.Errorf("client: base URL %q: want scheme://host", u)
+		}
+		s.base = strings.TrimRight(p.Scheme+"://"+p.Host+p.Path, "/")
+		return nil
+	}
+}
+
+// WithHTTPClient sends every request through hc (a proxy for the trusted-IP list, tracing,
+// timeouts). The client adds retries on top of it; hc's Timeout bounds each attempt.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(s *settings) error {
+		if hc == nil {
+			return errors.New("client: nil *http.Client")
+		}
+		s.hc = hc
+		return nil
+	}
+}
+
+// WithStore keeps tokens (and other shared state) in st, so a fleet of processes shares one
+// access token per secret. The default is an in-process store.
+func WithStore(st store.Store) Option {
+	return func(s *settings) error {
+		if st == nil {
+			return errors.New("client: nil store")
+		}
+		s.store = st
+		return nil
+	}
+}
+
+// WithLogger sets the logger; the client writes one redacted debug line per call. The default
+// discards everything.
+func WithLogger(l *slog.Logger) Option {
+	return func(s *settings) error {
+		if l == nil {
+			return errors.New("client: nil logger")
+		}
+		s.log = l
+		return nil
+	}
+}
+
+// WithRateLimit sets the client-side limit per API path (calls per minute, with a burst). The
+// default keeps under WeCom's documented per-corp, per-API limit (频率限制) of 10,000 per minute.
+// perMinute <= 0 turns the limiter off.
+func WithRateLimit(perMinute, burst int) Option {
+	return func(s *settings) error {
+		s.perMinute, s.burst = perMinute, max(burst, 1)
+		return nil
+	}
+}
+
+// WithRetry replaces the retry policy; zero fields keep their defaults.
+func WithRetry(p RetryPolicy) Option {
+	return func(s *settings) error {
+		s.retry = p.withDefaults()
+		return nil
+	}
+}
+
+// WithMaxResponseSize bounds a JSON answer's size (default 32 MiB); a larger answer is an error,
+// not an out-of-memory crash. File downloads are streamed and not bounded by it.
+func WithMaxResponseSize(n int64) Option {
+	return func(s *settings) error {
+		if n <= 0 {
+			return errors.New("client: max response size must be positive")
+		}
+		s.maxBody = n
+		return nil
+	}
+}
+
+// RetryPolicy bounds every kind of retry the client makes. Whatever the policy, a cancelled ctx
+// ends the wait at once, and a call that is not idempotent is only retried when the request
+// provably never reached the server or the server refused it without acting (frequency limits,
+// invalid token).
+type RetryPolicy struct {
+	// MaxAttempts is the number of transport attempts (network errors, HTTP 5xx), first included.
+	// Default 4.
+	MaxAttempts int
+	// MinBackoff and MaxBackoff bound the jittered exponential backoff between attempts.
+	// Defaults 200ms and 5s.
+	MinBackoff, MaxBackoff time.Duration
+	// BusyRetries is how often a busy answer (-1 系统繁忙, 6000, 45033) is retried. Default 3, as
+	// WeCom recommends.
+	BusyRetries int
+	// RateLimitRetries is how often a 45009 frequency-limit answer is retried after
+	// RateLimitWait. Default 1.
+	RateLimitRetries int
+	// RateLimitWait is the pause after 45009 before that path is called again. WeCom blocks
+	// minute windows for 60 s, the default.
+	RateLimitWait time.Duration
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	p.MaxAttempts = cmp.Or(p.MaxAttempts, 4)
+	p.MinBackoff = cmp.Or(p.MinBackoff, 200*time.Millisecond)
+	p.MaxBackoff = cmp.Or(p.MaxBackoff, 5*time.Second)
+	p.BusyRetries = cmp.Or(p.BusyRetries, 3)
+	p.RateLimitRetries = cmp.Or(p.RateLimitRetries, 1)
+	p.RateLimitWait = cmp.Or(p.RateLimitWait, 60*time.Second)
+	if p.MaxBackoff < p.MinBackoff {
+		p.MaxBackoff = p.MinBackoff
+	}
+	return p
+}
+
+// New returns a client that authenticates with cred. Options set the base URL, HTTP client,
+// store, logger, rate limit and retry policy.
+func New(cred Credential, opts ...Option) (*Client, error) {
+	if cred == nil {
+		return nil, errors.New("client: nil credential")
+	}
+	s := settings{
+		base:      DefaultBaseURL,
+		perMinute: 10000,
+		burst:     1000,
+		retry:     RetryPolicy{}.withDefaults(),
+		maxBody:   32 << 20,
+	}
+	for _, o := range opts {
+		if err := o(&s); err != nil {
+			return nil, err
+		}
+	}
+	if s.hc == nil {
+		s.hc = cleanhttp.DefaultPooledClient()
+		s.hc.Timeout = 30 * time.Second
+	}
+	if s.store == nil {
+		s.store = store.NewMemory()
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	c := &Client{
+		base:    s.base,
+		hc:      s.hc,
+		store:   s.store,
+		log:     s.log,
+		limits:  newLimiter(s.perMinute, s.burst),
+		retry:   s.retry,
+		maxBody: s.maxBody,
+	}
+	c.safe = c.transport(retryAll)
+	c.unsafe = c.transport(retryUnsent)
+	if err := c.bind(cred); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Derive returns a client for another credential that shares this client's transport, store,
+// logger, rate limits and retry policy. It is cheap: an ISV serving thousands of corps, or an
+// upstream corp acting as each downstream factory, derives one client per corp.
+func (c *Client) Derive(cred Credential) (*Client, error) {
+	if cred == nil {
+		return nil, errors.New("client: nil credential")
+	}
+	d := *c
+	d.tokens = nil
+	if err := d.bind(cred); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+func (c *Client) bind(cred Credential) error {
+	b, err := cred.bind(c)
+	if err != nil {
+		return err
+	}
+	c.cred, c.auth = cred, b
+	if b.fetch != nil {
+		c.tokens = newTokenCache(c, b)
+	}
+	return nil
+}
+
+// Store returns the store the client keeps its shared state in, for packages that keep
+// cursors, tickets or dedupe keys beside the tokens.
+func (c *Client) Store() store.Store { return c.store }
+
+// Logger returns the client's logger.
+func (c *Client) Logger() *slog.Logger { return c.log }
+
+// String names the client's credential without any secret.
+func (c *Client) String() string { return "wecom.Client(" + c.cred.String() + ")" }
+
+// GoString is String, so %#v prints no secret either.
+func (c *Client) GoString() string { return c.String() }

@@ -1,0 +1,152 @@
+package client
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"golang.org/x/oauth2"
+)
+
+// Credential is what a [Client] authenticates with: an internal app's corp ID and secret
+// ([CorpApp]), any oauth2.TokenSource ([FromTokenSource]), or one of the ISV and downstream-corp
+// credentials. Its String never shows the secret.
+type Credential interface {
+	// String names the credential (kind and corp), never the secret.
+	String() string
+	bind(c *Client) (binding, error)
+}
+
+// binding is how a credential authenticates each request.
+type binding struct {
+	param   string // query parameter that carries the token
+	static  string // a fixed value (a robot key); no fetching, no caching
+	cacheID string // store key part: kind:corp:hash(secret); empty: in-process only
+	fetch   func(ctx context.Context) (*oauth2.Token, error)
+	// invalid reports whether an errcode means the token sent was bad and is worth one refresh.
+	invalid func(code int) bool
+}
+
+// CorpApp is the credential of an internal app (自建应用), a customized app (代开发应用) or a
+// tool secret (通讯录同步, 客户联系, 微信客服): the corp ID (企业ID) and the secret of the app
+// whose token is wanted. Each secret gets its own cached token.
+type CorpApp struct{ CorpID, Secret string }
+
+// String names the corp, never the secret.
+func (a CorpApp) String() string { return "CorpApp(" + a.CorpID + ")" }
+
+// GoString is String, so %#v prints no secret either.
+func (a CorpApp) GoString() string { return a.String() }
+
+// LogValue keeps the secret out of slog output.
+func (a CorpApp) LogValue() slog.Value { return slog.StringValue(a.String()) }
+
+func (a CorpApp) bind(c *Client) (binding, error) {
+	if a.CorpID == "" {
+		return binding{}, errors.New("client: CorpApp needs a CorpID")
+	}
+	if a.Secret == "" {
+		return binding{}, errors.New("client: CorpApp needs a Secret")
+	}
+	q := url.Values{"corpid": {a.CorpID}, "corpsecret": {a.Secret}}
+	return binding{
+		param:   "access_token",
+		cacheID: "corp:" + a.CorpID + ":" + SecretHash(a.Secret),
+		fetch: func(ctx context.Context) (*oauth2.Token, error) {
+			return c.FetchToken(ctx, http.MethodGet, "/cgi-bin/gettoken", q, nil, "access_token")
+		},
+		invalid: IsCorpTokenInvalid,
+	}, nil
+}
+
+// SecretHash is the short, one-way tag of a secret used in store keys, so a key never holds the
+// secret itself yet two secrets of one corp never share a token.
+func SecretHash(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:6])
+}
+
+// FromTokenSource authenticates with any oauth2.TokenSource whose tokens are corp access tokens
+// (for example one the caller's own token service provides). The client keeps the token until
+// shortly before its Expiry and asks ts again after an invalid-token answer.
+func FromTokenSource(ts oauth2.TokenSource) Credential { return tokenSourceCred{ts} }
+
+type tokenSourceCred struct{ ts oauth2.TokenSource }
+
+func (t tokenSourceCred) String() string { return "TokenSource" }
+
+func (t tokenSourceCred) bind(*Client) (binding, error) {
+	if t.ts == nil {
+		return binding{}, errors.New("client: nil oauth2.TokenSource")
+	}
+	return binding{
+		param: "access_token",
+		fetch: func(ctx context.Context) (*oauth2.Token, error) {
+			type result struct {
+				t   *oauth2.Token
+				err error
+			}
+			ch := make(chan result, 1)
+			go func() { tok, err := t.ts.Token(); ch <- result{tok, err} }()
+			select {
+			case r := <-ch:
+				if r.err == nil && (r.t == nil || r.t.AccessToken == "") {
+					r.err = errors.New("client: token source returned an empty token")
+				}
+				return r.t, r.err
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		},
+		invalid: IsCorpTokenInvalid,
+	}, nil
+}
+
+// WebhookKey is the credential of a group robot (群机器人): the key in its webhook URL. The key is
+// a secret: it is sent as the key query value and redacted everywhere else. Robot calls need no
+// access token.
+type WebhookKey string
+
+// String never shows the key.
+func (k WebhookKey) String() string { return "WebhookKey(REDACTED)" }
+
+// GoString is String, so %#v prints no key either.
+func (k WebhookKey) GoString() string { return k.String() }
+
+// LogValue keeps the key out of slog output.
+func (k WebhookKey) LogValue() slog.Value { return slog.StringValue(k.String()) }
+
+func (k WebhookKey) bind(*Client) (binding, error) {
+	if k == "" {
+		return binding{}, errors.New("client: empty robot webhook key")
+	}
+	return binding{param: "key", static: string(k), invalid: func(int) bool { return false }}, nil
+}
+
+// NewCredential builds a credential from its parts, for credential kinds that live beside the
+// client (ISV suites, authorised corps, downstream corps): name is what String shows, param the
+// query parameter carrying the token, cacheID the store key part identifying kind, corp and
+// secret (see [SecretHash]; empty keeps the token in process only), fetch obtains a new token
+// (typically through [Client.FetchToken]), and invalid tells which errcodes mean the sent token
+// was bad.
+func NewCredential(name, param, cacheID string, fetch func(ctx context.Context) (*oauth2.Token, error), invalid func(code int) bool) Credential {
+	return customCred{name, binding{param: param, cacheID: cacheID, fetch: fetch, invalid: invalid}}
+}
+
+type customCred struct {
+	name string
+	b    binding
+}
+
+func (c customCred) String() string { return c.name }
+
+func (c customCred) bind(*Client) (binding, error) {
+	if c.b.param == "" || c.b.fetch == nil || c.b.invalid == nil {
+		return binding{}, errors.New("client: credential " + c.name + " is incomplete")
+	}
+	return c.b, nil
+}

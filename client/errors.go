@@ -1,0 +1,128 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// APIError is a non-zero errcode answered by the WeCom API. HTTP 200 with errcode ≠ 0 is always
+// an APIError. Path is the request path without its query, so no token is ever in it; Message is
+// errmsg (with its hint id and caller IP) scrubbed of anything secret.
+type APIError struct {
+	Code    int
+	Message string
+	Path    string
+}
+
+// Error reports the path, errcode and errmsg.
+func (e *APIError) Error() string {
+	return fmt.Sprintf("wecom: %s: errcode %d: %s", e.Path, e.Code, e.Message)
+}
+
+// Is lets errors.Is match an APIError against the class sentinels ([ErrTokenInvalid],
+// [ErrRetryable], [ErrRateLimited], [ErrPermission], [ErrBadCredential]) and against another
+// *APIError with the same Code.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrTokenInvalid:
+		return e.IsTokenInvalid()
+	case ErrRetryable:
+		return e.IsRetryable()
+	case ErrRateLimited:
+		return e.IsRateLimited()
+	case ErrPermission:
+		return e.IsPermission()
+	case ErrBadCredential:
+		return e.isBadCredential()
+	}
+	var t *APIError
+	return errors.As(target, &t) && t.Code == e.Code
+}
+
+// IsTokenInvalid reports whether the token sent was invalid or expired (40014, 42001, 41001,
+// 40001 on a business call, and the suite variants 40082, 42009).
+func (e *APIError) IsTokenInvalid() bool {
+	return IsCorpTokenInvalid(e.Code) || IsSuiteTokenInvalid(e.Code) || e.Code == CodeMissingAccessToken
+}
+
+// IsRetryable reports whether WeCom was busy (-1 系统繁忙, 6000 data version conflict, 45033
+// concurrency limit): the same call may succeed after a pause.
+func (e *APIError) IsRetryable() bool {
+	return e.Code == CodeBusy || e.Code == CodeDataVersionConflict || e.Code == CodeConcurrencyLimit
+}
+
+// IsRateLimited reports whether a frequency limit (频率限制) was hit (45009, 45033); minute-window
+// limits stay blocked for 60 s.
+func (e *APIError) IsRateLimited() bool {
+	return e.Code == CodeFrequencyLimit || e.Code == CodeConcurrencyLimit
+}
+
+// IsPermission reports whether the token's app may not do this (48002, 60011, 301002, 60020,
+// 48009, 50002, 60021): a new token of the same secret never helps.
+func (e *APIError) IsPermission() bool {
+	return slices.Contains([]int{CodeAPIForbidden, CodeNoPrivilege, CodeAppNoPrivilege,
+		CodeInsecureIP, CodeContactsNewIP, CodeOutOfScope, CodeUserOutOfScope}, e.Code)
+}
+
+func (e *APIError) isBadCredential() bool {
+	return e.Code == CodeInvalidCredential || e.Code == CodeInvalidCorpID || e.Code == CodeSecretInvalid ||
+		e.Code == CodeInvalidSuiteSecret || e.Code == CodeInvalidSuiteTicket || e.Code == CodeInvalidPermanentCode
+}
+
+// Sentinels for errors.Is; an [*APIError] matches each of its classes.
+var (
+	// ErrTokenInvalid matches token errcodes (40014, 42001, 41001, 40082, 42009, 40001 on a
+	// business call). The client already refreshed once before returning one.
+	ErrTokenInvalid = errors.New("wecom: access token invalid")
+	// ErrRetryable matches busy errcodes (-1, 6000, 45033) left after the client's retries.
+	ErrRetryable = errors.New("wecom: busy, retry later")
+	// ErrRateLimited matches frequency-limit errcodes (45009, 45033).
+	ErrRateLimited = errors.New("wecom: frequency limit")
+	// ErrPermission matches errcodes meaning the secret's app may not do this.
+	ErrPermission = errors.New("wecom: no permission")
+	// ErrBadCredential matches credential errors from a token fetch (40001 bad secret, 40013
+	// bad corp ID, 40091, 40080, 40085, 40084): permanent, never retried.
+	ErrBadCredential = errors.New("wecom: bad credential")
+)
+
+// IsCorpTokenInvalid reports whether code says a corp access token was bad: 40014, 42001, and
+// 40001 from a business call (it means a bad secret only on gettoken itself).
+func IsCorpTokenInvalid(code int) bool {
+	return code == CodeInvalidAccessToken || code == CodeAccessTokenExpired || code == CodeInvalidCredential
+}
+
+// IsSuiteTokenInvalid reports whether code says a suite_access_token was bad: 40082, 42009.
+func IsSuiteTokenInvalid(code int) bool {
+	return code == CodeInvalidSuiteToken || code == CodeSuiteTokenExpired
+}
+
+// Errcodes the client and most callers branch on, from WeCom's global errcode table (全局错误码).
+// Domain packages define their own (kf 95xxx, contacts 60xxx, …).
+const (
+	CodeBusy                 = -1     // 系统繁忙: retry with backoff, at most 3 times
+	CodeOK                   = 0      // success
+	CodeDataVersionConflict  = 6000   // data version conflict: concurrent modification
+	CodeInvalidCredential    = 40001  // invalid secret (gettoken) / invalid credential (business call)
+	CodeInvalidUserID        = 40003  // invalid UserID
+	CodeInvalidCorpID        = 40013  // invalid corp ID
+	CodeInvalidAccessToken   = 40014  // invalid access_token
+	CodeInvalidParameter     = 40058  // invalid parameter
+	CodeInvalidSuiteSecret   = 40080  // invalid suite_secret
+	CodeInvalidSuiteToken    = 40082  // invalid suite_access_token
+	CodeInvalidPermanentCode = 40084  // invalid permanent_code
+	CodeInvalidSuiteTicket   = 40085  // invalid suite_ticket
+	CodeSecretInvalid        = 40091  // secret belongs to another corp
+	CodeMissingAccessToken   = 41001  // access_token missing
+	CodeAccessTokenExpired   = 42001  // access_token expired
+	CodeSuiteTokenExpired    = 42009  // suite_access_token expired
+	CodeFrequencyLimit       = 45009  // 接口调用超过限制: wait for the window
+	CodeConcurrencyLimit     = 45033  // 接口并发调用超过限制
+	CodeAPIForbidden         = 48002  // API not permitted for this secret's app
+	CodeContactsNewIP        = 48009  // contacts sync may not read details from a new IP
+	CodeOutOfScope           = 50002  // member outside the permission scope
+	CodeNoPrivilege          = 60011  // no privilege on the member/department/tag
+	CodeInsecureIP           = 60020  // caller IP not in the trusted-IP list
+	CodeUserOutOfScope       = 60021  // userid outside the app's visible scope
+	CodeAppNoPrivilege       = 301002 // agentid is not the token's app
+)
