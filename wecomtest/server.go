@@ -267,6 +267,18 @@ func (s *Server) handle(method, path string, kind TokenKind, h handlerFunc) {
 	s.routes[path] = route{method: method, kind: kind, h: h}
 }
 
+// HandleFunc adds an endpoint the simulator lacks (or replaces one) for a test: method ("" for
+// any), the token kind it requires, and a handler that returns a JSON object, a [Raw] answer or
+// an [*Error]. The handler runs under the server's lock; it must not call the Server's methods.
+func (s *Server) HandleFunc(method, path string, kind TokenKind, h func(c *Call) (any, error)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.handle(method, path, kind, h)
+}
+
+// NewError returns an errcode answer for a [Server.HandleFunc] handler.
+func NewError(code int, msg string) error { return errc(code, msg) }
+
 func (s *Server) registerPlatform() {
 	s.handle(http.MethodGet, "/cgi-bin/gettoken", TokenNone, s.getToken)
 	ips := func(*Call) (any, error) { return J{"ip_list": []string{"127.0.0.1", "127.0.0.2"}}, nil }

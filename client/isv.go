@@ -1,0 +1,145 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/wecom-connector/wecom/store"
+)
+
+// Query parameters of the ISV token kinds.
+const (
+	suiteParam    = "suite_access_token"
+	providerParam = "provider_access_token"
+	corpParam     = "access_token"
+)
+
+// SuiteTicketTTL is how long WeCom keeps a suite_ticket valid (30 minutes); it pushes a new one
+// every 10 minutes.
+const SuiteTicketTTL = 30 * time.Minute
+
+// ErrNoSuiteTicket means no suite_ticket is stored for a suite: the suite_ticket instruction
+// callback (指令回调) has not arrived yet, or not within the last 30 minutes.
+var ErrNoSuiteTicket = errors.New("wecom: no suite_ticket stored: the suite_ticket callback has not arrived yet")
+
+func suiteTicketKey(suiteID string) string { return "wecom:v1:suite_ticket:" + suiteID }
+
+// StoreSuiteTicket keeps the suite_ticket that WeCom pushed to the suite's instruction callback
+// URL, so every [Suite] client sharing st (in any process) fetches its suite_access_token with
+// it. Call it from the suite_ticket callback handler; the newest ticket replaces the older one.
+// 保存推送的 suite_ticket.
+func StoreSuiteTicket(ctx context.Context, st store.Store, suiteID, ticket string) error {
+	switch {
+	case st == nil:
+		return errors.New("client: StoreSuiteTicket: nil store")
+	case suiteID == "":
+		return errors.New("client: StoreSuiteTicket: empty suite ID")
+	case ticket == "":
+		return errors.New("client: StoreSuiteTicket: empty suite_ticket")
+	}
+	if err := st.Set(ctx, suiteTicketKey(suiteID), []byte(ticket), SuiteTicketTTL); err != nil {
+		return fmt.Errorf("client: store suite_ticket of %s: %w", suiteID, err)
+	}
+	return nil
+}
+
+// Suite is the credential of a third-party app (第三方应用) or a 代开发 app template: its suite ID
+// (or template ID) and secret. The suite_ticket comes from the client's store, where
+// [StoreSuiteTicket] put it; a client built on Suite sends suite_access_token
+// (第三方应用凭证), fetched once and cached like any token. 40082/42009 refresh it once;
+// 40085 (expired ticket) and 40080 (bad secret) are returned, never retried.
+type Suite struct{ SuiteID, Secret string }
+
+// String names the suite, never the secret.
+func (s Suite) String() string { return "Suite(" + s.SuiteID + ")" }
+
+// GoString is String, so %#v prints no secret either.
+func (s Suite) GoString() string { return s.String() }
+
+// LogValue keeps the secret out of slog output.
+func (s Suite) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+func (s Suite) bind(c *Client) (binding, error) {
+	if s.SuiteID == "" || s.Secret == "" {
+		return binding{}, errors.New("client: Suite needs a SuiteID and a Secret")
+	}
+	fetch := func(ctx context.Context) (*oauth2.Token, error) {
+		ticket, err := c.store.Get(ctx, suiteTicketKey(s.SuiteID))
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("suite %s: %w (WeCom pushes it every 10 minutes to the instruction callback URL; save it with StoreSuiteTicket)", s.SuiteID, ErrNoSuiteTicket)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("suite %s: read suite_ticket: %w", s.SuiteID, err)
+		}
+		body := Idempotent(map[string]string{"suite_id": s.SuiteID, "suite_secret": s.Secret, "suite_ticket": string(ticket)})
+		return c.FetchToken(ctx, http.MethodPost, "/cgi-bin/service/get_suite_token", nil, body, suiteParam)
+	}
+	return NewCredential(s.String(), suiteParam, "suite:"+s.SuiteID+":"+SecretHash(s.Secret), fetch, IsSuiteTokenInvalid).bind(c)
+}
+
+// Provider is the credential of a service provider (服务商): the provider's corp ID and its
+// provider secret. A client built on it sends provider_access_token (服务商凭证).
+type Provider struct{ CorpID, ProviderSecret string }
+
+// String names the provider corp, never the secret.
+func (p Provider) String() string { return "Provider(" + p.CorpID + ")" }
+
+// GoString is String, so %#v prints no secret either.
+func (p Provider) GoString() string { return p.String() }
+
+// LogValue keeps the secret out of slog output.
+func (p Provider) LogValue() slog.Value { return slog.StringValue(p.String()) }
+
+func (p Provider) bind(c *Client) (binding, error) {
+	if p.CorpID == "" || p.ProviderSecret == "" {
+		return binding{}, errors.New("client: Provider needs a CorpID and a ProviderSecret")
+	}
+	body := Idempotent(map[string]string{"corpid": p.CorpID, "provider_secret": p.ProviderSecret})
+	fetch := func(ctx context.Context) (*oauth2.Token, error) {
+		return c.FetchToken(ctx, http.MethodPost, "/cgi-bin/service/get_provider_token", nil, body, providerParam)
+	}
+	// WeCom has no provider-specific token errcodes: 40014/42001 cover provider tokens too.
+	return NewCredential(p.String(), providerParam, "provider:"+p.CorpID+":"+SecretHash(p.ProviderSecret), fetch, IsCorpTokenInvalid).bind(c)
+}
+
+// AuthCorp returns a client acting as corpID, a corp that authorised (installed) the suite's
+// third-party app, with the permanent code (永久授权码) from service/get_permanent_code. c must be a
+// [Suite] client. The corp's access_token comes from service/get_corp_token with c's
+// suite_access_token, cached per suite, corp and permanent code, fetched once under concurrency.
+// The new client shares c's transport, store and limits, so it is cheap enough to make one per
+// corp for thousands of corps. 40084 (wrong permanent code) and 48004 (authorisation cancelled)
+// are returned, never retried.
+// 获取企业凭证.
+//
+// A 代开发 app's permanent code is that app's secret: use New(CorpApp{corpID, permanentCode})
+// for it instead.
+func (c *Client) AuthCorp(corpID, permanentCode string) (*Client, error) {
+	switch {
+	case c.auth.param != suiteParam:
+		return nil, fmt.Errorf("client: AuthCorp needs a Suite client, not %s", c.cred)
+	case corpID == "" || permanentCode == "":
+		return nil, errors.New("client: AuthCorp needs the authorised corp ID and its permanent code")
+	}
+	suite := c
+	body := Idempotent(map[string]string{"auth_corpid": corpID, "permanent_code": permanentCode})
+	fetch := func(ctx context.Context) (*oauth2.Token, error) {
+		var raw map[string]json.RawMessage
+		if err := suite.Do(ctx, http.MethodPost, "/cgi-bin/service/get_corp_token", nil, body, &raw); err != nil {
+			return nil, err
+		}
+		return TokenFromAnswer(raw, corpParam)
+	}
+	name := "AuthCorp(" + corpID + " via " + c.cred.String() + ")"
+	cacheID := ""
+	if c.auth.cacheID != "" {
+		cacheID = "authcorp:" + c.auth.cacheID + ":" + corpID + ":" + SecretHash(permanentCode)
+	}
+	return c.Derive(NewCredential(name, corpParam, cacheID, fetch, IsCorpTokenInvalid))
+}

@@ -1,0 +1,38 @@
+// Package wecom is a Go SDK for building connectors on WeCom (企业微信): upstream/downstream
+// partner networks (上下游), address books, app messages and group robots, apps shared with
+// partner corps, third-party (ISV, 服务商) suites, WeChat Customer Service (微信客服) and the
+// encrypted callbacks (回调) the platform sends back.
+//
+// This root package holds documentation only. The work is done by:
+//
+//	client           the one authenticated Client: tokens (cached, shared through a Store,
+//	                 refreshed once), the single request path Do, typed errors, retries,
+//	                 rate limiting, redacted logging
+//	store            the Store interface (tokens, tickets, cursors, dedupe keys) + in-memory store
+//	contacts         users, departments, tags, batch jobs, upstream/downstream chains, linked
+//	                 corps, external contacts and "contact me" ways (客户联系)
+//	messages         app messages of every msgtype and template cards, app chats, media,
+//	                 group robots (群机器人)
+//	apps             agents, menus, workbench, app sharing, ISV suite authorisation, OAuth login
+//	customerservice  微信客服: accounts, servicers, sessions, message sync and send, customers
+//	webhook          callback crypto, URL verification, typed events, passive replies, Handler
+//	wecomtest        a stateful fake WeCom server for tests and the examples
+//	redisstore       store.Store on Redis for fleets of processes (its own module)
+//
+// Quick start:
+//
+//	c, err := client.New(client.CorpApp{CorpID: "ww…", Secret: os.Getenv("WECOM_SECRET")})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	var out struct {
+//		IPList []string `json:"ip_list"`
+//	}
+//	err = c.Do(ctx, http.MethodGet, "/cgi-bin/getcallbackip", nil, nil, &out)
+//	var apiErr *client.APIError
+//	if errors.As(err, &apiErr) {
+//		log.Printf("WeCom said %d on %s", apiErr.Code, apiErr.Path)
+//	}
+//
+// Typed service packages wrap every endpoint, for example contacts.New(c).
+package wecom
