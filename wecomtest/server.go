@@ -218,6 +218,7 @@ type Error struct {
 	Msg  string
 }
 
+// Error formats the errcode and errmsg.
 func (e *Error) Error() string { return fmt.Sprintf("errcode %d: %s", e.Code, e.Msg) }
 
 // errc builds an errcode answer.
