@@ -126,3 +126,12 @@ const (
 	CodeUserOutOfScope       = 60021  // userid outside the app's visible scope
 	CodeAppNoPrivilege       = 301002 // agentid is not the token's app
 )
+
+// CodeText returns the meaning of a WeCom errcode from the global errcode table (全局错误码), or
+// "" for a code the table does not list.
+func CodeText(code int) string { return codeText[code] }
+
+// CodeURL returns WeCom's official lookup page for an errcode (错误码查询工具).
+func CodeURL(code int) string {
+	return fmt.Sprintf("https://open.work.weixin.qq.com/devtool/query?e=%d", code)
+}

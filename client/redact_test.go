@@ -106,3 +106,16 @@ func TestRedact(t *testing.T) {
 		}
 	}
 }
+
+func TestCodeText(t *testing.T) {
+	t.Parallel()
+	if got := client.CodeText(client.CodeAccessTokenExpired); got != "access_token expired" {
+		t.Errorf("CodeText(42001) = %q", got)
+	}
+	if client.CodeText(123456789) != "" {
+		t.Error("unknown code has a text")
+	}
+	if !strings.HasSuffix(client.CodeURL(60011), "?e=60011") {
+		t.Error(client.CodeURL(60011))
+	}
+}
