@@ -70,7 +70,7 @@ func (c *Client) call(ctx context.Context, r *request) error {
 	var refreshed bool
 	var busy, limited int
 	for attempt := 1; ; attempt++ {
-		if err := c.limits.wait(ctx, r.path); err != nil {
+		if err := c.limits.wait(ctx, c.auth.cacheID+" "+r.path); err != nil {
 			return fmt.Errorf("wecom: %s: rate limit wait: %w", r.path, err)
 		}
 		tok, err := c.authValue(ctx, r)
@@ -90,7 +90,7 @@ func (c *Client) call(ctx context.Context, r *request) error {
 			c.tokens.invalidate(ctx, tok)
 		case code == CodeFrequencyLimit && limited < c.retry.RateLimitRetries && fitsDeadline(ctx, c.retry.RateLimitWait):
 			limited++
-			c.limits.pause(r.path, c.retry.RateLimitWait)
+			c.limits.pause(c.auth.cacheID+" "+r.path, c.retry.RateLimitWait)
 		case (code == CodeConcurrencyLimit || (idem && apiErr.IsRetryable())) && busy < c.retry.BusyRetries:
 			busy++
 			wait := c.backoff(c.retry.MinBackoff, c.retry.MaxBackoff, busy-1, nil)

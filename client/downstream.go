@@ -11,20 +11,27 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// Downstream returns a client acting as corpID, a downstream corp (下游企业) of an
-// upstream/downstream chain (上下游) that c's app is shared with; agentID is the shared app's
-// agentid inside that corp (from corpgroup/corp/list_app_share_info). c must act for the
-// upstream corp's app (a corp access_token). The downstream access_token comes from
-// corpgroup/corp/gettoken with c's token, cached per upstream app, downstream corp and agent,
-// and fetched once under concurrency; keep the returned client and reuse it. It shares c's
-// transport, store and limits, so one client per factory is cheap.
-// 获取下级/下游企业的access_token.
+// Downstream returns a client acting as a downstream corp (下游企业) of c's app's chain.
+// 获取下级/下游企业的access_token
+//
+// corpID is a corp of an upstream/downstream chain (上下游) that c's app is shared with, and
+// agentID the shared app's agentid inside that corp (from corpgroup/corp/list_app_share_info).
+// c must act for the upstream corp's app (a corp access_token). The downstream access_token
+// comes from corpgroup/corp/gettoken with c's token, cached per upstream app, downstream corp
+// and agent, and fetched once under concurrency; keep the returned client and reuse it. It
+// shares c's transport, store and limits, so one client per factory is cheap.
+//
+// https://developer.work.weixin.qq.com/document/path/95816
+//
+//wecom:api POST /cgi-bin/corpgroup/corp/gettoken
 func (c *Client) Downstream(corpID string, agentID int) (*Client, error) {
 	return c.shared(corpID, agentID, 1)
 }
 
-// LinkedCorp is [Client.Downstream] for a corp of a linked-corp network (企业互联, business_type
-// 0) instead of an upstream/downstream chain.
+// LinkedCorp is [Client.Downstream] for a corp of a linked-corp network (企业互联).
+// 获取互联企业的access_token
+//
+// It asks corpgroup/corp/gettoken with business_type 0 instead of 1.
 func (c *Client) LinkedCorp(corpID string, agentID int) (*Client, error) {
 	return c.shared(corpID, agentID, 0)
 }

@@ -67,7 +67,8 @@ func (e *APIError) IsPermission() bool {
 
 func (e *APIError) isBadCredential() bool {
 	return e.Code == CodeInvalidCredential || e.Code == CodeInvalidCorpID || e.Code == CodeSecretInvalid ||
-		e.Code == CodeInvalidSuiteSecret || e.Code == CodeInvalidSuiteTicket || e.Code == CodeInvalidPermanentCode
+		e.Code == CodeInvalidSuiteSecret || e.Code == CodeInvalidSuiteTicket || e.Code == CodeInvalidPermanentCode ||
+		e.Code == CodeAuthInvalid
 }
 
 // Sentinels for errors.Is; an [*APIError] matches each of its classes.
@@ -82,7 +83,7 @@ var (
 	// ErrPermission matches errcodes meaning the secret's app may not do this.
 	ErrPermission = errors.New("wecom: no permission")
 	// ErrBadCredential matches credential errors from a token fetch (40001 bad secret, 40013
-	// bad corp ID, 40091, 40080, 40085, 40084): permanent, never retried.
+	// bad corp ID, 40091, 40080, 40085, 40084, 48004): permanent, never retried.
 	ErrBadCredential = errors.New("wecom: bad credential")
 )
 
@@ -108,6 +109,8 @@ const (
 	CodeInvalidCorpID        = 40013  // invalid corp ID
 	CodeInvalidAccessToken   = 40014  // invalid access_token
 	CodeInvalidParameter     = 40058  // invalid parameter
+	CodeInvalidPreAuthCode   = 40077  // invalid pre_auth_code
+	CodeInvalidAuthCode      = 40078  // invalid auth_code (single use, 10 minutes)
 	CodeInvalidSuiteSecret   = 40080  // invalid suite_secret
 	CodeInvalidSuiteToken    = 40082  // invalid suite_access_token
 	CodeInvalidPermanentCode = 40084  // invalid permanent_code
@@ -119,12 +122,14 @@ const (
 	CodeFrequencyLimit       = 45009  // 接口调用超过限制: wait for the window
 	CodeConcurrencyLimit     = 45033  // 接口并发调用超过限制
 	CodeAPIForbidden         = 48002  // API not permitted for this secret's app
+	CodeAuthInvalid          = 48004  // authorisation relationship invalid (never authorised or cancelled)
 	CodeContactsNewIP        = 48009  // contacts sync may not read details from a new IP
 	CodeOutOfScope           = 50002  // member outside the permission scope
 	CodeNoPrivilege          = 60011  // no privilege on the member/department/tag
 	CodeInsecureIP           = 60020  // caller IP not in the trusted-IP list
 	CodeUserOutOfScope       = 60021  // userid outside the app's visible scope
 	CodeAppNoPrivilege       = 301002 // agentid is not the token's app
+	CodeNotInShareScope      = 670001 // app not shared with this downstream corp
 )
 
 // CodeText returns the meaning of a WeCom errcode from the global errcode table (全局错误码), or

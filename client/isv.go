@@ -31,10 +31,12 @@ var ErrNoSuiteTicket = errors.New("wecom: no suite_ticket stored: the suite_tick
 
 func suiteTicketKey(suiteID string) string { return "wecom:v1:suite_ticket:" + suiteID }
 
-// StoreSuiteTicket keeps the suite_ticket that WeCom pushed to the suite's instruction callback
-// URL, so every [Suite] client sharing st (in any process) fetches its suite_access_token with
-// it. Call it from the suite_ticket callback handler; the newest ticket replaces the older one.
-// 保存推送的 suite_ticket.
+// StoreSuiteTicket saves the suite_ticket WeCom pushed to a suite's instruction callback URL.
+// 保存推送的 suite_ticket
+//
+// Call it from the suite_ticket callback handler. Every [Suite] client sharing st, in any
+// process, then fetches its suite_access_token with it; the newest ticket replaces the older
+// one, and a ticket is kept for [SuiteTicketTTL].
 func StoreSuiteTicket(ctx context.Context, st store.Store, suiteID, ticket string) error {
 	switch {
 	case st == nil:
@@ -50,11 +52,13 @@ func StoreSuiteTicket(ctx context.Context, st store.Store, suiteID, ticket strin
 	return nil
 }
 
-// Suite is the credential of a third-party app (第三方应用) or a 代开发 app template: its suite ID
-// (or template ID) and secret. The suite_ticket comes from the client's store, where
-// [StoreSuiteTicket] put it; a client built on Suite sends suite_access_token
-// (第三方应用凭证), fetched once and cached like any token. 40082/42009 refresh it once;
-// 40085 (expired ticket) and 40080 (bad secret) are returned, never retried.
+// Suite is the credential of a third-party app (第三方应用) or a 代开发 app template.
+// 第三方应用凭证 (suite_access_token)
+//
+// It holds the suite ID (or template ID) and secret; the suite_ticket comes from the client's
+// store, where [StoreSuiteTicket] put it. The suite_access_token is fetched once and cached like
+// any token. 40082/42009 refresh it once; 40085 (expired ticket) and 40080 (bad secret) are
+// returned, never retried; no stored ticket gives [ErrNoSuiteTicket] without a request.
 type Suite struct{ SuiteID, Secret string }
 
 // String names the suite, never the secret.
@@ -84,8 +88,8 @@ func (s Suite) bind(c *Client) (binding, error) {
 	return NewCredential(s.String(), suiteParam, "suite:"+s.SuiteID+":"+SecretHash(s.Secret), fetch, IsSuiteTokenInvalid).bind(c)
 }
 
-// Provider is the credential of a service provider (服务商): the provider's corp ID and its
-// provider secret. A client built on it sends provider_access_token (服务商凭证).
+// Provider is the credential of a service provider (服务商): its corp ID and provider secret.
+// 服务商凭证 (provider_access_token)
 type Provider struct{ CorpID, ProviderSecret string }
 
 // String names the provider corp, never the secret.
@@ -109,17 +113,22 @@ func (p Provider) bind(c *Client) (binding, error) {
 	return NewCredential(p.String(), providerParam, "provider:"+p.CorpID+":"+SecretHash(p.ProviderSecret), fetch, IsCorpTokenInvalid).bind(c)
 }
 
-// AuthCorp returns a client acting as corpID, a corp that authorised (installed) the suite's
-// third-party app, with the permanent code (永久授权码) from service/get_permanent_code. c must be a
-// [Suite] client. The corp's access_token comes from service/get_corp_token with c's
-// suite_access_token, cached per suite, corp and permanent code, fetched once under concurrency.
-// The new client shares c's transport, store and limits, so it is cheap enough to make one per
-// corp for thousands of corps. 40084 (wrong permanent code) and 48004 (authorisation cancelled)
-// are returned, never retried.
-// 获取企业凭证.
+// AuthCorp returns a client acting as corpID, a corp that authorised the suite's app.
+// 获取企业凭证 (第三方应用授权企业)
+//
+// c must be a [Suite] client; permanentCode (永久授权码) comes from service/get_permanent_code.
+// The corp's access_token comes from service/get_corp_token with c's suite_access_token,
+// cached per suite, corp and permanent code, fetched once under concurrency. The new client
+// shares c's transport, store and limits, so one client per corp is cheap even for thousands of
+// corps. 40084 (wrong permanent code) and 48004 (authorisation cancelled) are returned, never
+// retried.
 //
 // A 代开发 app's permanent code is that app's secret: use New(CorpApp{corpID, permanentCode})
 // for it instead.
+//
+// https://developer.work.weixin.qq.com/document/path/90605
+//
+//wecom:api POST /cgi-bin/service/get_corp_token
 func (c *Client) AuthCorp(corpID, permanentCode string) (*Client, error) {
 	switch {
 	case c.auth.param != suiteParam:

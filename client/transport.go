@@ -52,7 +52,9 @@ func (c *Client) backoff(lo, hi time.Duration, n int, _ *http.Response) time.Dur
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 }
 
-// limiter keeps a token bucket per API path and the pauses that 45009 answers impose.
+// limiter keeps a token bucket per credential and API path (WeCom limits each corp and app per
+// API) and the pauses that 45009 answers impose. Derived clients share it, each with its own
+// buckets.
 type limiter struct {
 	perMinute, burst int
 	mu               sync.Mutex

@@ -1,0 +1,74 @@
+package apps_test
+
+import (
+	"testing"
+
+	"github.com/wecom-connector/wecom/apps"
+	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/wecomtest"
+)
+
+func TestGetAgent(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		agentID int
+		setup   func(*wecomtest.Server)
+		code    int
+	}{
+		{"success", wecomtest.AgentID, nil, 0},
+		{"token expired mid-call", wecomtest.AgentID, func(s *wecomtest.Server) { s.FailNext("/cgi-bin/agent/get", client.CodeAccessTokenExpired, 1) }, 0},
+		{"busy then ok", wecomtest.AgentID, func(s *wecomtest.Server) { s.FailNext("/cgi-bin/agent/get", client.CodeBusy, 2) }, 0},
+		{"another app", 1000009, func(s *wecomtest.Server) {
+			s.AddApp(wecomtest.App{CorpID: wecomtest.CorpID, Secret: "x", AgentID: 1000009})
+		}, 301002},
+		{"unknown agent", 42, nil, 40056},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newSim(t)
+			if tc.setup != nil {
+				tc.setup(srv)
+			}
+			a, err := corpService(t, srv).GetAgent(t.Context(), tc.agentID)
+			if tc.code != 0 {
+				wantCode(t, err, tc.code)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.AgentID != wecomtest.AgentID || a.Name == "" || len(a.AllowParties.PartyIDs) == 0 {
+				t.Errorf("agent %+v", a)
+			}
+		})
+	}
+}
+
+func TestSetAgentAndList(t *testing.T) {
+	t.Parallel()
+	srv := newSim(t)
+	s := corpService(t, srv)
+	ctx := t.Context()
+	on := apps.Flag(true)
+	err := s.SetAgent(ctx, apps.SetAgentParams{AgentID: wecomtest.AgentID, Name: client.Ptr("Production progress"),
+		Description: client.Ptr("Order and line progress"), ReportEnter: &on, HomeURL: client.Ptr("https://progress.example.com/")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.GetAgent(ctx, wecomtest.AgentID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Name != "Production progress" || !bool(a.ReportEnter) || a.HomeURL != "https://progress.example.com/" {
+		t.Errorf("after set: %+v", a)
+	}
+	list, err := s.ListAgents(ctx)
+	if err != nil || len(list) != 1 || list[0].Name != "Production progress" {
+		t.Errorf("list: %+v, %v", list, err)
+	}
+
+	wantInvalid(t, s.SetAgent(ctx, apps.SetAgentParams{AgentID: wecomtest.AgentID, Name: client.Ptr("")}), "name")
+	wantInvalid(t, s.SetAgent(ctx, apps.SetAgentParams{AgentID: wecomtest.AgentID, Description: client.Ptr("abc")}), "description")
+	wantCode(t, s.SetAgent(ctx, apps.SetAgentParams{AgentID: wecomtest.AgentID, HomeURL: client.Ptr("progress.example.com")}), 40094)
+}

@@ -1,0 +1,29 @@
+package apps_test
+
+import (
+	"testing"
+
+	"github.com/wecom-connector/wecom/client"
+)
+
+func TestIPLists(t *testing.T) {
+	t.Parallel()
+	srv := newSim(t)
+	s := corpService(t, srv)
+	ctx := t.Context()
+	cb, err := s.GetCallbackIPs(ctx)
+	if err != nil || len(cb) == 0 {
+		t.Fatalf("callback IPs: %v, %v", cb, err)
+	}
+	srv.ExpireTokens() // the token expires mid-session: refreshed once, call retried
+	api, err := s.GetAPIDomainIPs(ctx)
+	if err != nil || len(api) == 0 {
+		t.Fatalf("API domain IPs: %v, %v", api, err)
+	}
+	if n := srv.Calls("/cgi-bin/gettoken"); n != 2 {
+		t.Errorf("gettoken called %d times, want 2", n)
+	}
+	srv.FailNext("/cgi-bin/getcallbackip", client.CodeInsecureIP, 1)
+	_, err = s.GetCallbackIPs(ctx)
+	wantCode(t, err, client.CodeInsecureIP)
+}
