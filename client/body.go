@@ -44,11 +44,23 @@ func newBody(in any) (*reqBody, error) {
 	case *Upload:
 		return newUpload(v)
 	}
-	b, err := json.Marshal(in)
+	b, err := marshal(in)
 	if err != nil {
 		return nil, err
 	}
 	return &reqBody{contentType: "application/json", length: int64(len(b)), json: b}, nil
+}
+
+// marshal encodes v as JSON without escaping <, > and &: WeCom may reject \u003c escapes
+// (40033), and texts and card URLs contain them.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 func newUpload(u *Upload) (*reqBody, error) {

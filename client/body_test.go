@@ -49,7 +49,7 @@ func TestRequestEncoding(t *testing.T) {
 	var out struct {
 		X int `json:"x"`
 	}
-	err := c.Do(context.Background(), http.MethodPost, "/cgi-bin/user/update", map[string][]string{"debug": {"0"}}, params{UserID: "zhangsan", ToParty: "1|2"}, &out)
+	err := c.Do(context.Background(), http.MethodPost, "/cgi-bin/user/update", map[string][]string{"debug": {"0"}}, params{UserID: "zhangsan", ToParty: "1|2<&>"}, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestRequestEncoding(t *testing.T) {
 	if ct := seen.Header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("Content-Type = %q", ct)
 	}
-	if string(body) != `{"userid":"zhangsan","toparty":"1|2"}` {
+	if string(body) != `{"userid":"zhangsan","toparty":"1|2<&>"}` {
 		t.Errorf("body = %s", body)
 	}
 	if seen.ContentLength != int64(len(body)) {

@@ -32,7 +32,7 @@ func Idempotent(v any) any { return idempotentBody{v} }
 
 type idempotentBody struct{ v any }
 
-func (b idempotentBody) MarshalJSON() ([]byte, error) { return json.Marshal(b.v) }
+func (b idempotentBody) MarshalJSON() ([]byte, error) { return marshal(b.v) }
 func (b idempotentBody) Idempotent() bool             { return true }
 
 type request struct {

@@ -1,0 +1,108 @@
+package messages_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"strings"
+
+	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/messages"
+	"github.com/wecom-connector/wecom/wecomtest"
+)
+
+// The garment maker's group robot posts order progress every hour (call this from a ticker or
+// a cron job). Long reports are split explicitly so nothing is cut off.
+func ExampleRobot_Send() {
+	srv := wecomtest.NewServer()
+	defer srv.Close()
+	const key = "robot-key-from-the-webhook-url"
+	srv.AddRobot(key)
+
+	robot, err := messages.NewRobot(key, client.WithBaseURL(srv.URL()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	progress := []struct {
+		factory    string
+		done, plan int
+	}{{"Factory 1", 1200, 1000}, {"Factory 2", 640, 1000}, {"Factory 3", 980, 1000}}
+
+	var report strings.Builder
+	report.WriteString("## Order PO-2291 progress, 14:00\n")
+	for _, p := range progress {
+		color := "info"
+		if p.done*100/p.plan < 80 {
+			color = "warning"
+		}
+		fmt.Fprintf(&report, "> %s: <font color=\"%s\">%d / %d</font>\n", p.factory, color, p.done, p.plan)
+	}
+	for _, part := range messages.SplitText(report.String(), messages.MaxRobotMarkdownBytes) {
+		if err := robot.Send(context.Background(), messages.Markdown{Content: part}); err != nil {
+			log.Fatal(err)
+		}
+	}
+
+	for _, post := range srv.RobotPosts(key) {
+		fmt.Println(post.MsgType, len(post.Content) > 0)
+	}
+	fmt.Println(robot)
+	// Output:
+	// markdown true
+	// messages.Robot(REDACTED)
+}
+
+// A behind-plan warning card with buttons goes to the factory manager; when the manager presses
+// a button, the template_card_event callback carries a response code that greys the buttons
+// out with the decision.
+func ExampleService_UpdateTemplateCard() {
+	srv := wecomtest.NewServer()
+	defer srv.Close()
+	c, err := client.New(client.CorpApp{CorpID: wecomtest.CorpID, Secret: wecomtest.Secret}, client.WithBaseURL(srv.URL()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	svc := messages.New(c)
+	ctx := context.Background()
+
+	warning := messages.TemplateCard{
+		CardType:     messages.CardButtonInteraction,
+		Source:       &messages.CardSource{Desc: "Production", DescColor: messages.DescRed},
+		MainTitle:    &messages.MainTitle{Title: "Factory 2 is behind plan", Desc: "Order PO-2291"},
+		SubTitleText: "640 of 1000 pieces done, due Friday",
+		HorizontalContentList: []messages.HorizontalContent{
+			{KeyName: "Progress", Value: "64%"},
+			{KeyName: "Plan", Value: "80% by today"},
+		},
+		TaskID: "po-2291-factory-2-behind",
+		ButtonList: []messages.Button{
+			{Text: "Add a shift", Style: 1, Key: "add_shift"},
+			{Text: "Move the date", Style: 2, Key: "move_date"},
+		},
+	}
+	res, err := svc.Send(ctx, messages.SendParams{To: messages.ToUsers("manager02"), AgentID: wecomtest.AgentID, Message: warning})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("sent:", len(res.MsgIDs), "message, updatable:", res.ResponseCodes[0] != "")
+
+	// In production the event arrives through the webhook package; the simulator stands in.
+	ev, err := srv.ClickCard("manager02", warning.TaskID, "add_shift")
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = svc.UpdateTemplateCard(ctx, messages.UpdateCardParams{
+		To:           messages.ToUsers(ev.FromUserName),
+		AgentID:      wecomtest.AgentID,
+		ResponseCode: ev.ResponseCode,
+		ReplaceName:  "Extra shift booked",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	card := srv.Received("manager02")[0]
+	fmt.Println(card.MsgType, "->", card.Updates[0].ReplaceName)
+	// Output:
+	// sent: 1 message, updatable: true
+	// template_card -> Extra shift booked
+}

@@ -1,0 +1,92 @@
+// Package messages sends WeCom (企业微信) messages: app messages of every msgtype including the
+// five template card types (应用消息, 模板卡片), recall and card update, app group chats
+// (应用群聊), linked-corp messages (互联企业消息), temporary media (临时素材) and group robots
+// (群机器人, keyed by their webhook key).
+//
+// Every call goes through the one request path of [client.Client]. Messages are typed values
+// ([Text], [Markdown], [TemplateCard], …); content that breaks a documented limit is refused
+// with a [*ValidationError] before any request is made, and long texts are split explicitly
+// with [SplitText], never cut silently.
+//
+//	svc := messages.New(c)
+//	res, err := svc.Send(ctx, messages.SendParams{
+//		To:      messages.ToUsers("zhangsan", "lisi"),
+//		AgentID: 1000002,
+//		Message: messages.Text{Content: "Order 42 shipped"},
+//	})
+package messages
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/wecom-connector/wecom/client"
+)
+
+// Service calls the app message, app chat, linked-corp message and media APIs. It holds only
+// the client, so it is safe for concurrent use.
+type Service struct {
+	c *client.Client
+}
+
+// New returns a Service that sends its calls through c (a client of the sending app's secret).
+func New(c *client.Client) *Service { return &Service{c: c} }
+
+// ErrInvalidParams matches every [*ValidationError] with errors.Is.
+var ErrInvalidParams = errors.New("messages: invalid parameters")
+
+// ErrTooLong matches a [*ValidationError] for content over a documented size limit; split
+// texts with [SplitText] first.
+var ErrTooLong = errors.New("messages: content too long")
+
+// ValidationError is a request the SDK refused to send because it breaks a documented rule
+// (required field, size, list length, field not allowed for the msgtype or card type). Field is
+// the wire name of the offending field.
+type ValidationError struct {
+	Field   string
+	Reason  string
+	tooLong bool
+}
+
+// Error names the field and why it was refused.
+func (e *ValidationError) Error() string { return "messages: " + e.Field + ": " + e.Reason }
+
+// Is makes errors.Is(err, ErrInvalidParams) true, and errors.Is(err, ErrTooLong) for sizes.
+func (e *ValidationError) Is(target error) bool {
+	return target == ErrInvalidParams || (e.tooLong && target == ErrTooLong)
+}
+
+func invalid(field, format string, args ...any) error {
+	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// tooLong refuses a value over limit bytes.
+func tooLong(field string, n, limit int) error {
+	return &ValidationError{Field: field, Reason: fmt.Sprintf("%d bytes, limit %d (split it with SplitText)", n, limit), tooLong: true}
+}
+
+// maxBytes checks a byte limit; empty values pass (required checks are separate).
+func maxBytes(field, v string, limit int) error {
+	if len(v) > limit {
+		return tooLong(field, len(v), limit)
+	}
+	return nil
+}
+
+// required refuses an empty value.
+func required(field, v string) error {
+	if v == "" {
+		return invalid(field, "required")
+	}
+	return nil
+}
+
+// firstErr returns the first non-nil error.
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,288 @@
+package wecomtest_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/wecomtest"
+)
+
+type mJ = wecomtest.J
+
+func msgClient(t *testing.T, opts ...wecomtest.Option) (*client.Client, *wecomtest.Server) {
+	t.Helper()
+	srv := wecomtest.NewServer(opts...)
+	t.Cleanup(srv.Close)
+	c, err := client.New(client.CorpApp{CorpID: wecomtest.CorpID, Secret: wecomtest.Secret}, client.WithBaseURL(srv.URL()),
+		client.WithRetry(client.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, BusyRetries: 1, RateLimitRetries: 1, RateLimitWait: time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, srv
+}
+
+func msgWantCode(t *testing.T, err error, code int) {
+	t.Helper()
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || apiErr.Code != code {
+		t.Errorf("want errcode %d, got %v", code, err)
+	}
+}
+
+func msgPost(c *client.Client, path string, body mJ, out any) error {
+	return c.Do(context.Background(), http.MethodPost, path, nil, body, out)
+}
+
+func msgText(extra mJ) mJ {
+	b := mJ{"touser": "zhangsan", "msgtype": "text", "agentid": wecomtest.AgentID, "text": mJ{"content": "hi"}}
+	for k, v := range extra {
+		b[k] = v
+	}
+	return b
+}
+
+func TestSimMessageSendErrcodes(t *testing.T) {
+	t.Parallel()
+	c, _ := msgClient(t)
+	many := strings.Repeat("u|", 1001)
+	tests := []struct {
+		name string
+		body mJ
+		code int
+	}{
+		{"no recipients", msgText(mJ{"touser": ""}), 82001},
+		{"too many users", msgText(mJ{"touser": many}), 40032},
+		{"too many parties", msgText(mJ{"toparty": strings.Repeat("1|", 101)}), 82002},
+		{"too many tags", msgText(mJ{"totag": strings.Repeat("1|", 101)}), 82003},
+		{"no agentid", msgText(mJ{"agentid": 0}), 41011},
+		{"other agent", msgText(mJ{"agentid": 1}), 301002},
+		{"bad msgtype", msgText(mJ{"msgtype": "poster"}), 40008},
+		{"empty text", msgText(mJ{"text": mJ{"content": ""}}), 44004},
+		{"long text", msgText(mJ{"text": mJ{"content": strings.Repeat("a", 2049)}}), 45002},
+		{"nine articles", msgText(mJ{"msgtype": "news", "news": mJ{"articles": make([]mJ, 9)}}), 45008},
+		{"unknown media", msgText(mJ{"msgtype": "image", "image": mJ{"media_id": "nope"}}), 40007},
+		{"bad card type", msgText(mJ{"msgtype": "template_card", "template_card": mJ{"card_type": "poster"}}), 42031},
+		{"card without task", msgText(mJ{"msgtype": "template_card", "template_card": mJ{"card_type": "button_interaction"}}), 42014},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			msgWantCode(t, msgPost(c, "/cgi-bin/message/send", tc.body, nil), tc.code)
+		})
+	}
+}
+
+func TestSimMessageSendRecords(t *testing.T) {
+	t.Parallel()
+	c, srv := msgClient(t)
+	srv.RejectUsers([]string{"LiSi"}, []string{"wangwu"})
+	var out struct {
+		InvalidUser    string `json:"invaliduser"`
+		UnlicensedUser string `json:"unlicenseduser"`
+		MsgID          string `json:"msgid"`
+	}
+	if err := msgPost(c, "/cgi-bin/message/send", msgText(mJ{"touser": "zhangsan|LiSi|wangwu", "toparty": "4"}), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.InvalidUser != "lisi" || out.UnlicensedUser != "wangwu" || out.MsgID == "" {
+		t.Errorf("answer %+v", out)
+	}
+	got := srv.Received("zhangsan")
+	if len(got) != 1 || got[0].MsgID != out.MsgID || string(got[0].Content) != `{"content":"hi"}` || len(srv.Received("LiSi")) != 0 {
+		t.Errorf("received %+v", got)
+	}
+	if all := srv.SentMessages(); len(all) != 1 || all[0].Departments[0] != "4" {
+		t.Errorf("sent %+v", all)
+	}
+	// Duplicate check: an identical request inside the window is answered, not delivered again.
+	dup := msgText(mJ{"touser": "zhaoliu", "enable_duplicate_check": 1, "duplicate_check_interval": 60})
+	var a, b struct {
+		MsgID string `json:"msgid"`
+	}
+	if err := msgPost(c, "/cgi-bin/message/send", dup, &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := msgPost(c, "/cgi-bin/message/send", dup, &b); err != nil {
+		t.Fatal(err)
+	}
+	if a.MsgID != b.MsgID || len(srv.Received("zhaoliu")) != 1 {
+		t.Errorf("duplicate check: %s %s, %d copies", a.MsgID, b.MsgID, len(srv.Received("zhaoliu")))
+	}
+	// Without it, both arrive.
+	plain := msgText(mJ{"touser": "zhaoliu"})
+	_ = msgPost(c, "/cgi-bin/message/send", plain, nil)
+	_ = msgPost(c, "/cgi-bin/message/send", plain, nil)
+	if n := len(srv.Received("zhaoliu")); n != 3 {
+		t.Errorf("%d copies, want 3", n)
+	}
+}
+
+func TestSimCardUpdate(t *testing.T) {
+	t.Parallel()
+	c, srv := msgClient(t, wecomtest.WithResponseCodeTTL(time.Hour))
+	card := mJ{"card_type": "button_interaction", "task_id": "t-1", "main_title": mJ{"title": "x"}, "button_list": []mJ{{"text": "ok", "key": "ok"}}}
+	var out struct {
+		ResponseCode string `json:"response_code"`
+	}
+	if err := msgPost(c, "/cgi-bin/message/send", msgText(mJ{"touser": "a|b", "msgtype": "template_card", "template_card": card}), &out); err != nil {
+		t.Fatal(err)
+	}
+	msgWantCode(t, msgPost(c, "/cgi-bin/message/send", msgText(mJ{"msgtype": "template_card", "template_card": card}), nil), 42014)
+	upd := func(extra mJ) mJ {
+		b := mJ{"agentid": wecomtest.AgentID, "response_code": out.ResponseCode, "userids": []string{"a"}, "button": mJ{"replace_name": "done"}}
+		for k, v := range extra {
+			b[k] = v
+		}
+		return b
+	}
+	msgWantCode(t, msgPost(c, "/cgi-bin/message/update_template_card", upd(mJ{"response_code": "nope"}), nil), 60140)
+	msgWantCode(t, msgPost(c, "/cgi-bin/message/update_template_card", upd(mJ{"userids": nil}), nil), 82101)
+	msgWantCode(t, msgPost(c, "/cgi-bin/message/update_template_card", upd(mJ{"userids": []string{"zz"}}), nil), 82102)
+	msgWantCode(t, msgPost(c, "/cgi-bin/message/update_template_card", upd(mJ{"agentid": 1}), nil), 42015)
+	var res struct {
+		InvalidUser []string `json:"invaliduser"`
+	}
+	if err := msgPost(c, "/cgi-bin/message/update_template_card", upd(mJ{"userids": []string{"a", "Z"}}), &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.InvalidUser) != 1 || res.InvalidUser[0] != "z" {
+		t.Errorf("invaliduser %v", res.InvalidUser)
+	}
+	msgWantCode(t, msgPost(c, "/cgi-bin/message/update_template_card", upd(nil), nil), 60140)
+	if _, err := srv.ClickCard("nobody", "t-1", "ok"); err == nil {
+		t.Error("a user who got no card cannot click it")
+	}
+	ev, err := srv.ClickCard("b", "t-1", "ok")
+	if err != nil || ev.ResponseCode == "" || ev.AgentID != wecomtest.AgentID || ev.CardType != "button_interaction" {
+		t.Fatalf("ClickCard = %+v, %v", ev, err)
+	}
+	if err := msgPost(c, "/cgi-bin/message/update_template_card", upd(mJ{"response_code": ev.ResponseCode, "userids": nil, "atall": 1}), nil); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := srv.Received("a")[0], srv.Received("b")[0]; len(a.Updates) != 2 || len(b.Updates) != 1 {
+		t.Errorf("updates a=%d b=%d, want 2 and 1", len(a.Updates), len(b.Updates))
+	}
+}
+
+func TestSimRobot(t *testing.T) {
+	t.Parallel()
+	srv := wecomtest.NewServer(wecomtest.WithRobotWindow(time.Hour))
+	t.Cleanup(srv.Close)
+	srv.AddRobot("k1")
+	r, err := client.New(client.WebhookKey("k1"), client.WithBaseURL(srv.URL()),
+		client.WithRetry(client.RetryPolicy{MinBackoff: time.Millisecond, RateLimitWait: time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(body mJ) error { return msgPost(r, "/cgi-bin/webhook/send", body, nil) }
+	img := bytes.Repeat([]byte{0x89}, 16)
+	sum := md5.Sum(img)
+	bigImg := make([]byte, 2<<20+1)
+	bigSum := md5.Sum(bigImg)
+	tests := []struct {
+		name string
+		body mJ
+		code int
+	}{
+		{"bad msgtype", mJ{"msgtype": "mpnews"}, 40008},
+		{"empty text", mJ{"msgtype": "text", "text": mJ{"content": ""}}, 44004},
+		{"image md5 mismatch", mJ{"msgtype": "image", "image": mJ{"base64": base64.StdEncoding.EncodeToString(img), "md5": "00"}}, 40058},
+		{"image too large", mJ{"msgtype": "image", "image": mJ{"base64": base64.StdEncoding.EncodeToString(bigImg), "md5": hex.EncodeToString(bigSum[:])}}, 93018},
+		{"interactive card", mJ{"msgtype": "template_card", "template_card": mJ{"card_type": "button_interaction"}}, 42031},
+		{"foreign media", mJ{"msgtype": "file", "file": mJ{"media_id": "x"}}, 40007},
+	}
+	for _, tc := range tests {
+		msgWantCode(t, send(tc.body), tc.code)
+	}
+	if err := send(mJ{"msgtype": "image", "image": mJ{"base64": base64.StdEncoding.EncodeToString(img), "md5": hex.EncodeToString(sum[:])}}); err != nil {
+		t.Fatal(err)
+	}
+	for range 19 {
+		if err := send(mJ{"msgtype": "markdown", "markdown": mJ{"content": "**ok**"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgWantCode(t, send(mJ{"msgtype": "text", "text": mJ{"content": "21st"}}), 45009)
+	if n := len(srv.RobotPosts("k1")); n != 20 {
+		t.Errorf("%d posts, want 20", n)
+	}
+	unknown, _ := client.New(client.WebhookKey("k2"), client.WithBaseURL(srv.URL()))
+	msgWantCode(t, msgPost(unknown, "/cgi-bin/webhook/send", mJ{"msgtype": "text", "text": mJ{"content": "x"}}, nil), 93000)
+}
+
+func msgUpload(c *client.Client, path, typ, name string, data []byte) (string, error) {
+	var out struct {
+		MediaID string `json:"media_id"`
+		URL     string `json:"url"`
+	}
+	err := c.Do(context.Background(), http.MethodPost, path, url.Values{"type": {typ}},
+		&client.Upload{Filename: name, Body: bytes.NewReader(data), Size: int64(len(data))}, &out)
+	return out.MediaID + out.URL, err
+}
+
+func TestSimMedia(t *testing.T) {
+	t.Parallel()
+	c, srv := msgClient(t)
+	_, err := msgUpload(c, "/cgi-bin/media/upload", "gif", "a.gif", []byte("GIF89a...."))
+	msgWantCode(t, err, 40005)
+	_, err = msgUpload(c, "/cgi-bin/media/upload", "voice", "a.mp3", []byte("ID3......."))
+	msgWantCode(t, err, 40004)
+	_, err = msgUpload(c, "/cgi-bin/media/upload", "file", "a.txt", []byte("12345"))
+	msgWantCode(t, err, 40006)
+	_, err = msgUpload(c, "/cgi-bin/media/upload", "voice", "a.amr", make([]byte, 2<<20+1))
+	msgWantCode(t, err, 45001)
+	data := []byte("0123456789abcdef")
+	id, err := msgUpload(c, "/cgi-bin/media/upload", "file", "n.txt", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	dl := &client.Download{W: &buf, Range: "bytes=4-7"}
+	if err := c.Do(context.Background(), http.MethodGet, "/cgi-bin/media/get", url.Values{"media_id": {id}}, nil, dl); err != nil {
+		t.Fatal(err)
+	}
+	if buf.String() != "4567" || dl.Status != http.StatusPartialContent || dl.ContentRange != "bytes 4-7/16" || dl.Filename != "n.txt" {
+		t.Errorf("range download %q %+v", buf.String(), dl)
+	}
+	err = c.Do(context.Background(), http.MethodGet, "/cgi-bin/media/get", url.Values{}, nil, &client.Download{W: &buf})
+	msgWantCode(t, err, 41006)
+	if got, ok := srv.MediaData(id); !ok || !bytes.Equal(got, data) {
+		t.Errorf("MediaData %q %v", got, ok)
+	}
+	u, err := msgUpload(c, "/cgi-bin/media/uploadimg", "", "logo.png", []byte("\x89PNG......"))
+	if err != nil || !strings.HasPrefix(u, "https://") {
+		t.Errorf("uploadimg %q %v", u, err)
+	}
+}
+
+func TestSimAppChat(t *testing.T) {
+	t.Parallel()
+	c, srv := msgClient(t)
+	other := wecomtest.App{CorpID: wecomtest.CorpID, Secret: "other-secret", AgentID: 1000003}
+	srv.AddApp(other)
+	c2, _ := client.New(client.CorpApp{CorpID: other.CorpID, Secret: other.Secret}, client.WithBaseURL(srv.URL()))
+	msgWantCode(t, msgPost(c, "/cgi-bin/appchat/create", mJ{"userlist": []string{"a"}}, nil), 86006)
+	msgWantCode(t, msgPost(c, "/cgi-bin/appchat/create", mJ{"userlist": []string{"a", "b"}, "owner": "z"}, nil), 86207)
+	if err := msgPost(c, "/cgi-bin/appchat/create", mJ{"userlist": []string{"a", "b"}, "chatid": "room1"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	msgWantCode(t, msgPost(c, "/cgi-bin/appchat/create", mJ{"userlist": []string{"a", "b"}, "chatid": "room1"}, nil), 86215)
+	msgWantCode(t, msgPost(c2, "/cgi-bin/appchat/send", mJ{"chatid": "room1", "msgtype": "text", "text": mJ{"content": "x"}}, nil), 86008)
+	msgWantCode(t, msgPost(c, "/cgi-bin/appchat/send", mJ{"chatid": "room1", "msgtype": "template_card", "template_card": mJ{}}, nil), 40008)
+	msgWantCode(t, msgPost(c, "/cgi-bin/appchat/send", mJ{"chatid": "nope", "msgtype": "text", "text": mJ{"content": "x"}}, nil), 86003)
+	if err := msgPost(c, "/cgi-bin/appchat/send", mJ{"chatid": "room1", "msgtype": "text", "text": mJ{"content": "x"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.ChatMessages("room1")); n != 1 {
+		t.Errorf("%d chat messages", n)
+	}
+}
