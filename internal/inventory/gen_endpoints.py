@@ -46,7 +46,7 @@ for line in (spec / 'customerservice.md').read_text().splitlines():
         add(method, 'kf/' + p, 'corp', 'customerservice.md §' + sec)
 
 # the other files name endpoints in prose: METHOD [https://host]/cgi-bin/path
-for name in ['platform.md', 'messages.md', 'customerservice.md']:
+for name in ['platform.md', 'contacts-apps.md', 'messages.md', 'customerservice.md']:
     section = ''
     for line in (spec / name).read_text().splitlines():
         h = re.match(r'^#+ ([0-9.]+)', line)
@@ -57,6 +57,9 @@ for name in ['platform.md', 'messages.md', 'customerservice.md']:
             if path.startswith('/cgi-bin/service/get_suite_token') or path.startswith('/cgi-bin/service/get_provider_token'):
                 token = 'none'
             add(method, path, token, name + ' §' + section)
+
+# named only in passing by the spec, without method or section of their own
+add('POST', 'service/corpid_to_opencorpid', 'provider', 'contacts-apps.md §0')
 
 print('# method\tpath\ttoken\tspec')
 for method, path, token, where in sorted(seen.values(), key=lambda r: r[1]):

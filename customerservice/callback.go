@@ -1,0 +1,74 @@
+package customerservice
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/wecom-connector/wecom/webhook"
+)
+
+// CallbackParams configures [Service.HandleKfCallbacks].
+type CallbackParams struct {
+	// Handle receives each new message or event once (deduplicated through the store with
+	// FirstDelivery). An error stops the pull: the message is forgotten again, the callback is
+	// answered with an error so WeCom redelivers it, and the next pull starts from the last
+	// page fully handled. Required.
+	Handle func(ctx context.Context, m Message) error
+	// VoiceFormat 1 asks for SILK voice media instead of AMR.
+	VoiceFormat int
+	// CursorKey returns the store key of an account's cursor; nil uses Sync's default.
+	CursorKey func(openKfID string) string
+}
+
+// HandleKfCallbacks registers on h a function for kf_msg_or_event callbacks (接收消息和事件):
+// for the account named in the callback it runs [Service.Sync] with the callback's token (and,
+// if the token is refused, once without it), hands each message seen for the first time to
+// p.Handle, and stores the cursor page by page. Pulls of one account never overlap within the
+// process; run one process per account, or accept that FirstDelivery sorts out what two
+// processes pulled twice. The webhook Handler acknowledges WeCom within its budget and lets a
+// long pull finish afterwards.
+func (s *Service) HandleKfCallbacks(h *webhook.Handler, p CallbackParams) error {
+	if h == nil || p.Handle == nil {
+		return invalid("handle", "a webhook.Handler and a Handle function are required")
+	}
+	var locks sync.Map // open_kfid → *sync.Mutex
+	webhook.On(h, func(ctx context.Context, ev *webhook.KfMsgOrEvent) (webhook.Reply, error) {
+		if ev.OpenKfID == "" {
+			return nil, errors.New("customerservice: kf_msg_or_event without OpenKfId")
+		}
+		mu, _ := locks.LoadOrStore(ev.OpenKfID, new(sync.Mutex))
+		mu.(*sync.Mutex).Lock()
+		defer mu.(*sync.Mutex).Unlock()
+		sp := SyncParams{OpenKfID: ev.OpenKfID, Token: ev.Token, VoiceFormat: p.VoiceFormat, RetryWithoutToken: true}
+		if p.CursorKey != nil {
+			sp.CursorKey = p.CursorKey(ev.OpenKfID)
+		}
+		return nil, s.pull(ctx, sp, p.Handle)
+	})
+	return nil
+}
+
+// pull runs one Sync, handing each first delivery to handle.
+func (s *Service) pull(ctx context.Context, sp SyncParams, handle func(context.Context, Message) error) error {
+	for m, err := range s.Sync(ctx, sp) {
+		if err != nil {
+			return err
+		}
+		first, err := s.FirstDelivery(ctx, m)
+		if err != nil {
+			return err
+		}
+		if !first {
+			continue
+		}
+		if err := handle(ctx, m); err != nil {
+			if ferr := s.c.Store().Delete(ctx, seenKey(m)); ferr != nil {
+				err = errors.Join(err, fmt.Errorf("customerservice: forget failed message: %w", ferr))
+			}
+			return fmt.Errorf("customerservice: handle %s %s: %w", m.Header().MsgType, m.Header().MsgID, err)
+		}
+	}
+	return nil
+}

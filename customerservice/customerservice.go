@@ -1,0 +1,131 @@
+// Package customerservice drives WeChat Customer Service (微信客服, "kf"): a corp's kf accounts
+// talk to WeChat users who arrive from links, QR codes, mini programs or Channels, and the app
+// decides who answers: its own program (the "smart assistant"), the pending queue, or a human
+// servicer (接待人员) in the WeCom client.
+//
+// The flow of a conversation:
+//
+//   - WeCom posts a kf_msg_or_event callback (see [Service.HandleKfCallbacks], which wires a
+//     webhook.Handler); it carries no content, only the account and a 10-minute token.
+//   - [Service.Sync] pulls every new message and event of the account with that token, keeping
+//     its cursor in the client's store so a restarted process resumes where it stopped;
+//     [Service.FirstDelivery] turns its at-least-once delivery into once.
+//   - The app answers with [Service.Send] (at most 5 messages per customer message, within 48
+//     hours), or with [Service.SendOnEvent] using a one-shot code (welcome, queue prompt, ending).
+//   - [Service.Trans] moves the session between the smart assistant, the queue, a servicer and
+//     the end; the allowed moves are checked before any request is sent ([ServiceState]).
+//
+// Every call goes through the [client.Client] it was built with; errcodes come back as
+// [*client.APIError], matched with errors.Is against this package's sentinels ([ErrSendQuota],
+// [ErrSendWindow], [ErrInvalidSyncToken], …). Bad input is refused before sending with a
+// [*ValidationError].
+package customerservice
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/wecom-connector/wecom/client"
+)
+
+// Service is the WeChat Customer Service API (微信客服) of one client. It holds only the client
+// and is safe for concurrent use.
+type Service struct {
+	c *client.Client
+}
+
+// New returns the customer service API on c. c's token must come from a secret allowed to call
+// the kf API (an app listed under 微信客服 → 可调用接口的应用).
+func New(c *client.Client) *Service { return &Service{c: c} }
+
+// The kf errcodes (微信客服错误码) of WeCom's global table, for matching an [*client.APIError]'s
+// Code; the Err* sentinels below match them with errors.Is.
+const (
+	CodeInvalidOpenKfID        = 95000 // invalid open_kfid
+	CodeSendQuotaExceeded      = 95001 // more than 5 messages per customer message
+	CodeSendWindowExceeded     = 95002 // more than 48 hours after the customer's latest message
+	CodeCustomerCapacity       = 95003 // unverified corp may serve only 100 customers
+	CodeAccountNotFound        = 95004 // open_kfid does not exist (deleted, other corp)
+	CodeTooManyAccounts        = 95005 // account limit reached
+	CodeInvalidAccountName     = 95006 // invalid kf account name
+	CodeInvalidSyncToken       = 95007 // kf msg token invalid or expired (sync_msg)
+	CodeTooManyMenuItems       = 95008 // too many menu items
+	CodeInvalidMenuItemType    = 95009 // invalid menu item type
+	CodeSessionEnded           = 95013 // session already ended
+	CodeNotServicer            = 95014 // user is not a servicer or not activated
+	CodeTransitionNotAllowed   = 95016 // service_state transition not allowed
+	CodeSessionStateNoSend     = 95018 // session state does not allow sending
+	CodeServicerNotReceiving   = 95019 // servicer stopped receiving or is suspended
+	CodeServicerLimit          = 95020 // more than 2000 members / 20 departments per account
+	CodeUpgradeNotConfigured   = 95021 // specialist or group not configured for upgrade service
+	CodeNoConsultation         = 95031 // the customer started no consultation within 48 hours
+	CodeDuplicateMsgID         = 95033 // msgid already used on this account
+	CodeAccountNotAuthorized   = 48007 // kf account not handed to the calling app
+	CodeInvalidExternalUserID  = 40096 // invalid external_userid
+	CodeInvalidMsgType         = 40008 // invalid msgtype
+	CodeAccountUsageTooLow     = 95026 // usage too low: new accounts refused for now
+	CodeUnverifiedAccountLimit = 95027 // unverified corp may create only 10 accounts
+)
+
+func codeErr(code int, msg string) *client.APIError {
+	return &client.APIError{Code: code, Message: msg, Path: "/cgi-bin/kf"}
+}
+
+// Sentinels for errors.Is. Each is an [*client.APIError] with only a Code, so it matches any
+// answer with that errcode (client.APIError.Is compares codes). Client-side checks return
+// errors that match them too (a refused transition matches [ErrTransitionNotAllowed]).
+var (
+	// ErrSendQuota: the 5 messages allowed per customer message are used up (95001).
+	ErrSendQuota error = codeErr(CodeSendQuotaExceeded, "send quota exceeded")
+	// ErrSendWindow: the customer's latest message is more than 48 hours old (95002).
+	ErrSendWindow error = codeErr(CodeSendWindowExceeded, "send window exceeded")
+	// ErrSessionStateNoSend: the session is queued, with a human or ended (95018).
+	ErrSessionStateNoSend error = codeErr(CodeSessionStateNoSend, "session state does not allow sending")
+	// ErrInvalidSyncToken: the callback token given to sync_msg is invalid or expired (95007).
+	ErrInvalidSyncToken error = codeErr(CodeInvalidSyncToken, "kf msg token invalid or expired")
+	// ErrTransitionNotAllowed: the session cannot move to the requested state (95016).
+	ErrTransitionNotAllowed error = codeErr(CodeTransitionNotAllowed, "service state transition not allowed")
+	// ErrDuplicateMsgID: the msgid was used before on this account (95033).
+	ErrDuplicateMsgID error = codeErr(CodeDuplicateMsgID, "duplicate msgid")
+	// ErrNotServicer: the member is not a servicer of the account (95014).
+	ErrNotServicer error = codeErr(CodeNotServicer, "not a servicer")
+	// ErrServicerNotReceiving: the servicer stopped receiving or is suspended (95019).
+	ErrServicerNotReceiving error = codeErr(CodeServicerNotReceiving, "servicer not receiving")
+	// ErrAccountNotFound: the open_kfid does not exist (95004).
+	ErrAccountNotFound error = codeErr(CodeAccountNotFound, "kf account not found")
+)
+
+// ErrInvalidParams matches every [*ValidationError]: a request refused before it was sent.
+var ErrInvalidParams = errors.New("customerservice: invalid parameters")
+
+// ValidationError is a request the package refused to send because the platform would reject
+// it (or would burn the send quota on it): Field names the wire field, Reason says why.
+type ValidationError struct {
+	Field  string
+	Reason string
+}
+
+// Error says which field is wrong and why.
+func (e *ValidationError) Error() string {
+	return fmt.Sprintf("customerservice: invalid %s: %s", e.Field, e.Reason)
+}
+
+// Is makes errors.Is(err, ErrInvalidParams) true.
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalidParams }
+
+func invalid(field, format string, args ...any) error {
+	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// required checks that identity fields are non-empty (the platform rejects empty strings).
+func required(fields ...string) error {
+	for i := 0; i+1 < len(fields); i += 2 {
+		if fields[i+1] == "" {
+			return invalid(fields[i], "required")
+		}
+	}
+	return nil
+}
+
+// readReq marks POST reads as safe to retry.
+func retrySafe(v any) any { return client.Idempotent(v) }

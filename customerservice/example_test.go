@@ -1,0 +1,139 @@
+package customerservice_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/customerservice"
+	"github.com/wecom-connector/wecom/wecomtest"
+)
+
+// exampleService connects to a fresh simulator with one kf account served by zhangsan.
+func exampleService() (*customerservice.Service, *wecomtest.Server, string) {
+	srv := wecomtest.NewServer()
+	kf := srv.AddKfAccount("Dairy desk", "zhangsan")
+	c, err := client.New(client.CorpApp{CorpID: wecomtest.CorpID, Secret: wecomtest.Secret}, client.WithBaseURL(srv.URL()))
+	if err != nil {
+		panic(err)
+	}
+	return customerservice.New(c), srv, kf
+}
+
+// Welcome a customer who opened the chat from a campaign link: the enter_session event carries
+// a one-shot welcome code.
+func ExampleService_SendOnEvent() {
+	ctx := context.Background()
+	svc, srv, kf := exampleService()
+	defer srv.Close()
+
+	_ = srv.CustomerEnters(kf, "wmCustomer01", "spring_campaign") // the customer taps the link
+
+	// On the kf_msg_or_event callback: pull with its token, answer each new event once.
+	for m, err := range svc.Sync(ctx, customerservice.SyncParams{OpenKfID: kf, Token: srv.KfSyncToken(kf)}) {
+		if err != nil {
+			fmt.Println("sync:", err)
+			return
+		}
+		if first, _ := svc.FirstDelivery(ctx, m); !first {
+			continue
+		}
+		if e, ok := m.(*customerservice.EnterSessionEvent); ok && e.WelcomeCode != "" {
+			_, err := svc.SendOnEvent(ctx, customerservice.SendOnEventParams{
+				Code:    e.WelcomeCode,
+				Content: customerservice.Text{Content: "Welcome to the dairy desk! How can we help?"},
+			})
+			fmt.Println("welcomed", e.ExternalUserID, "from", e.Scene, "error:", err)
+		}
+	}
+	fmt.Println("customer got:", srv.KfReceived(kf, "wmCustomer01")[0].Text)
+	// Output:
+	// welcomed wmCustomer01 from spring_campaign error: <nil>
+	// customer got: Welcome to the dairy desk! How can we help?
+}
+
+// Reply to a customer's question with a menu; the customer's click comes back as a text
+// carrying the item's ID.
+func ExampleService_Send() {
+	ctx := context.Background()
+	svc, srv, kf := exampleService()
+	defer srv.Close()
+
+	_, _ = srv.CustomerSays(kf, "wmCustomer01", "Is the fresh milk in stock?")
+	for m, err := range svc.Sync(ctx, customerservice.SyncParams{OpenKfID: kf, Token: srv.KfSyncToken(kf)}) {
+		if err != nil {
+			fmt.Println("sync:", err)
+			return
+		}
+		q, ok := m.(*customerservice.TextMessage)
+		if !ok || q.Origin != customerservice.FromCustomer {
+			continue
+		}
+		res, err := svc.Send(ctx, customerservice.SendParams{
+			OpenKfID:       q.OpenKfID,
+			ExternalUserID: q.ExternalUserID,
+			MsgID:          "order-88231-reply-1", // your own ID: a resend is delivered once
+			Content: customerservice.Menu{
+				HeadContent: "Yes! What would you like to do?",
+				Items: []customerservice.MenuItem{
+					customerservice.ClickItem("order_milk", "Order fresh milk"),
+					customerservice.ClickItem("menu_human", "Talk to a human"),
+					customerservice.ViewItem("https://shop.example.com/stores", "Find a store"),
+				},
+			},
+		})
+		fmt.Println("replied to", q.Text.Content, "error:", err, "msgid set:", res.MsgID != "")
+	}
+	got := srv.KfReceived(kf, "wmCustomer01")
+	fmt.Println("customer got a", got[0].MsgType)
+	// Output:
+	// replied to Is the fresh milk in stock? error: <nil> msgid set: true
+	// customer got a msgmenu
+}
+
+// Hand the customer to a human servicer after they clicked "Talk to a human", then tell them
+// who took over with the code the move returned.
+func ExampleService_Trans() {
+	ctx := context.Background()
+	svc, srv, kf := exampleService()
+	defer srv.Close()
+
+	_, _ = srv.CustomerSends(kf, "wmCustomer01", "text", map[string]any{"content": "Talk to a human", "menu_id": "menu_human"})
+	for m, err := range svc.Sync(ctx, customerservice.SyncParams{OpenKfID: kf, Token: srv.KfSyncToken(kf)}) {
+		if err != nil {
+			fmt.Println("sync:", err)
+			return
+		}
+		click, ok := m.(*customerservice.TextMessage)
+		if !ok || click.Text.MenuID != "menu_human" {
+			continue
+		}
+		res, err := svc.Trans(ctx, customerservice.TransParams{
+			OpenKfID:       click.OpenKfID,
+			ExternalUserID: click.ExternalUserID,
+			State:          customerservice.Human,
+			ServicerUserID: "zhangsan",
+		})
+		if err != nil {
+			fmt.Println("trans:", err)
+			return
+		}
+		_, err = svc.SendOnEvent(ctx, customerservice.SendOnEventParams{
+			Code:    res.MsgCode,
+			Content: customerservice.Text{Content: "Zhang San from our team will answer you now."},
+		})
+		fmt.Println("prompt error:", err)
+	}
+	st, _ := svc.GetState(ctx, customerservice.Session{OpenKfID: kf, ExternalUserID: "wmCustomer01"})
+	fmt.Println("state:", st.State, "servicer:", st.ServicerUserID)
+
+	// A human session cannot go back to the assistant: refused before any request.
+	human := customerservice.Human
+	_, err := svc.Trans(ctx, customerservice.TransParams{OpenKfID: kf, ExternalUserID: "wmCustomer01",
+		State: customerservice.SmartAssistant, From: &human})
+	fmt.Println(err)
+	// Output:
+	// prompt error: <nil>
+	// state: human servicer: zhangsan
+	// customerservice: session cannot move from human to smart_assistant
+}

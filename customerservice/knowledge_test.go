@@ -1,0 +1,103 @@
+package customerservice_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/wecom-connector/wecom/customerservice"
+)
+
+func TestKnowledge(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, _, _ := setup(t)
+	shipping, err := svc.AddKnowledgeGroup(ctx, "Shipping")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AddKnowledgeGroup(ctx, "Shipping"); err == nil {
+		t.Fatal("duplicate group name accepted")
+	}
+	if err := svc.RenameKnowledgeGroup(ctx, shipping, "Delivery"); err != nil {
+		t.Fatal(err)
+	}
+	q := customerservice.NewIntentText("How long does delivery take?")
+	answer := customerservice.IntentAnswer{Attachments: []customerservice.IntentAttachment{{MsgType: customerservice.MsgLink,
+		Link: &customerservice.AttachmentLink{Title: "Policy", URL: "https://shop.example.com/help"}}}}
+	answer.Text.Content = "2-3 working days."
+	var intents []string
+	for i := range 3 {
+		qi := q
+		qi.Text.Content += string(rune('A' + i))
+		id, err := svc.AddIntent(ctx, customerservice.Intent{GroupID: shipping, Question: &qi,
+			SimilarQuestions: &customerservice.SimilarQuestions{Items: []customerservice.IntentText{customerservice.NewIntentText("Delivery time?")}},
+			Answers:          []customerservice.IntentAnswer{answer}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		intents = append(intents, id)
+	}
+	newAnswer := answer
+	newAnswer.Text.Content = "Up to 5 days in remote areas."
+	newAnswer.Attachments = nil
+	if err := svc.UpdateIntent(ctx, customerservice.Intent{IntentID: intents[0], Answers: []customerservice.IntentAnswer{newAnswer}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.DeleteIntent(ctx, intents[2]); err != nil {
+		t.Fatal(err)
+	}
+	var got []customerservice.Intent
+	for it, err := range svc.ListIntents(ctx, customerservice.KnowledgeListParams{GroupID: shipping, Limit: 1}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, it)
+	}
+	if len(got) != 2 || got[0].Answers[0].Text.Content != "Up to 5 days in remote areas." || got[0].SimilarQuestions == nil ||
+		got[1].Answers[0].Attachments[0].Link.URL != "https://shop.example.com/help" {
+		t.Fatalf("intents %+v", got)
+	}
+	var groups []string
+	for g, err := range svc.ListKnowledgeGroups(ctx, customerservice.KnowledgeListParams{Limit: 1}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		groups = append(groups, g.Name)
+	}
+	if len(groups) != 2 || groups[1] != "Delivery" {
+		t.Fatalf("groups %v", groups)
+	}
+	if err := svc.DeleteKnowledgeGroup(ctx, shipping); err != nil {
+		t.Fatal(err)
+	}
+	page, err := svc.ListIntentsPage(ctx, customerservice.KnowledgeListParams{})
+	if err != nil || len(page.Intents) != 0 {
+		t.Fatalf("intents after group delete: %+v %v", page, err)
+	}
+	long := customerservice.NewIntentText(string(make([]rune, 201)))
+	for name, err := range map[string]error{
+		"group name": func() error {
+			_, err := svc.AddKnowledgeGroup(ctx, "这个分组的名字实在是太长了啊")
+			return err
+		}(),
+		"no answer": func() error {
+			_, err := svc.AddIntent(ctx, customerservice.Intent{GroupID: "g", Question: &q})
+			return err
+		}(),
+		"two answers": func() error {
+			_, err := svc.AddIntent(ctx, customerservice.Intent{GroupID: "g", Question: &q, Answers: []customerservice.IntentAnswer{answer, answer}})
+			return err
+		}(),
+		"long question": svc.UpdateIntent(ctx, customerservice.Intent{IntentID: "i", Question: &long}),
+		"nothing":       svc.UpdateIntent(ctx, customerservice.Intent{IntentID: "i"}),
+		"limit": func() error {
+			_, err := svc.ListKnowledgeGroupsPage(ctx, customerservice.KnowledgeListParams{Limit: 1001})
+			return err
+		}(),
+	} {
+		if !errors.Is(err, customerservice.ErrInvalidParams) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

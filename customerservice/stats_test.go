@@ -1,0 +1,57 @@
+package customerservice_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/wecom-connector/wecom/customerservice"
+)
+
+func TestStatistics(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, srv, kf := setup(t)
+	for _, c := range []string{"wmS1", "wmS2", "wmS1"} {
+		if _, err := srv.CustomerSays(kf, c, "hi"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv.AdvanceKfClock(24 * time.Hour) // statistics end yesterday
+	now := time.Now().Add(24 * time.Hour)
+	p := customerservice.StatisticsParams{OpenKfID: kf, Start: now.AddDate(0, 0, -2), End: now.AddDate(0, 0, -1)}
+	days, err := svc.CorpStatistics(ctx, p)
+	if err != nil || len(days) != 2 {
+		t.Fatalf("corp: %+v %v", days, err)
+	}
+	if days[0].Statistic != nil {
+		t.Errorf("a day without data has figures: %+v", days[0].Statistic)
+	}
+	st := days[1].Statistic
+	if st == nil || *st.CustomerMsgCnt != 3 || *st.CustomerCnt != 2 || st.AITransferRate != nil {
+		t.Fatalf("yesterday: %+v", st)
+	}
+	p.ServicerUserID = "zhangsan"
+	sdays, err := svc.ServicerStatistics(ctx, p)
+	if err != nil || len(sdays) != 2 || sdays[1].Statistic == nil || *sdays[1].Statistic.ReplyRate != 0 {
+		t.Fatalf("servicer: %+v %v", sdays, err)
+	}
+	for name, bad := range map[string]customerservice.StatisticsParams{
+		"32 days":      {OpenKfID: kf, Start: now.AddDate(0, 0, -33), End: now.AddDate(0, 0, -1)},
+		"reversed":     {OpenKfID: kf, Start: now, End: now.AddDate(0, 0, -1)},
+		"no account":   {Start: now.AddDate(0, 0, -2), End: now.AddDate(0, 0, -1)},
+		"corp+member":  {OpenKfID: kf, ServicerUserID: "x", Start: now.AddDate(0, 0, -2), End: now.AddDate(0, 0, -1)},
+		"unset period": {OpenKfID: kf},
+	} {
+		if _, err := svc.CorpStatistics(ctx, bad); !errors.Is(err, customerservice.ErrInvalidParams) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, err := svc.CorpStatistics(ctx, customerservice.StatisticsParams{OpenKfID: kf, Start: now, End: now}); !errors.Is(err, errCode(40058)) {
+		t.Errorf("today: %v, want the platform's 40058", err)
+	}
+	if bound, err := svc.CorpQualification(ctx); err != nil || bound {
+		t.Errorf("CorpQualification = %v, %v", bound, err)
+	}
+}
