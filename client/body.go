@@ -51,8 +51,8 @@ func newBody(in any) (*reqBody, error) {
 	return &reqBody{contentType: "application/json", length: int64(len(b)), json: b}, nil
 }
 
-// marshal encodes v as JSON without escaping <, > and &: WeCom may reject \u003c escapes
-// (40033), and texts and card URLs contain them.
+// marshal encodes v as JSON without \uXXXX escapes of <, >, &, U+2028 and U+2029: WeCom may
+// reject such escapes (40033), and texts and card URLs contain these characters.
 func marshal(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -60,7 +60,25 @@ func marshal(v any) ([]byte, error) {
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	if !bytes.Contains(b, []byte(`\u202`)) {
+		return b, nil
+	}
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' || i+1 == len(b) {
+			out = append(out, b[i])
+			continue
+		}
+		if esc := string(b[i:min(i+6, len(b))]); esc == `\u2028` || esc == `\u2029` {
+			out = append(out, 0xe2, 0x80, 0xa8+esc[5]-'8')
+			i += 5
+			continue
+		}
+		out = append(out, b[i], b[i+1]) // any other escape pair, \\ included, stays as is
+		i++
+	}
+	return out, nil
 }
 
 func newUpload(u *Upload) (*reqBody, error) {

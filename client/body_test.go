@@ -185,3 +185,25 @@ func TestEncodeError(t *testing.T) {
 		t.Fatalf("got %v, want the JSON encoding error", err)
 	}
 }
+
+func TestJSONKeepsCharactersRaw(t *testing.T) {
+	t.Parallel()
+	c, mt := mockClient(t)
+	var body string
+	mt.RegisterResponder(http.MethodPost, "https://wecom.test/cgi-bin/x", func(r *http.Request) (*http.Response, error) {
+		b, _ := io.ReadAll(r.Body)
+		body = string(b)
+		return httpmock.NewStringResponse(200, `{"errcode":0}`), nil
+	})
+	in := map[string]string{"t": "a<b>&c\u2028d\u2029e\\u2028f\"\n"}
+	if err := c.Do(context.Background(), http.MethodPost, "/cgi-bin/x", nil, client.Idempotent(in), nil); err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"t":"a<b>&c` + "\u2028d\u2029" + `e\\u2028f\"\n"}`; body != want {
+		t.Fatalf("body %q, want %q", body, want)
+	}
+	var back map[string]string
+	if err := json.Unmarshal([]byte(body), &back); err != nil || back["t"] != in["t"] {
+		t.Fatalf("body does not decode back: %v %q", err, back["t"])
+	}
+}

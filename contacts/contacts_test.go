@@ -1,0 +1,212 @@
+package contacts
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+
+	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/wecomtest"
+)
+
+var fastRetry = client.WithRetry(client.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
+
+// newSim starts a simulator and a Service talking to it with the default corp app.
+func newSim(t testing.TB, opts ...wecomtest.Option) (*wecomtest.Server, *Service) {
+	t.Helper()
+	srv := wecomtest.NewServer(opts...)
+	t.Cleanup(srv.Close)
+	c, err := client.New(client.CorpApp{CorpID: wecomtest.CorpID, Secret: wecomtest.Secret},
+		client.WithBaseURL(srv.URL()), fastRetry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, New(c)
+}
+
+// codeOf returns the errcode of an *APIError, 0 for nil and -999 for any other error.
+func codeOf(err error) int {
+	var e *client.APIError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &e):
+		return e.Code
+	}
+	return -999
+}
+
+// endpoint is one row of the fault matrix: prepare builds the state the call needs, call runs it
+// and check (optional) asserts the successful result.
+type endpoint struct {
+	name    string
+	path    string
+	retried bool // reads and idempotent writes survive a -1 busy answer
+	prepare func(t *testing.T, srv *wecomtest.Server, s *Service)
+	call    func(ctx context.Context, s *Service) error
+}
+
+// runMatrix runs every endpoint through success, token expiry mid-session, -1 busy and a
+// permission errcode, each on a fresh simulator.
+func runMatrix(t *testing.T, eps []endpoint) {
+	t.Helper()
+	for _, ep := range eps {
+		cases := []struct {
+			name   string
+			inject func(srv *wecomtest.Server)
+			check  func(t *testing.T, srv *wecomtest.Server, err error)
+		}{
+			{"ok", nil, func(t *testing.T, srv *wecomtest.Server, err error) {
+				if err != nil {
+					t.Fatalf("err = %v", err)
+				}
+			}},
+			{"token expired", func(srv *wecomtest.Server) { srv.ExpireTokens() }, func(t *testing.T, srv *wecomtest.Server, err error) {
+				if err != nil {
+					t.Fatalf("err = %v, want a refreshed token and success", err)
+				}
+				if n := srv.Calls("/cgi-bin/gettoken"); n != 2 {
+					t.Errorf("gettoken calls = %d, want 2", n)
+				}
+			}},
+			{"busy", func(srv *wecomtest.Server) { srv.FailNext(ep.path, -1, 1) }, func(t *testing.T, srv *wecomtest.Server, err error) {
+				if ep.retried {
+					if err != nil {
+						t.Fatalf("err = %v, want success after a retry", err)
+					}
+					if n := srv.Calls(ep.path); n < 2 {
+						t.Errorf("calls = %d, want a retry", n)
+					}
+					return
+				}
+				if codeOf(err) != -1 || !errors.Is(err, client.ErrRetryable) {
+					t.Fatalf("err = %v, want errcode -1 (a write is not retried)", err)
+				}
+				if n := srv.Served(ep.path); n != 0 {
+					t.Errorf("served = %d, want 0", n)
+				}
+			}},
+			{"permission", func(srv *wecomtest.Server) { srv.FailNext(ep.path, 60011, 1) }, func(t *testing.T, srv *wecomtest.Server, err error) {
+				if codeOf(err) != 60011 || !errors.Is(err, client.ErrPermission) {
+					t.Fatalf("err = %v, want errcode 60011", err)
+				}
+				var ae *client.APIError
+				if errors.As(err, &ae) && ae.Path != ep.path {
+					t.Errorf("APIError.Path = %q, want %q", ae.Path, ep.path)
+				}
+			}},
+		}
+		for _, tc := range cases {
+			t.Run(ep.name+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				srv, s := newSim(t)
+				ctx := context.Background()
+				if ep.prepare != nil {
+					ep.prepare(t, srv, s)
+				}
+				if _, err := s.ListTags(ctx); err != nil { // make sure a token is cached
+					t.Fatal(err)
+				}
+				if tc.inject != nil {
+					tc.inject(srv)
+				}
+				tc.check(t, srv, ep.call(ctx, s))
+			})
+		}
+	}
+}
+
+// mockService returns a Service whose HTTP goes to an httpmock transport and a function that
+// returns the JSON body of the last request to path (decoded into a map).
+func mockService(t *testing.T) (*Service, *httpmock.MockTransport) {
+	t.Helper()
+	mt := httpmock.NewMockTransport()
+	mt.RegisterResponder(http.MethodGet, "https://sim.test/cgi-bin/gettoken",
+		httpmock.NewStringResponder(200, `{"errcode":0,"access_token":"tok-1","expires_in":7200}`))
+	c, err := client.New(client.CorpApp{CorpID: "wwmock", Secret: "s"}, client.WithBaseURL("https://sim.test"),
+		client.WithHTTPClient(&http.Client{Transport: mt}), fastRetry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(c), mt
+}
+
+// captureJSON answers path with answer and records each request body and query.
+func captureJSON(mt *httpmock.MockTransport, method, path, answer string) *[]captured {
+	var got []captured
+	mt.RegisterResponder(method, "https://sim.test"+path, func(r *http.Request) (*http.Response, error) {
+		var cp captured
+		cp.query = r.URL.Query()
+		if r.Body != nil {
+			b, _ := io.ReadAll(r.Body)
+			cp.raw = string(b)
+		}
+		got = append(got, cp)
+		return httpmock.NewStringResponse(200, answer), nil
+	})
+	return &got
+}
+
+type captured struct {
+	raw   string
+	query map[string][]string
+}
+
+func (c captured) fields(t *testing.T) map[string]json.RawMessage {
+	t.Helper()
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(c.raw), &m); err != nil {
+		t.Fatalf("body %q: %v", c.raw, err)
+	}
+	return m
+}
+
+func TestValidationErrorNamesField(t *testing.T) {
+	t.Parallel()
+	_, s := newSim(t)
+	_, err := s.CreateUser(context.Background(), CreateUserParams{UserID: "-bad", Name: "x", Mobile: "1"})
+	var ve *ValidationError
+	if !errors.As(err, &ve) || ve.Field != "userid" || !errors.Is(err, ErrInvalidParams) {
+		t.Fatalf("err = %v, want a ValidationError on userid", err)
+	}
+	if !strings.Contains(err.Error(), "userid") {
+		t.Errorf("message %q does not name the field", err)
+	}
+}
+
+func TestFlexDecoding(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]bool{`true`: true, `1`: true, `"1"`: true, `false`: false, `0`: false, `"0"`: false, `null`: false} {
+		var b FlexBool
+		if err := json.Unmarshal([]byte(in), &b); err != nil || bool(b) != want {
+			t.Errorf("FlexBool(%s) = %v, %v; want %v", in, b, err, want)
+		}
+	}
+	var b FlexBool
+	if err := json.Unmarshal([]byte(`"maybe"`), &b); err == nil {
+		t.Error("FlexBool accepted \"maybe\"")
+	}
+	for in, want := range map[string]string{`"2"`: "2", `2`: "2", `"lk/7"`: "lk/7"} {
+		var s FlexString
+		if err := json.Unmarshal([]byte(in), &s); err != nil || string(s) != want {
+			t.Errorf("FlexString(%s) = %q, %v; want %q", in, s, err, want)
+		}
+	}
+}
+
+func TestSecretNeverInErrors(t *testing.T) {
+	t.Parallel()
+	srv, s := newSim(t)
+	srv.FailNext("/cgi-bin/user/get", 60011, 1)
+	_, err := s.GetUser(context.Background(), "li.na")
+	if err == nil || strings.Contains(err.Error(), wecomtest.Secret) || strings.Contains(err.Error(), "sim-access_token") {
+		t.Fatalf("err = %v: missing, or leaks the secret/token", err)
+	}
+}
