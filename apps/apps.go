@@ -28,19 +28,14 @@ type Service struct{ c *client.Client }
 // New returns the apps service on c.
 func New(c *client.Client) *Service { return &Service{c: c} }
 
-// ValidationError is a request the SDK refused before sending because it breaks a documented
-// WeCom limit (menu sizes, workbench items, page sizes, OAuth state, redirect URI).
-type ValidationError struct {
-	Field  string // the offending field, in wire spelling
-	Reason string
-}
+// ValidationError is a request refused before sending because it breaks a documented WeCom
+// limit (menu sizes, workbench items, page sizes, OAuth state, redirect URI).
+type ValidationError = client.ValidationError
 
-// Error names the field and the limit it breaks.
-func (e *ValidationError) Error() string { return "apps: invalid " + e.Field + ": " + e.Reason }
+// ErrInvalidParams matches every [*ValidationError] with errors.Is.
+var ErrInvalidParams = client.ErrInvalidParams
 
-func invalid(field, format string, args ...any) error {
-	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
-}
+var invalid = client.Invalid
 
 // Flag is a WeCom 0/1 switch. It decodes 0/1, "0"/"1" and true/false alike, since the platform
 // uses all three for the same fields, and encodes as 0/1.

@@ -38,24 +38,13 @@ type Service struct {
 func New(c *client.Client) *Service { return &Service{c: c} }
 
 // ErrInvalidParams matches every [*ValidationError] with errors.Is.
-var ErrInvalidParams = errors.New("contacts: invalid parameters")
+var ErrInvalidParams = client.ErrInvalidParams
 
-// ValidationError is a request the SDK refused to send because it breaks a documented limit
+// ValidationError is a request refused before sending because it breaks a documented limit
 // (required field, length, charset, list size). Field is the wire name of the offending field.
-type ValidationError struct {
-	Field  string
-	Reason string
-}
+type ValidationError = client.ValidationError
 
-// Error names the field and why it was refused.
-func (e *ValidationError) Error() string { return "contacts: " + e.Field + ": " + e.Reason }
-
-// Is makes errors.Is(err, ErrInvalidParams) true.
-func (e *ValidationError) Is(target error) bool { return target == ErrInvalidParams }
-
-func invalid(field, format string, args ...any) error {
-	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
-}
+var invalid = client.Invalid
 
 // ErrCursorLoop is returned by an iterator when WeCom answers the same non-empty cursor twice
 // in a row; the walk stops instead of looping forever.

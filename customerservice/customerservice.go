@@ -22,9 +22,6 @@
 package customerservice
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/wecom-connector/wecom/client"
 )
 
@@ -96,26 +93,13 @@ var (
 )
 
 // ErrInvalidParams matches every [*ValidationError]: a request refused before it was sent.
-var ErrInvalidParams = errors.New("customerservice: invalid parameters")
+var ErrInvalidParams = client.ErrInvalidParams
 
-// ValidationError is a request the package refused to send because the platform would reject
-// it (or would burn the send quota on it): Field names the wire field, Reason says why.
-type ValidationError struct {
-	Field  string
-	Reason string
-}
+// ValidationError is a request refused before sending because the platform would reject it (or
+// would burn the send quota on it): Field names the wire field, Reason says why.
+type ValidationError = client.ValidationError
 
-// Error says which field is wrong and why.
-func (e *ValidationError) Error() string {
-	return fmt.Sprintf("customerservice: invalid %s: %s", e.Field, e.Reason)
-}
-
-// Is makes errors.Is(err, ErrInvalidParams) true.
-func (e *ValidationError) Is(target error) bool { return target == ErrInvalidParams }
-
-func invalid(field, format string, args ...any) error {
-	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
-}
+var invalid = client.Invalid
 
 // required checks that identity fields are non-empty (the platform rejects empty strings).
 func required(fields ...string) error {

@@ -154,7 +154,7 @@ func (p UploadParams) upload(rule *mediaRule) (*client.Upload, error) {
 	case size < MinMediaBytes:
 		return nil, invalid("media", "%d bytes: media must be larger than 5 bytes", size)
 	case size > r.max:
-		return nil, &ValidationError{Field: "media", Reason: fmt.Sprintf("%d bytes, limit %d for %s", size, r.max, p.Type), tooLong: true}
+		return nil, &ValidationError{Field: "media", Reason: fmt.Sprintf("%d bytes, limit %d for %s", size, r.max, p.Type), TooLong: true}
 	}
 	ct := p.ContentType
 	if ct == "" {

@@ -17,7 +17,6 @@
 package messages
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/wecom-connector/wecom/client"
@@ -33,36 +32,22 @@ type Service struct {
 func New(c *client.Client) *Service { return &Service{c: c} }
 
 // ErrInvalidParams matches every [*ValidationError] with errors.Is.
-var ErrInvalidParams = errors.New("messages: invalid parameters")
+var ErrInvalidParams = client.ErrInvalidParams
 
 // ErrTooLong matches a [*ValidationError] for content over a documented size limit; split
 // texts with [SplitText] first.
-var ErrTooLong = errors.New("messages: content too long")
+var ErrTooLong = client.ErrTooLong
 
-// ValidationError is a request the SDK refused to send because it breaks a documented rule
+// ValidationError is a request refused before sending because it breaks a documented rule
 // (required field, size, list length, field not allowed for the msgtype or card type). Field is
 // the wire name of the offending field.
-type ValidationError struct {
-	Field   string
-	Reason  string
-	tooLong bool
-}
+type ValidationError = client.ValidationError
 
-// Error names the field and why it was refused.
-func (e *ValidationError) Error() string { return "messages: " + e.Field + ": " + e.Reason }
-
-// Is makes errors.Is(err, ErrInvalidParams) true, and errors.Is(err, ErrTooLong) for sizes.
-func (e *ValidationError) Is(target error) bool {
-	return target == ErrInvalidParams || (e.tooLong && target == ErrTooLong)
-}
-
-func invalid(field, format string, args ...any) error {
-	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
-}
+var invalid = client.Invalid
 
 // tooLong refuses a value over limit bytes.
 func tooLong(field string, n, limit int) error {
-	return &ValidationError{Field: field, Reason: fmt.Sprintf("%d bytes, limit %d (split it with SplitText)", n, limit), tooLong: true}
+	return &ValidationError{Field: field, Reason: fmt.Sprintf("%d bytes, limit %d (split it with SplitText)", n, limit), TooLong: true}
 }
 
 // maxBytes checks a byte limit; empty values pass (required checks are separate).

@@ -68,7 +68,7 @@ func (m RobotImage) checkRobot() error {
 	case len(m.Data) == 0:
 		return invalid("image.base64", "no image data")
 	case len(m.Data) > MaxRobotImageBytes:
-		return &ValidationError{Field: "image.base64", Reason: fmt.Sprintf("%d bytes, limit %d before Base64", len(m.Data), MaxRobotImageBytes), tooLong: true}
+		return &ValidationError{Field: "image.base64", Reason: fmt.Sprintf("%d bytes, limit %d before Base64", len(m.Data), MaxRobotImageBytes), TooLong: true}
 	case ct != "image/png" && ct != "image/jpeg":
 		return invalid("image.base64", "%s: want JPG or PNG", ct)
 	}

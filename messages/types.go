@@ -293,7 +293,7 @@ func (m MiniProgramNotice) check(t target) error {
 // maxChars checks a limit the documentation counts in characters (code points).
 func maxChars(field, v string, limit int) error {
 	if n := utf8.RuneCountInString(v); n > limit {
-		return &ValidationError{Field: field, Reason: fmt.Sprintf("%d chars, limit %d", n, limit), tooLong: true}
+		return &ValidationError{Field: field, Reason: fmt.Sprintf("%d chars, limit %d", n, limit), TooLong: true}
 	}
 	return nil
 }
