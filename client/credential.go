@@ -34,6 +34,8 @@ type binding struct {
 // CorpApp is the credential of an internal app (自建应用), a customized app (代开发应用) or a
 // tool secret (通讯录同步, 客户联系, 微信客服): the corp ID (企业ID) and the secret of the app
 // whose token is wanted. Each secret gets its own cached token.
+//
+//wecom:api GET /cgi-bin/gettoken
 type CorpApp struct{ CorpID, Secret string }
 
 // String names the corp, never the secret.

@@ -59,6 +59,8 @@ func StoreSuiteTicket(ctx context.Context, st store.Store, suiteID, ticket strin
 // store, where [StoreSuiteTicket] put it. The suite_access_token is fetched once and cached like
 // any token. 40082/42009 refresh it once; 40085 (expired ticket) and 40080 (bad secret) are
 // returned, never retried; no stored ticket gives [ErrNoSuiteTicket] without a request.
+//
+//wecom:api POST /cgi-bin/service/get_suite_token
 type Suite struct{ SuiteID, Secret string }
 
 // String names the suite, never the secret.
@@ -90,6 +92,8 @@ func (s Suite) bind(c *Client) (binding, error) {
 
 // Provider is the credential of a service provider (服务商): its corp ID and provider secret.
 // 服务商凭证 (provider_access_token)
+//
+//wecom:api POST /cgi-bin/service/get_provider_token
 type Provider struct{ CorpID, ProviderSecret string }
 
 // String names the provider corp, never the secret.

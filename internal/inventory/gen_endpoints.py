@@ -52,7 +52,7 @@ for name in ['platform.md', 'contacts-apps.md', 'messages.md', 'customerservice.
         h = re.match(r'^#+ ([0-9.]+)', line)
         if h:
             section = h.group(1)
-        for method, path in re.findall(r'(GET|POST) +`?(?:https://qyapi\.weixin\.qq\.com)?(/cgi-bin/[a-z_/]+)', line):
+        for method, path in re.findall(r'(GET|POST) +`?(?:https://qyapi\.weixin\.qq\.com)?(/cgi-bin/[a-z0-9_/]+)', line):
             token = 'none' if path in ('/cgi-bin/gettoken',) or path.startswith('/cgi-bin/webhook/') else 'corp'
             if path.startswith('/cgi-bin/service/get_suite_token') or path.startswith('/cgi-bin/service/get_provider_token'):
                 token = 'none'
