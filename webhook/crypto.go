@@ -95,15 +95,15 @@ func (c *Crypto) WithReceiveIDFunc(accept func(receiveID string) bool) *Crypto {
 }
 
 // String describes c without its token or key.
-func (c *Crypto) String() string {
+func (c Crypto) String() string {
 	return "webhook.Crypto{token:[redacted], key:[redacted]}"
 }
 
 // GoString is String, so %#v cannot print the key either.
-func (c *Crypto) GoString() string { return c.String() }
+func (c Crypto) GoString() string { return c.String() }
 
 // LogValue keeps the token and key out of slog output.
-func (c *Crypto) LogValue() slog.Value { return slog.StringValue(c.String()) }
+func (c Crypto) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // checkReceiveID applies the configured receive-ID rule to rid.
 func (c *Crypto) checkReceiveID(rid []byte) bool {

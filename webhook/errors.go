@@ -13,6 +13,7 @@ type Error struct {
 	msg  string
 }
 
+// Error returns the failure's description, never a secret.
 func (e *Error) Error() string { return "webhook: " + e.msg }
 
 // Sentinel errors returned (wrapped with detail) by Crypto, Parse and Handler.
@@ -41,6 +42,9 @@ var (
 	// ErrGenReply means a passive reply could not be rendered (bad timestamp or nonce, XML
 	// marshalling failure) (-40011).
 	ErrGenReply = &Error{Code: -40011, msg: "cannot build reply"}
+	// ErrParseJSON means a JSON-format callback body has no string "encrypt" member (-40012 in
+	// the official Go JSON library).
+	ErrParseJSON = &Error{Code: -40012, msg: "malformed JSON envelope"}
 	// ErrTimestamp means the signed timestamp is outside the Handler's tolerance window.
 	ErrTimestamp = &Error{msg: "timestamp outside tolerance"}
 	// ErrBodyTooLarge means the request body exceeds the Handler's limit.
@@ -57,5 +61,8 @@ type detailed struct {
 	detail   string
 }
 
+// Error returns the sentinel's message and the detail.
 func (d *detailed) Error() string { return d.sentinel.Error() + ": " + d.detail }
+
+// Unwrap returns the sentinel.
 func (d *detailed) Unwrap() error { return d.sentinel }

@@ -155,6 +155,8 @@ func scan(b []byte, s string) (tree, bool) {
 	t := tree{nodes: make([]node, 0, strings.Count(s, "<")/2+1)}
 	var stackBuf [8]int32
 	stack := stackBuf[:0]
+	var acc []byte       // text of accNode while it arrives in several segments
+	accNode := int32(-1) // the open leaf whose text is in acc
 	for {
 		kind, st, en, ok := l.next()
 		if !ok {
@@ -175,10 +177,16 @@ func scan(b []byte, s string) (tree, bool) {
 			if !ok {
 				return tree{}, false
 			}
-			if n.hasText {
-				n.text += txt
-			} else {
+			switch top := stack[len(stack)-1]; {
+			case !n.hasText:
 				n.text, n.hasText = txt, true
+			case accNode == top:
+				acc = append(acc, txt...)
+			default:
+				// A second segment (text next to CDATA): gather in one buffer, not by repeated
+				// concatenation, so many segments stay linear.
+				acc = append(append(acc[:0], n.text...), txt...)
+				accNode = top
 			}
 		case tokStart, tokSelfClose:
 			if len(stack) >= maxDepth {
@@ -191,6 +199,9 @@ func scan(b []byte, s string) (tree, bool) {
 				if parent.first < 0 {
 					parent.first = idx
 					parent.text, parent.hasText = "", false
+					if accNode == stack[len(stack)-1] {
+						accNode = -1
+					}
 				} else {
 					t.nodes[parent.last].next = idx
 				}
@@ -206,6 +217,10 @@ func scan(b []byte, s string) (tree, bool) {
 		case tokEnd:
 			if len(stack) == 0 || t.nodes[stack[len(stack)-1]].name != s[st:en] {
 				return tree{}, false
+			}
+			if top := stack[len(stack)-1]; accNode == top {
+				t.nodes[top].text = string(acc)
+				accNode = -1
 			}
 			stack = stack[:len(stack)-1]
 			if len(stack) == 0 {

@@ -1,0 +1,38 @@
+// Package webhook receives WeCom (企业微信) callbacks (回调): it verifies and decrypts them,
+// answers URL verification, decodes the XML into typed events, encrypts passive replies, and
+// offers an http.Handler that routes events to typed functions.
+//
+// The pieces work alone, from any HTTP framework:
+//
+//   - [Crypto] (NewCrypto with the console's Token, EncodingAESKey and the receive ID):
+//     VerifyURL for the verification GET, Decrypt for a POSTed envelope, EncryptReply for a
+//     passive reply. Signatures are compared in constant time; padding, the length field and
+//     the receive ID are checked; every failure is an *Error matching a sentinel (ErrSignature,
+//     ErrDecryptAES, …) with the official library's code.
+//   - [Parse] turns plaintext into one Go type per MsgType / Event / ChangeType / InfoType
+//     (TextMessage, MenuClick, UserCreated, ExternalContactAdded, TemplateCardEvent,
+//     KfMsgOrEvent, SuiteTicket, CreateAuth, …). Callbacks without a type come back as
+//     *Unknown; Raw and Lookup keep every element of every event.
+//   - Reply values (TextReply, NewsReply, UpdateButtonReply, …) render the plaintext reply.
+//
+// [Handler] composes them: GET answers verification; POST is verified, decrypted, parsed,
+// de-duplicated through a store.Store (WeCom redelivers when it gets no answer in 5 s) and
+// dispatched to the function registered with [On] for the event's type. A function still
+// running when the acknowledgement budget ends is left to finish while the Handler answers, so
+// WeCom does not redeliver; panics are recovered and logged.
+//
+//	c, err := webhook.NewCrypto(token, encodingAESKey, corpID)
+//	h := webhook.NewHandler(c)
+//	webhook.On(h, func(ctx context.Context, ev *webhook.TextMessage) (webhook.Reply, error) {
+//		return webhook.TextReply{Content: "收到"}, nil
+//	})
+//	http.Handle("/wecom/callback", h)
+//
+// An ISV's command callback URL (suite_ticket, create_auth, …) receives callbacks for its suite
+// and, on the data callback URL, for every authorizing corp: accept several receive IDs with
+// WithReceiveIDs or WithReceiveIDFunc. Those callbacks are answered "success".
+//
+// The package imports nothing of the SDK but store, so a program that only receives callbacks
+// can use it alone. The wecomtest simulator delivers signed, encrypted callbacks to a Handler
+// in tests, retrying like the platform.
+package webhook

@@ -1,0 +1,184 @@
+package webhook
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzDecrypt feeds hostile envelopes and hostile decrypted layouts through the receive path.
+// body is an envelope, signed correctly for whatever Encrypt it holds, so the fuzzer reaches
+// base64, AES, padding and the length field; layout is a decrypted buffer (random prefix,
+// length, message, receive ID, padding) encrypted as is, so every byte of the plaintext checks
+// is under the fuzzer's control.
+func FuzzDecrypt(f *testing.F) {
+	c := specCrypto(f)
+	f.Add(readTestdata(f, "spec_vector_body.xml"), pad(layout("<xml/>", specReceiveID)))
+	f.Add([]byte("<xml><Encrypt>AAAA</Encrypt></xml>"), []byte("short"))
+	f.Add([]byte(""), pad(layout("x", "")))
+	f.Fuzz(func(t *testing.T, body, layoutBytes []byte) {
+		// Path 1: the envelope as sent.
+		if enc, _, _, err := envelopeFields(body, true); err == nil {
+			sig := c.Sign("1", "2", string(enc))
+			msg, err := c.Decrypt(sig, "1", "2", body)
+			checkOpen(t, c, msg, err)
+		} else if !errors.Is(err, ErrParseXML) {
+			t.Fatalf("envelope error %v", err)
+		}
+		if _, err := c.Decrypt("0000000000000000000000000000000000000000", "1", "2", body); err == nil {
+			t.Fatal("wrong signature accepted")
+		}
+		// Path 2: a chosen decrypted buffer.
+		buf := append([]byte(nil), layoutBytes...)
+		if len(buf) == 0 || len(buf)%16 != 0 {
+			buf = append(buf, make([]byte, 16-len(buf)%16)...)
+		}
+		enc := forge(c, buf)
+		env, err := c.DecryptString(c.Sign("1", "2", enc), "1", "2", enc)
+		checkOpen(t, c, env.Plaintext, err)
+	})
+}
+
+// checkOpen asserts the decrypt contract: a typed error and no output, or a message that
+// encrypts and decrypts back to itself.
+func checkOpen(t *testing.T, c *Crypto, msg []byte, err error) {
+	t.Helper()
+	if err != nil {
+		var we *Error
+		if !errors.As(err, &we) || msg != nil {
+			t.Fatalf("untyped error or partial output: %v %q", err, msg)
+		}
+		return
+	}
+	enc, err := c.Encrypt(msg, specReceiveID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := c.DecryptString(c.Sign("3", "4", enc), "3", "4", enc)
+	if err != nil || !bytes.Equal(back.Plaintext, msg) {
+		t.Fatalf("re-encryption round trip: %v", err)
+	}
+}
+
+// FuzzParse: any plaintext decodes to an event holding it whole, or fails with ErrParseXML and
+// no event; it never panics.
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob("testdata/events/*.xml")
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ev, err := Parse(data)
+		if err != nil {
+			if ev != nil || !errors.Is(err, ErrParseXML) {
+				t.Fatalf("%T %v", ev, err)
+			}
+			return
+		}
+		if !bytes.Equal(ev.Raw(), data) {
+			t.Fatal("raw XML not kept")
+		}
+		_ = ev.Kind()
+		_ = ev.EventHeader().Time()
+		_, _ = ev.EventHeader().Lookup("a>b")
+	})
+}
+
+// FuzzScanner checks the purpose-built scanner against encoding/xml: whenever encoding/xml
+// reads a document (without namespaces or directives, which WeCom never sends), the scanner
+// must read the same element names and texts.
+func FuzzScanner(f *testing.F) {
+	files, _ := filepath.Glob("testdata/events/*.xml")
+	for _, name := range files {
+		b, _ := os.ReadFile(name)
+		f.Add(b)
+	}
+	f.Add([]byte("<?xml version=\"1.0\"?><!-- c --><xml a='>'>\r\n<a>&lt;&#x41;&#66;\r<![CDATA[\r\n]]></a><b/></xml>tail"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		want, ok := oracle(data)
+		got, gotOK := scan(data, string(data))
+		if !ok {
+			return
+		}
+		if !gotOK {
+			t.Fatalf("encoding/xml reads %q, scanner fails", data)
+		}
+		if err := sameTree(&got, 0, want); err != "" {
+			t.Fatalf("%s in %q", err, data)
+		}
+	})
+}
+
+type onode struct {
+	name string
+	text string
+	kids []*onode
+}
+
+// oracle builds the tree encoding/xml sees; ok is false when encoding/xml fails or the input
+// uses what the comparison leaves out.
+func oracle(data []byte) (*onode, bool) {
+	d := xml.NewDecoder(bytes.NewReader(data))
+	var stack []*onode
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return nil, false
+		}
+		switch tk := tok.(type) {
+		case xml.StartElement:
+			if tk.Name.Space != "" || len(stack) >= maxDepth {
+				return nil, false
+			}
+			n := &onode{name: tk.Name.Local}
+			if len(stack) > 0 {
+				p := stack[len(stack)-1]
+				p.kids = append(p.kids, n)
+				p.text = ""
+			}
+			stack = append(stack, n)
+		case xml.CharData:
+			if len(stack) > 0 && len(stack[len(stack)-1].kids) == 0 {
+				stack[len(stack)-1].text += string(tk)
+			}
+		case xml.EndElement:
+			n := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if len(stack) == 0 {
+				return n, true
+			}
+		case xml.Directive:
+			return nil, false
+		}
+	}
+}
+
+func sameTree(t *tree, n int32, o *onode) string {
+	nd := &t.nodes[n]
+	if nd.name != o.name {
+		return "name " + nd.name + " vs " + o.name
+	}
+	var kids []int32
+	for c := nd.first; c >= 0; c = t.nodes[c].next {
+		kids = append(kids, c)
+	}
+	if len(kids) != len(o.kids) {
+		return "children of " + o.name
+	}
+	if len(kids) == 0 && nd.text != o.text {
+		return "text of " + o.name + ": " + nd.text + " vs " + o.text
+	}
+	for i, c := range kids {
+		if err := sameTree(t, c, o.kids[i]); err != "" {
+			return err
+		}
+	}
+	return ""
+}
