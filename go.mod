@@ -11,4 +11,4 @@ require (
 	golang.org/x/time v0.16.0
 )
 
-require github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
+require github.com/hashicorp/go-cleanhttp v0.5.2

@@ -29,6 +29,7 @@ const (
 	minLifetime  = 10 * time.Millisecond // a token living less is treated as already stale
 	lockSuffix   = ":lock"               // store key suffix of the cross-process fetch lock
 	storeFailLog = "wecom: token store unavailable, using in-process cache"
+	storeTimeout = 3 * time.Second // bounds each store call, so a hung store falls back fast
 )
 
 // cachedToken is a token as the cache and the store hold it.
@@ -110,13 +111,19 @@ func (tc *tokenCache) load(ctx context.Context) (*cachedToken, error) {
 		if owner == "" {
 			owner = randomID()
 		}
-		ok, err := tc.c.store.SetNX(ctx, tc.key+lockSuffix, []byte(owner), lockTTL)
+		sctx, cancel := context.WithTimeout(ctx, storeTimeout)
+		ok, err := tc.c.store.SetNX(sctx, tc.key+lockSuffix, []byte(owner), lockTTL)
+		cancel()
 		if err != nil {
 			tc.c.log.LogAttrs(ctx, slog.LevelWarn, storeFailLog, slog.String("error", err.Error()))
 			return tc.fetchAndKeep(ctx, false)
 		}
 		if ok {
-			defer store.CompareAndDelete(context.WithoutCancel(ctx), tc.c.store, tc.key+lockSuffix, []byte(owner))
+			defer func() {
+				dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+				defer cancel()
+				_, _ = store.CompareAndDelete(dctx, tc.c.store, tc.key+lockSuffix, []byte(owner))
+			}()
 			// Another process may have stored a token between our look and our lock.
 			if t, err := tc.fromStore(ctx); err == nil && t != nil {
 				tc.keep(t)
@@ -134,6 +141,8 @@ func (tc *tokenCache) load(ctx context.Context) (*cachedToken, error) {
 }
 
 func (tc *tokenCache) fromStore(ctx context.Context) (*cachedToken, error) {
+	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	defer cancel()
 	b, err := tc.c.store.Get(ctx, tc.key)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
@@ -170,7 +179,9 @@ func (tc *tokenCache) fetchAndKeep(ctx context.Context, share bool) (*cachedToke
 	t := &cachedToken{Value: ot.AccessToken, Expiry: now.Add(life), Refresh: now.Add(life - margin - jitter)}
 	if share {
 		b, _ := json.Marshal(t)
-		if err := tc.c.store.Set(ctx, tc.key, b, life-margin); err != nil {
+		sctx, cancel := context.WithTimeout(ctx, storeTimeout)
+		defer cancel()
+		if err := tc.c.store.Set(sctx, tc.key, b, life-margin); err != nil {
 			tc.c.log.LogAttrs(ctx, slog.LevelWarn, storeFailLog, slog.String("error", err.Error()))
 		}
 	}
@@ -195,6 +206,8 @@ func (tc *tokenCache) invalidate(ctx context.Context, failed string) {
 	if tc.key == "" {
 		return
 	}
+	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	defer cancel()
 	b, err := tc.c.store.Get(ctx, tc.key)
 	if err != nil {
 		return

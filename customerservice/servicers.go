@@ -7,8 +7,8 @@ import (
 )
 
 // ServicersParams adds members and departments to an account's servicers (接待人员) or
-// removes them. At least one list must be non-empty; at most 100 user IDs, and 20 departments
-// to add or 100 to remove, per call.
+// removes them. At least one list must be non-empty; user IDs beyond WeCom's 100 per call are
+// sent in further calls; at most 20 departments to add or 100 to remove.
 type ServicersParams struct {
 	OpenKfID      string   `json:"open_kfid"`
 	UserIDs       []string `json:"userid_list,omitempty"`
@@ -21,8 +21,6 @@ func (p ServicersParams) check(maxDepts int) error {
 		return invalid("open_kfid", "required")
 	case len(p.UserIDs) == 0 && len(p.DepartmentIDs) == 0:
 		return invalid("userid_list", "give at least one user ID or department ID")
-	case len(p.UserIDs) > 100:
-		return invalid("userid_list", "%d user IDs, at most 100 per call", len(p.UserIDs))
 	case len(p.DepartmentIDs) > maxDepts:
 		return invalid("department_id_list", "%d departments, at most %d per call", len(p.DepartmentIDs), maxDepts)
 	}
@@ -68,14 +66,31 @@ func (s *Service) DeleteServicers(ctx context.Context, p ServicersParams) ([]Ser
 	return s.servicers(ctx, "/cgi-bin/kf/servicer/del", p)
 }
 
+// servicers sends p in calls of at most 100 user IDs (departments ride in the first) and merges
+// the per-entry results; after a failed call it returns the results so far with the error.
 func (s *Service) servicers(ctx context.Context, path string, p ServicersParams) ([]ServicerResult, error) {
-	var out struct {
-		List []ServicerResult `json:"result_list"`
+	var all []ServicerResult
+	users := p.UserIDs
+	for first := true; first || len(users) > 0; first = false {
+		call := ServicersParams{OpenKfID: p.OpenKfID, UserIDs: users[:min(len(users), maxServicersPerCall)]}
+		if first {
+			call.DepartmentIDs = p.DepartmentIDs
+		}
+		users = users[len(call.UserIDs):]
+		var out struct {
+			List []ServicerResult `json:"result_list"`
+		}
+		// Adding or removing the same members again is harmless ("ignored").
+		if err := s.c.Do(ctx, http.MethodPost, path, nil, retrySafe(call), &out); err != nil {
+			return all, err
+		}
+		all = append(all, out.List...)
 	}
-	// Adding or removing the same members again is harmless ("ignored").
-	err := s.c.Do(ctx, http.MethodPost, path, nil, retrySafe(p), &out)
-	return out.List, err
+	return all, nil
 }
+
+// maxServicersPerCall is WeCom's limit of user IDs in one servicer/add or servicer/del call.
+const maxServicersPerCall = 100
 
 // Servicer is one entry of an account's servicers: a member (UserID) or a whole department
 // (DepartmentID, no status).

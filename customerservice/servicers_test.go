@@ -35,19 +35,27 @@ func TestServicers(t *testing.T) {
 	if err != nil || !res[0].OK() || res[1].OK() || res[1].Code != customerservice.CodeNotServicer {
 		t.Fatalf("del: %+v %v", res, err)
 	}
-	ids := make([]string, 101)
-	for i := range ids {
-		ids[i] = fmt.Sprint("u", i)
-	}
 	for name, p := range map[string]customerservice.ServicersParams{
 		"empty":    {OpenKfID: kf},
 		"no kf":    {UserIDs: []string{"a"}},
-		"101 ids":  {OpenKfID: kf, UserIDs: ids},
 		"21 depts": {OpenKfID: kf, DepartmentIDs: make([]uint32, 21)},
 	} {
 		if _, err := svc.AddServicers(ctx, p); !errors.Is(err, customerservice.ErrInvalidParams) {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+	// 250 members go out in calls of 100, and the results come back merged in order
+	many := make([]string, 250)
+	for i := range many {
+		many[i] = fmt.Sprintf("u%03d", i)
+	}
+	before := srv.Calls("/cgi-bin/kf/servicer/add")
+	res, err = svc.AddServicers(ctx, customerservice.ServicersParams{OpenKfID: kf, UserIDs: many})
+	if err != nil || len(res) != 250 || res[249].UserID != "u249" {
+		t.Fatalf("add 250: %d results, %v", len(res), err)
+	}
+	if n := srv.Calls("/cgi-bin/kf/servicer/add") - before; n != 3 {
+		t.Fatalf("add 250: %d calls, want 3", n)
 	}
 	if _, err := svc.DeleteServicers(ctx, customerservice.ServicersParams{OpenKfID: kf, DepartmentIDs: make([]uint32, 21)}); err != nil {
 		t.Errorf("deleting 21 departments is allowed: %v", err)

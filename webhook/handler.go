@@ -283,6 +283,9 @@ type outcome struct {
 	err   error
 }
 
+// dedupeStoreTimeout bounds the dedupe claim; past it the callback is handled without dedupe.
+const dedupeStoreTimeout = time.Second
+
 // dedupe values: pending while processing, replyPrefix+XML once a passive reply was sent.
 const (
 	pendingMark = "p"
@@ -319,7 +322,10 @@ func (h *Handler) serveEvent(w http.ResponseWriter, r *http.Request) {
 	kind := ev.Kind()
 	key := h.dedupeKey(ev, env.Plaintext, env.ReceiveID)
 	if key != "" {
-		fresh, err := h.store.SetNX(ctx, key, []byte(pendingMark), h.dedupeTTL)
+		// A hung store must not eat WeCom's 5-second answer window.
+		sctx, cancel := context.WithTimeout(ctx, dedupeStoreTimeout)
+		fresh, err := h.store.SetNX(sctx, key, []byte(pendingMark), h.dedupeTTL)
+		cancel()
 		switch {
 		case err != nil:
 			// Better to risk handling twice than to lose the event.

@@ -1,0 +1,42 @@
+// Package redisstore keeps the SDK's shared state (access tokens 调用凭证, suite tickets, kf sync
+// cursors and callback dedupe keys) in Redis, so a fleet of processes shares one token per
+// secret, handles each callback once and resumes cursors after a restart.
+//
+// It lives in its own module so the core module does not depend on Redis:
+//
+//	rdb := redis.NewClient(&redis.Options{Addr: "10.0.0.5:6379", ContextTimeoutEnabled: true})
+//	c, err := client.New(client.CorpApp{CorpID: corpID, Secret: secret},
+//		client.WithStore(redisstore.New(rdb, redisstore.WithPrefix("prod:"))))
+//
+// [New] accepts any [redis.UniversalClient]: a single node, a sentinel-backed failover client or a
+// cluster. Every operation touches one key, and the compare-and-delete the token cache uses is one
+// Lua script on one key, so all of them are atomic on a cluster too.
+//
+// # Values and TTLs
+//
+// Values are stored as the exact bytes the SDK gives, so an operator can read or seed a cursor
+// with redis-cli. TTLs are exact to the millisecond (SET … PX, or EX for whole seconds); a TTL
+// that is not a whole number of milliseconds is rounded up, zero means no expiry and a negative
+// TTL is refused with [ErrInvalidTTL].
+//
+// # When Redis is unreachable
+//
+// Every operation then fails fast with an error matching [ErrUnavailable] (connection refused
+// or reset, timeouts, a closed client, a server that is loading, read-only or down), [ErrAuth]
+// (wrong password or missing ACL permission) or, when the caller's ctx ended first, the ctx
+// error. What the SDK does with that error is a documented choice per kind of state:
+//
+//   - Access tokens: the client logs a warning ("token store unavailable, using in-process
+//     cache") and keeps working with a token fetched and cached in its own process. The fleet
+//     then fetches one token per process instead of one in total until Redis is back.
+//   - kf sync cursors: customerservice.Sync yields the error before calling sync_msg, and
+//     FirstDelivery returns it: a guessed cursor would replay or skip messages.
+//   - Callback dedupe: webhook.Handler logs a warning and handles the callback anyway, preferring
+//     a possible duplicate to a lost event. Code calling SetNX itself gets the error.
+//
+// How fast "fails fast" is depends on the Redis client's options. Against a stopped Redis,
+// go-redis' defaults (5 dial attempts, 3 retries) take about 2 s per call; lower DialerRetries
+// and MaxRetries to fail sooner, which matters to a webhook.Handler that must answer within
+// 5 s. Set ContextTimeoutEnabled so a ctx deadline also bounds a read from a Redis that hangs
+// without closing its connections; otherwise go-redis waits for its ReadTimeout.
+package redisstore
