@@ -201,8 +201,12 @@ func (c *Client) decode(r *request, resp *http.Response, tok string) (int, error
 	if resp.StatusCode != http.StatusOK {
 		return 0, &TransportError{Path: r.path, Status: resp.StatusCode, Snippet: c.snippet(b, tok)}
 	}
-	var env envelope
-	if err := json.Unmarshal(b, &env); err != nil {
+	env, ok := scanEnvelope(b)
+	if !ok {
+		env = envelope{}
+		err = json.Unmarshal(b, &env)
+	}
+	if err != nil {
 		return 0, &TransportError{Path: r.path, Status: resp.StatusCode, Snippet: c.snippet(b, tok),
 			Err: fmt.Errorf("answer is not JSON (Content-Type %q)", resp.Header.Get("Content-Type"))}
 	}
