@@ -4,6 +4,7 @@ import (
 	"context"
 	"iter"
 	"net/http"
+	"net/url"
 	"regexp"
 	"unicode/utf8"
 )
@@ -151,12 +152,15 @@ var sceneRe = regexp.MustCompile(`^[0-9a-zA-Z_-]{1,32}$`)
 type ContactWayParams struct {
 	OpenKfID string `json:"open_kfid"`
 	// Scene is your entry-point tag, ≤ 32 bytes of [0-9a-zA-Z_-]; it comes back in the
-	// enter_session event. You may append "&scene_param=" + url.QueryEscape(v) to the URL.
+	// enter_session event.
 	Scene string `json:"scene,omitempty"`
+	// SceneParam, with a Scene, is appended URL-encoded to the link as scene_param (≤ 128
+	// bytes) and comes back in enter_session: an order number, a campaign, a source page.
+	SceneParam string `json:"-"`
 }
 
 // ContactWay returns the URL that opens a chat with the account (获取客服账号链接), for an H5
-// page, a QR code or a mini program. Do not edit the URL beyond appending scene_param.
+// page, a QR code or a mini program; ContactWayParams.SceneParam appends scene_param.
 // 获取客服账号链接
 //
 // https://developer.work.weixin.qq.com/document/path/94665
@@ -169,9 +173,17 @@ func (s *Service) ContactWay(ctx context.Context, p ContactWayParams) (string, e
 	if p.Scene != "" && !sceneRe.MatchString(p.Scene) {
 		return "", invalid("scene", "want ≤ 32 bytes of [0-9a-zA-Z_-], have %q", p.Scene)
 	}
+	if p.SceneParam != "" && (p.Scene == "" || len(url.QueryEscape(p.SceneParam)) > 128) {
+		return "", invalid("scene_param", "needs a scene and ≤ 128 bytes once URL-encoded")
+	}
 	var out struct {
 		URL string `json:"url"`
 	}
-	err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/add_contact_way", nil, retrySafe(p), &out)
-	return out.URL, err
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/add_contact_way", nil, retrySafe(p), &out); err != nil {
+		return "", err
+	}
+	if p.SceneParam != "" {
+		out.URL += "&scene_param=" + url.QueryEscape(p.SceneParam)
+	}
+	return out.URL, nil
 }

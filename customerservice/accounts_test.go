@@ -65,6 +65,10 @@ func TestAccounts(t *testing.T) {
 	if err != nil || !strings.Contains(u, "enc_scene=") {
 		t.Fatalf("ContactWay = %q, %v", u, err)
 	}
+	u, err = svc.ContactWay(ctx, customerservice.ContactWayParams{OpenKfID: first, Scene: "poster", SceneParam: "order=88231&src=app"})
+	if err != nil || !strings.HasSuffix(u, "&scene_param=order%3D88231%26src%3Dapp") {
+		t.Fatalf("ContactWay with scene_param = %q, %v", u, err)
+	}
 
 	for name, err := range map[string]error{
 		"long name": func() error {
@@ -76,6 +80,10 @@ func TestAccounts(t *testing.T) {
 		"no id":             svc.DeleteAccount(ctx, ""),
 		"bad scene": func() error {
 			_, err := svc.ContactWay(ctx, customerservice.ContactWayParams{OpenKfID: first, Scene: "a b"})
+			return err
+		}(),
+		"scene_param without scene": func() error {
+			_, err := svc.ContactWay(ctx, customerservice.ContactWayParams{OpenKfID: first, SceneParam: "x"})
 			return err
 		}(),
 		"limit": func() error {
