@@ -366,3 +366,71 @@ func HandleSuiteTickets(h *webhook.Handler, st store.Store) {
 		return nil, client.StoreSuiteTicket(ctx, st, ev.SuiteID, ev.Ticket)
 	})
 }
+
+// LoginInfo is who signed in to the provider's website with WeCom (服务商网站登录): the member,
+// their corp, and for admins the apps and departments they manage.
+type LoginInfo struct {
+	UserType LoginUserType `json:"usertype"`
+	User     LoginUser     `json:"user_info"`
+	Corp     struct {
+		CorpID string `json:"corpid"`
+	} `json:"corp_info"`
+	Agents   []LoginAgent `json:"agent"`
+	AuthInfo struct {
+		Departments []LoginDepartment `json:"department"`
+	} `json:"auth_info"`
+}
+
+// LoginUserType is the role of a member signing in to the provider's website.
+type LoginUserType int
+
+// Login roles (登录用户类型).
+const (
+	LoginCreator       LoginUserType = 1 // 创建者
+	LoginInternalAdmin LoginUserType = 2 // 内部系统管理员
+	LoginExternalAdmin LoginUserType = 3 // 外部系统管理员
+	LoginDelegateAdmin LoginUserType = 4 // 分级管理员
+	LoginMember        LoginUserType = 5 // 成员
+)
+
+// LoginUser is the member who signed in.
+type LoginUser struct {
+	UserID     string `json:"userid"`
+	OpenUserID string `json:"open_userid"`
+	Name       string `json:"name"`
+	Avatar     string `json:"avatar"`
+}
+
+// LoginAgent is an app an admin manages: AuthType 0 use, 1 manage.
+type LoginAgent struct {
+	AgentID  int `json:"agentid"`
+	AuthType int `json:"auth_type"`
+}
+
+// LoginDepartment is a department in an admin's scope.
+type LoginDepartment struct {
+	ID       int  `json:"id"`
+	Writable bool `json:"writable"`
+}
+
+// GetLoginInfo exchanges the auth_code of a provider-site login (3rd_qrConnect redirect or the
+// admin console's single sign-on) for who signed in.
+// 获取登录用户信息
+//
+// The service must be built on a client.Provider client; WeCom wants the provider token under
+// the name access_token here, which this method arranges.
+//
+// https://developer.work.weixin.qq.com/document/path/91125
+//
+//wecom:api POST /cgi-bin/service/get_login_info
+func (s *Service) GetLoginInfo(ctx context.Context, authCode string) (*LoginInfo, error) {
+	if authCode == "" {
+		return nil, invalid("auth_code", "required")
+	}
+	var out LoginInfo
+	in := map[string]string{"auth_code": authCode}
+	if err := s.c.WithTokenParam("access_token").Do(ctx, http.MethodPost, "/cgi-bin/service/get_login_info", nil, in, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

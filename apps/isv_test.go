@@ -188,6 +188,34 @@ func TestProviderCall(t *testing.T) {
 	wantCode(t, err, 41001)
 }
 
+func TestGetLoginInfo(t *testing.T) {
+	t.Parallel()
+	srv := newSim(t)
+	srv.AddProvider("wwprov0000000001", "sim-provider-secret")
+	p, err := client.New(client.Provider{CorpID: "wwprov0000000001", ProviderSecret: "sim-provider-secret"}, client.WithBaseURL(srv.URL()), fastRetry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := apps.New(p)
+	code := srv.NewOAuthCode(wecomtest.OAuthCode{CorpID: wecomtest.CorpID, UserID: "zhangsan", Name: "张三", UserType: 2})
+	info, err := svc.GetLoginInfo(t.Context(), code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.UserType != apps.LoginInternalAdmin || info.User.UserID != "zhangsan" || info.Corp.CorpID != wecomtest.CorpID || len(info.AuthInfo.Departments) == 0 {
+		t.Fatalf("login info %+v", info)
+	}
+	// single use, and only with the provider token (sent as access_token)
+	_, err = svc.GetLoginInfo(t.Context(), code)
+	wantCode(t, err, 40029)
+	member := srv.NewOAuthCode(wecomtest.OAuthCode{CorpID: wecomtest.CorpID, UserID: "lisi", UserType: 5})
+	_, err = corpService(t, srv).GetLoginInfo(t.Context(), member)
+	wantCode(t, err, 40014)
+	if _, err := svc.GetLoginInfo(t.Context(), ""); !errors.Is(err, apps.ErrInvalidParams) {
+		t.Fatalf("empty code: %v", err)
+	}
+}
+
 // ticketReceiver serves a suite's instruction callback URL: a webhook.Handler that saves pushed
 // suite_tickets into st.
 func ticketReceiver(t *testing.T, st store.Store) (string, wecomtest.CallbackConfig) {

@@ -243,6 +243,15 @@ func (c *Client) bind(cred Credential) error {
 	return nil
 }
 
+// WithTokenParam returns a client that shares c's token, cache and everything else but sends
+// the token under another query parameter, for the few endpoints that want, say, the provider
+// token as access_token (service/get_login_info).
+func (c *Client) WithTokenParam(param string) *Client {
+	d := *c
+	d.auth.param = param
+	return &d
+}
+
 // Store returns the store the client keeps its shared state in, for packages that keep
 // cursors, tickets or dedupe keys beside the tokens.
 func (c *Client) Store() store.Store { return c.store }

@@ -128,6 +128,11 @@ type OAuthCode struct {
 	OpenID         string // a non-member visitor
 	ExternalUserID string // a visitor who is a customer of the corp
 	PrivateInfo    bool   // scope snsapi_privateinfo: the exchange also yields a user_ticket
+	// UserType, when set, makes the code a provider-site login auth_code for
+	// service/get_login_info: 1 creator, 2 internal admin, 3 external admin, 4 delegated
+	// admin, 5 member. CorpID is then the member's corp.
+	UserType int
+	Name     string // the member's name, for get_login_info
 	// Detail fields returned by getuserdetail when PrivateInfo is set.
 	Gender        string
 	Avatar        string
@@ -172,6 +177,8 @@ func (s *Server) registerApps() {
 	s.handle(post, "/cgi-bin/service/get_corp_token", TokenSuite, s.getCorpToken)
 	s.handle(post, "/cgi-bin/service/get_admin_list", TokenSuite, s.suiteAdminList)
 	s.handle(post, "/cgi-bin/service/corpid_to_opencorpid", TokenProvider, s.corpIDToOpenCorpID)
+	// The provider token travels as access_token here; the handler checks it itself.
+	s.handle(post, "/cgi-bin/service/get_login_info", TokenNone, s.getLoginInfo)
 	s.handle(get, "/cgi-bin/auth/getuserinfo", TokenCorp, s.oauthUserInfo)
 	s.handle(post, "/cgi-bin/auth/getuserdetail", TokenCorp, s.oauthUserDetail)
 	s.handle(get, "/cgi-bin/service/auth/getuserinfo3rd", TokenSuite, s.oauthUserInfo3rd)
@@ -1005,6 +1012,46 @@ func (s *Server) takeOAuthCode(c *Call, suite bool) (*oauthRec, error) {
 		s.apps.tickets[o.ticket] = o
 	}
 	return o, nil
+}
+
+func (s *Server) getLoginInfo(c *Call) (any, error) {
+	r := c.R.Clone(c.R.Context())
+	q := r.URL.Query()
+	q.Set(string(TokenProvider), q.Get("access_token"))
+	r.URL.RawQuery = q.Encode()
+	if _, err := s.checkToken(r, TokenProvider); err != nil {
+		return nil, err
+	}
+	var in struct {
+		AuthCode string `json:"auth_code"`
+	}
+	if err := c.Decode(&in); err != nil {
+		return nil, err
+	}
+	o := s.apps.oauth[in.AuthCode]
+	switch {
+	case in.AuthCode == "":
+		return nil, errc(41008, "missing auth_code")
+	case o == nil || o.used || o.UserType == 0:
+		return nil, errc(40029, "invalid code")
+	case !time.Now().Before(o.expiry):
+		return nil, errc(42003, "code expired")
+	}
+	o.used = true
+	out := J{
+		"usertype":  o.UserType,
+		"user_info": J{"userid": o.UserID, "open_userid": o.OpenUserID, "name": o.Name, "avatar": o.Avatar},
+		"corp_info": J{"corpid": o.CorpID},
+	}
+	if o.UserType < 5 {
+		var agents []J
+		for id := range s.apps.agents[o.CorpID] {
+			agents = append(agents, J{"agentid": id, "auth_type": 1})
+		}
+		out["agent"] = agents
+		out["auth_info"] = J{"department": []J{{"id": 1, "writable": true}}}
+	}
+	return out, nil
 }
 
 func (s *Server) oauthUserInfo(c *Call) (any, error) {
