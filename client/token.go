@@ -30,6 +30,10 @@ const (
 	lockSuffix   = ":lock"               // store key suffix of the cross-process fetch lock
 	storeFailLog = "wecom: token store unavailable, using in-process cache"
 	storeTimeout = 3 * time.Second // bounds each store call, so a hung store falls back fast
+	// refusedFor is how long a credential WeCom refused (40001 bad secret, 40013, …) answers
+	// with that refusal without asking again: repeated wrong-secret fetches get the server's IP
+	// blocked for an hour.
+	refusedFor = 30 * time.Second
 )
 
 // cachedToken is a token as the cache and the store hold it.
@@ -49,9 +53,11 @@ type tokenCache struct {
 	key   string // store key; empty: in process only
 	fetch func(ctx context.Context) (*oauth2.Token, error)
 
-	mu  sync.Mutex
-	cur *cachedToken
-	sf  singleflight.Group
+	mu      sync.Mutex
+	cur     *cachedToken
+	refused error     // the last permanent refusal of the credential
+	until   time.Time // refused stands until then
+	sf      singleflight.Group
 }
 
 func newTokenCache(c *Client, b binding) *tokenCache {
@@ -64,16 +70,27 @@ func newTokenCache(c *Client, b binding) *tokenCache {
 
 // token returns a fresh token, fetching one if needed; ctx only bounds this caller's wait.
 func (tc *tokenCache) token(ctx context.Context) (*cachedToken, error) {
+	now := time.Now()
 	tc.mu.Lock()
-	cur := tc.cur
+	cur, refused, until := tc.cur, tc.refused, tc.until
 	tc.mu.Unlock()
-	if cur.fresh(time.Now()) {
+	if cur.fresh(now) {
 		return cur, nil
+	}
+	if refused != nil && now.Before(until) {
+		return nil, refused
 	}
 	ch := tc.sf.DoChan("", func() (any, error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchTimeout)
 		defer cancel()
-		return tc.load(fctx)
+		t, err := tc.load(fctx)
+		// A new suite_ticket can arrive at any moment, so 40085 is not held back.
+		if apiErr, ok := err.(*APIError); ok && apiErr.isBadCredential() && apiErr.Code != CodeInvalidSuiteTicket {
+			tc.mu.Lock()
+			tc.refused, tc.until = err, time.Now().Add(refusedFor)
+			tc.mu.Unlock()
+		}
+		return t, err
 	})
 	select {
 	case r := <-ch:
@@ -198,14 +215,18 @@ func (tc *tokenCache) keep(t *cachedToken) {
 // invalidate forgets failed, but only where it is still the cached token: a token another caller
 // already refreshed is kept, so many callers failing at once cause one refresh.
 func (tc *tokenCache) invalidate(ctx context.Context, failed string) {
+	// The store first: once the in-process token is gone, a load must not find it there.
+	if tc.key != "" {
+		tc.forgetStored(ctx, failed)
+	}
 	tc.mu.Lock()
 	if tc.cur != nil && tc.cur.Value == failed {
 		tc.cur = nil
 	}
 	tc.mu.Unlock()
-	if tc.key == "" {
-		return
-	}
+}
+
+func (tc *tokenCache) forgetStored(ctx context.Context, failed string) {
 	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
 	b, err := tc.c.store.Get(ctx, tc.key)

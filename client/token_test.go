@@ -127,8 +127,8 @@ func TestBadSecretFailsFast(t *testing.T) {
 				t.Fatalf("%s: got %v, want errcode %d", tc.name, err, tc.code)
 			}
 		}
-		if n := srv.Calls(tokPath) - before; n != 3 {
-			t.Fatalf("%s: gettoken called %d times for 3 calls, want 3 (no retries)", tc.name, n)
+		if n := srv.Calls(tokPath) - before; n != 1 {
+			t.Fatalf("%s: gettoken called %d times for 3 calls, want 1 (a refused credential is not asked again at once)", tc.name, n)
 		}
 	}
 }
