@@ -44,6 +44,7 @@ type messagesState struct {
 // Message is one message as a recipient (or a chat) received it.
 type Message struct {
 	MsgID   string          // "" for chat messages
+	CorpID  string          // the corp whose token sent it (a downstream corp for a shared app)
 	AgentID int             // the sending app
 	MsgType string          // text, template_card, …
 	Content json.RawMessage // the object under the msgtype key
@@ -82,6 +83,7 @@ type CardEvent struct {
 
 type msgSent struct {
 	id       string
+	corpID   string // the corp whose token sent it
 	agentID  int
 	at       time.Time
 	taskID   string
@@ -218,7 +220,7 @@ func (s *Server) ClickCard(userID, taskID, eventKey string) (CardEvent, error) {
 			continue
 		}
 		return CardEvent{
-			ToUserName: CorpID, FromUserName: userID, EventKey: eventKey, TaskID: taskID,
+			ToUserName: m.corpID, FromUserName: userID, EventKey: eventKey, TaskID: taskID,
 			CardType: m.cardType, ResponseCode: s.msgNewCode(m), AgentID: m.agentID,
 		}, nil
 	}
@@ -370,7 +372,7 @@ func (s *Server) msgSend(c *Call) (any, error) {
 	if err := s.msgCheckBody(req.MsgType, raw[req.MsgType], 2048, ""); err != nil {
 		return nil, err
 	}
-	dupKey := strconv.Itoa(c.Token.AgentID) + "|" + string(c.Body)
+	dupKey := c.Token.CorpID + "|" + strconv.Itoa(c.Token.AgentID) + "|" + string(c.Body)
 	if req.DupCheck == 1 {
 		if d, ok := s.messages.dups[dupKey]; ok && time.Now().Before(d.until) {
 			return d.answer, nil
@@ -387,7 +389,7 @@ func (s *Server) msgSend(c *Call) (any, error) {
 			if card.TaskID == "" {
 				return nil, errc(42014, "invalid task_id")
 			}
-			if s.messages.tasks[strconv.Itoa(req.AgentID)+"|"+card.TaskID] != nil {
+			if s.messages.tasks[c.Token.CorpID+"|"+strconv.Itoa(req.AgentID)+"|"+card.TaskID] != nil {
 				return nil, errc(42014, "task_id already used")
 			}
 		}
@@ -409,13 +411,13 @@ func (s *Server) msgSend(c *Call) (any, error) {
 	if len(valid) == 0 && len(parties) == 0 && len(tags) == 0 {
 		return nil, errc(81013, "user & party & tag all invalid")
 	}
-	m := &msgSent{id: s.msgNextID("msg"), agentID: c.Token.AgentID, at: time.Now(), copies: make(map[string]*Message)}
+	m := &msgSent{id: s.msgNextID("msg"), corpID: c.Token.CorpID, agentID: c.Token.AgentID, at: time.Now(), copies: make(map[string]*Message)}
 	s.msgRecord(m, req.MsgType, raw[req.MsgType], c.Body, valid, parties, tags)
 	answer := J{"invaliduser": strings.Join(invalid, "|"), "invalidparty": "", "invalidtag": "",
 		"unlicenseduser": strings.Join(unlicensed, "|"), "msgid": m.id}
 	if interactive {
 		m.taskID, m.cardType = card.TaskID, card.CardType
-		s.messages.tasks[strconv.Itoa(req.AgentID)+"|"+card.TaskID] = m
+		s.messages.tasks[c.Token.CorpID+"|"+strconv.Itoa(req.AgentID)+"|"+card.TaskID] = m
 		answer["response_code"] = s.msgNewCode(m)
 	}
 	if req.DupCheck == 1 {
@@ -431,7 +433,7 @@ func (s *Server) msgSend(c *Call) (any, error) {
 // msgRecord records one copy per valid recipient and the request itself.
 func (s *Server) msgRecord(m *msgSent, msgType string, content, req []byte, users, parties, tags []string) {
 	s.messages.sent[m.id] = m
-	rec := &Message{MsgID: m.id, AgentID: m.agentID, MsgType: msgType, Content: bytes.Clone(content),
+	rec := &Message{MsgID: m.id, CorpID: m.corpID, AgentID: m.agentID, MsgType: msgType, Content: bytes.Clone(content),
 		Request: bytes.Clone(req), Time: m.at, Users: users, Departments: parties, Tags: tags}
 	s.messages.all = append(s.messages.all, rec)
 	for _, u := range users {

@@ -165,6 +165,9 @@ func TestSimCardUpdate(t *testing.T) {
 	if err != nil || ev.ResponseCode == "" || ev.AgentID != wecomtest.AgentID || ev.CardType != "button_interaction" {
 		t.Fatalf("ClickCard = %+v, %v", ev, err)
 	}
+	if ev.ToUserName != wecomtest.CorpID || srv.Received("b")[0].CorpID != wecomtest.CorpID {
+		t.Fatalf("card event addressed to %q, message of corp %q; want the sending corp", ev.ToUserName, srv.Received("b")[0].CorpID)
+	}
 	if err := msgPost(c, "/cgi-bin/message/update_template_card", upd(mJ{"response_code": ev.ResponseCode, "userids": nil, "atall": 1}), nil); err != nil {
 		t.Fatal(err)
 	}
