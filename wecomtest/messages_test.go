@@ -289,3 +289,24 @@ func TestSimAppChat(t *testing.T) {
 		t.Errorf("%d chat messages", n)
 	}
 }
+
+func TestSimCardEventNamesSendingCorp(t *testing.T) {
+	t.Parallel()
+	srv := wecomtest.NewServer(wecomtest.WithApp(wecomtest.App{CorpID: "wwfactory0000001", Secret: "factory-secret", AgentID: 1000005}))
+	t.Cleanup(srv.Close)
+	c, err := client.New(client.CorpApp{CorpID: "wwfactory0000001", Secret: "factory-secret"}, client.WithBaseURL(srv.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	card := mJ{"touser": "wangwu", "msgtype": "template_card", "agentid": 1000005, "template_card": mJ{
+		"card_type": "button_interaction", "task_id": "late-1", "main_title": mJ{"title": "Behind plan"},
+		"button_list": []mJ{{"text": "Ack", "key": "ack"}},
+	}}
+	if err := msgPost(c, "/cgi-bin/message/send", card, nil); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := srv.ClickCard("wangwu", "late-1", "ack")
+	if err != nil || ev.ToUserName != "wwfactory0000001" || srv.Received("wangwu")[0].CorpID != "wwfactory0000001" {
+		t.Fatalf("ClickCard = %+v, %v; want the factory corp", ev, err)
+	}
+}
