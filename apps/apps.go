@@ -17,6 +17,7 @@ package apps
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"strconv"
 
 	"github.com/wecom-connector/wecom/client"
@@ -24,6 +25,10 @@ import (
 
 // Service calls the apps APIs through one client.
 type Service struct{ c *client.Client }
+
+// Format prints the service and its client's credential tag whatever the verb: fmt would
+// otherwise dump the unexported *client.Client field, secret included, for %s and %q.
+func (s *Service) Format(f fmt.State, _ rune) { io.WriteString(f, "apps.Service("+s.c.String()+")") }
 
 // New returns the apps service on c.
 func New(c *client.Client) *Service { return &Service{c: c} }

@@ -2,6 +2,8 @@ package apps
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 
@@ -141,6 +143,9 @@ func (p PermanentCode) String() string { return "PermanentCode(" + p.AuthCorpInf
 
 // GoString is String, so %#v prints no secret either.
 func (p PermanentCode) GoString() string { return p.String() }
+
+// Format prints String whatever the verb, so no verb (%d, %x, …) reaches the code or token.
+func (p PermanentCode) Format(f fmt.State, _ rune) { io.WriteString(f, p.String()) }
 
 // LogValue keeps the permanent code out of slog output.
 func (p PermanentCode) LogValue() slog.Value { return slog.StringValue(p.String()) }

@@ -11,6 +11,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -264,3 +265,6 @@ func (c *Client) String() string { return "wecom.Client(" + c.cred.String() + ")
 
 // GoString is String, so %#v prints no secret either.
 func (c *Client) GoString() string { return c.String() }
+
+// Format prints String whatever the verb, so no verb (%d, %x, …) reaches a secret or token.
+func (c *Client) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) }

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -43,6 +45,9 @@ func (a CorpApp) String() string { return "CorpApp(" + a.CorpID + ")" }
 
 // GoString is String, so %#v prints no secret either.
 func (a CorpApp) GoString() string { return a.String() }
+
+// Format prints String whatever the verb, so no verb (%d, %x, …) reaches the secret.
+func (a CorpApp) Format(f fmt.State, _ rune) { io.WriteString(f, a.String()) }
 
 // LogValue keeps the secret out of slog output.
 func (a CorpApp) LogValue() slog.Value { return slog.StringValue(a.String()) }
@@ -118,6 +123,9 @@ func (k WebhookKey) String() string { return "WebhookKey(REDACTED)" }
 
 // GoString is String, so %#v prints no key either.
 func (k WebhookKey) GoString() string { return k.String() }
+
+// Format prints String whatever the verb, so no verb (%d, %x, …) reaches the key.
+func (k WebhookKey) Format(f fmt.State, _ rune) { io.WriteString(f, k.String()) }
 
 // LogValue keeps the key out of slog output.
 func (k WebhookKey) LogValue() slog.Value { return slog.StringValue(k.String()) }

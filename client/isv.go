@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -69,6 +70,9 @@ func (s Suite) String() string { return "Suite(" + s.SuiteID + ")" }
 // GoString is String, so %#v prints no secret either.
 func (s Suite) GoString() string { return s.String() }
 
+// Format prints String whatever the verb, so no verb (%d, %x, …) reaches the secret.
+func (s Suite) Format(f fmt.State, _ rune) { io.WriteString(f, s.String()) }
+
 // LogValue keeps the secret out of slog output.
 func (s Suite) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
@@ -101,6 +105,9 @@ func (p Provider) String() string { return "Provider(" + p.CorpID + ")" }
 
 // GoString is String, so %#v prints no secret either.
 func (p Provider) GoString() string { return p.String() }
+
+// Format prints String whatever the verb, so no verb (%d, %x, …) reaches the secret.
+func (p Provider) Format(f fmt.State, _ rune) { io.WriteString(f, p.String()) }
 
 // LogValue keeps the secret out of slog output.
 func (p Provider) LogValue() slog.Value { return slog.StringValue(p.String()) }

@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"strconv"
 
@@ -32,6 +33,12 @@ import (
 // is safe for concurrent use.
 type Service struct {
 	c *client.Client
+}
+
+// Format prints the service and its client's credential tag whatever the verb: fmt would
+// otherwise dump the unexported *client.Client field, secret included, for %s and %q.
+func (s *Service) Format(f fmt.State, _ rune) {
+	io.WriteString(f, "contacts.Service("+s.c.String()+")")
 }
 
 // New returns a Service that sends its calls through c.

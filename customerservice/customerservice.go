@@ -22,13 +22,21 @@
 package customerservice
 
 import (
+	"fmt"
 	"github.com/wecom-connector/wecom/client"
+	"io"
 )
 
 // Service is the WeChat Customer Service API (微信客服) of one client. It holds only the client
 // and is safe for concurrent use.
 type Service struct {
 	c *client.Client
+}
+
+// Format prints the service and its client's credential tag whatever the verb: fmt would
+// otherwise dump the unexported *client.Client field, secret included, for %s and %q.
+func (s *Service) Format(f fmt.State, _ rune) {
+	io.WriteString(f, "customerservice.Service("+s.c.String()+")")
 }
 
 // New returns the customer service API on c. c's token must come from a secret allowed to call

@@ -18,6 +18,7 @@ package messages
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/wecom-connector/wecom/client"
 )
@@ -26,6 +27,12 @@ import (
 // the client, so it is safe for concurrent use.
 type Service struct {
 	c *client.Client
+}
+
+// Format prints the service and its client's credential tag whatever the verb: fmt would
+// otherwise dump the unexported *client.Client field, secret included, for %s and %q.
+func (s *Service) Format(f fmt.State, _ rune) {
+	io.WriteString(f, "messages.Service("+s.c.String()+")")
 }
 
 // New returns a Service that sends its calls through c (a client of the sending app's secret).

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
@@ -101,6 +102,9 @@ func (c Crypto) String() string {
 
 // GoString is String, so %#v cannot print the key either.
 func (c Crypto) GoString() string { return c.String() }
+
+// Format prints String whatever the verb, so no verb (%d, %x, …) reaches the Token or key.
+func (c Crypto) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) }
 
 // LogValue keeps the token and key out of slog output.
 func (c Crypto) LogValue() slog.Value { return slog.StringValue(c.String()) }

@@ -51,6 +51,12 @@ type Handler struct {
 	running sync.WaitGroup
 }
 
+// Format prints the handler and its callback configuration's tag whatever the verb: fmt would
+// otherwise dump the unexported *Crypto field, Token and key included, for %s and %q.
+func (h *Handler) Format(f fmt.State, _ rune) {
+	io.WriteString(f, "webhook.Handler("+h.crypto.String()+")")
+}
+
 type ifaceRoute struct {
 	t  reflect.Type
 	fn HandlerFunc
