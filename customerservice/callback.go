@@ -56,9 +56,11 @@ func (s *Service) pull(ctx context.Context, sp SyncParams, handle func(context.C
 		if err != nil {
 			return err
 		}
-		first, err := s.FirstDelivery(ctx, m)
+		// Claim for ClaimTTL only, and remember for DedupeTTL once handled: a process that dies
+		// mid-handle blocks the message for minutes, not days, and a later pull delivers it.
+		first, err := s.c.Store().SetNX(ctx, seenKey(m), []byte("claimed"), ClaimTTL)
 		if err != nil {
-			return err
+			return fmt.Errorf("customerservice: dedupe kf message: %w", err)
 		}
 		if !first {
 			continue
@@ -68,6 +70,9 @@ func (s *Service) pull(ctx context.Context, sp SyncParams, handle func(context.C
 				err = errors.Join(err, fmt.Errorf("customerservice: forget failed message: %w", ferr))
 			}
 			return fmt.Errorf("customerservice: handle %s %s: %w", m.Header().MsgType, m.Header().MsgID, err)
+		}
+		if err := s.c.Store().Set(ctx, seenKey(m), []byte{1}, DedupeTTL); err != nil {
+			return fmt.Errorf("customerservice: dedupe kf message: %w", err)
 		}
 	}
 	return nil

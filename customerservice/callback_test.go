@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/wecom-connector/wecom/customerservice"
+	"github.com/wecom-connector/wecom/store"
 	"github.com/wecom-connector/wecom/webhook"
 	"github.com/wecom-connector/wecom/wecomtest"
 )
@@ -131,4 +133,62 @@ func TestCallbackHandleError(t *testing.T) {
 	if err := svc.HandleKfCallbacks(nil, customerservice.CallbackParams{}); !errors.Is(err, customerservice.ErrInvalidParams) {
 		t.Fatalf("nil handler: %v", err)
 	}
+}
+
+// ttlStore records the TTLs the glue gives a message's dedupe key.
+type ttlStore struct {
+	store.Store
+	mu   sync.Mutex
+	ttls []string
+}
+
+func (s *ttlStore) note(op, key string, ttl time.Duration) {
+	if strings.HasPrefix(key, "wecom:v1:kf:seen:") {
+		s.mu.Lock()
+		s.ttls = append(s.ttls, op+" "+ttl.String())
+		s.mu.Unlock()
+	}
+}
+
+func (s *ttlStore) SetNX(ctx context.Context, key string, val []byte, ttl time.Duration) (bool, error) {
+	s.note("SetNX", key, ttl)
+	return s.Store.SetNX(ctx, key, val, ttl)
+}
+
+func (s *ttlStore) Set(ctx context.Context, key string, val []byte, ttl time.Duration) error {
+	s.note("Set", key, ttl)
+	return s.Store.Set(ctx, key, val, ttl)
+}
+
+// TestCallbackClaimIsShortLived: the glue claims a message for ClaimTTL while handling it and
+// remembers it for DedupeTTL only once handled, so a crash mid-handle does not lose it for days.
+func TestCallbackClaimIsShortLived(t *testing.T) {
+	t.Parallel()
+	srv := wecomtest.NewServer()
+	t.Cleanup(srv.Close)
+	kf := srv.AddKfAccount("Dairy desk", "zhangsan")
+	st := &ttlStore{Store: store.NewMemory()}
+	svc := customerservice.New(newClient(t, srv, st))
+	handled := make(chan struct{}, 1)
+	callbackURL(t, svc, srv, func(customerservice.Message) error { handled <- struct{}{}; return nil })
+	if _, err := srv.CustomerSays(kf, "wmCrash", "hello"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-handled:
+	case <-time.After(5 * time.Second):
+		t.Fatal("message never handled")
+	}
+	want := fmt.Sprint([]string{"SetNX " + customerservice.ClaimTTL.String(), "Set " + customerservice.DedupeTTL.String()})
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		st.mu.Lock()
+		got := fmt.Sprint(st.ttls)
+		st.mu.Unlock()
+		if got == want {
+			return
+		}
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	t.Fatalf("dedupe key TTLs %v, want %s", st.ttls, want)
 }

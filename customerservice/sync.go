@@ -160,6 +160,11 @@ func (s *Service) Sync(ctx context.Context, p SyncParams) iter.Seq2[Message, err
 // a day more.
 const DedupeTTL = 4 * 24 * time.Hour
 
+// ClaimTTL is how long the callback glue ([Service.HandleKfCallbacks]) holds a message it is
+// handling: if the process dies before the handler returns, the next pull after ClaimTTL
+// delivers the message again instead of losing it.
+const ClaimTTL = 10 * time.Minute
+
 // FirstDelivery reports whether m is seen for the first time, remembering it in the client's
 // store for [DedupeTTL]: call it on each message Sync yields and skip those it reports false
 // for, and at-least-once delivery becomes once. The key is the msgid per account, or a hash of
