@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/big"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -357,6 +359,24 @@ func TextCallback(corpID, fromUser string, agentID int, msgID int64, content str
 	return []byte("<xml><ToUserName>" + cbCDATA(corpID) + "</ToUserName><FromUserName>" + cbCDATA(fromUser) +
 		"</FromUserName><CreateTime>" + strconv.FormatInt(time.Now().Unix(), 10) + "</CreateTime><MsgType><![CDATA[text]]></MsgType><Content>" +
 		cbCDATA(content) + "</Content><MsgId>" + strconv.FormatInt(msgID, 10) + "</MsgId><AgentID>" + strconv.Itoa(agentID) + "</AgentID></xml>")
+}
+
+// EventCallback is the plaintext of any app event callback (MsgType event): Event is the event
+// kind (click, change_contact, change_external_contact, …) and fields its other elements, by
+// XML name (ChangeType, UserID, EventKey, …), written in name order. agentID 0 leaves AgentID out.
+func EventCallback(corpID, fromUser string, agentID int, event string, fields map[string]string) []byte {
+	var b strings.Builder
+	b.WriteString("<xml><ToUserName>" + cbCDATA(corpID) + "</ToUserName><FromUserName>" + cbCDATA(fromUser) +
+		"</FromUserName><CreateTime>" + strconv.FormatInt(time.Now().Unix(), 10) +
+		"</CreateTime><MsgType><![CDATA[event]]></MsgType><Event>" + cbCDATA(event) + "</Event>")
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		b.WriteString("<" + k + ">" + cbCDATA(fields[k]) + "</" + k + ">")
+	}
+	if agentID != 0 {
+		b.WriteString("<AgentID>" + strconv.Itoa(agentID) + "</AgentID>")
+	}
+	b.WriteString("</xml>")
+	return []byte(b.String())
 }
 
 // CardEventCallback is the plaintext of the template_card_event callback of a click (see

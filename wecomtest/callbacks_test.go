@@ -288,3 +288,17 @@ func TestForwardKfCallbacksAndCreateAuth(t *testing.T) {
 		t.Fatalf("%#v %v", ev, err)
 	}
 }
+
+func TestEventCallbackParses(t *testing.T) {
+	t.Parallel()
+	ev, err := webhook.Parse(wecomtest.EventCallback(wecomtest.CorpID, "sys", 0, "change_contact",
+		map[string]string{"ChangeType": "create_user", "UserID": "worker007", "Department": "1,2"}))
+	u, ok := ev.(*webhook.UserCreated)
+	if err != nil || !ok || u.UserID != "worker007" || len(u.Department) != 2 || u.Department[1] != 2 || u.ToUserName != wecomtest.CorpID {
+		t.Fatalf("Parse = %#v, %v", ev, err)
+	}
+	ev, err = webhook.Parse(wecomtest.EventCallback(wecomtest.CorpID, "zhangsan", wecomtest.AgentID, "click", map[string]string{"EventKey": "a<&>b"}))
+	if c, ok := ev.(*webhook.MenuClick); err != nil || !ok || c.EventKey != "a<&>b" || c.AgentID != wecomtest.AgentID {
+		t.Fatalf("Parse = %#v, %v", ev, err)
+	}
+}

@@ -151,18 +151,20 @@ func deliver(ctx context.Context, url string, cfg wecomtest.CallbackConfig, n in
 		case 0:
 			plain = wecomtest.TextCallback(corp, "LiLei", wecomtest.AgentID, now*1000+int64(i), fmt.Sprintf("Progress of order %d?", 2290+i))
 		case 1:
-			plain = event(corp, "zhangsan", now, fmt.Sprintf("<Event>click</Event><EventKey>report_%d</EventKey>", i))
+			plain = wecomtest.EventCallback(corp, "zhangsan", wecomtest.AgentID, "click", map[string]string{"EventKey": fmt.Sprintf("report_%d", i)})
 		case 2:
 			plain = wecomtest.CardEventCallback(wecomtest.CardEvent{ToUserName: corp, FromUserName: "f03.manager", EventKey: "add_shift",
 				TaskID: fmt.Sprintf("PO-2291-F03-%d", i), CardType: webhook.CardButtonInteraction, ResponseCode: fmt.Sprintf("rc-%d-%d", now, i), AgentID: wecomtest.AgentID})
 		case 3:
-			plain = event(corp, "sys", now, fmt.Sprintf("<Event>change_contact</Event><ChangeType>create_user</ChangeType><UserID>worker%03d</UserID><Department>1,2</Department>", i))
+			plain = wecomtest.EventCallback(corp, "sys", 0, "change_contact", map[string]string{
+				"ChangeType": "create_user", "UserID": fmt.Sprintf("worker%03d", i), "Department": "1,2"})
 		case 4:
-			plain = event(corp, "sys", now, fmt.Sprintf("<Event>change_external_contact</Event><ChangeType>add_external_contact</ChangeType><UserID>lisi</UserID><ExternalUserID>wmCustomer%03d</ExternalUserID><WelcomeCode>wc%d</WelcomeCode>", i, i))
+			plain = wecomtest.EventCallback(corp, "sys", 0, "change_external_contact", map[string]string{
+				"ChangeType": "add_external_contact", "UserID": "lisi", "ExternalUserID": fmt.Sprintf("wmCustomer%03d", i), "WelcomeCode": fmt.Sprint("wc", i)})
 		case 5:
 			plain = wecomtest.KfCallback(corp, "wkDairyDesk01", fmt.Sprintf("ENCtoken%d%d", now, i))
 		default:
-			plain = event(corp, "sys", now, fmt.Sprintf("<Event>living_status_change</Event><LivingId>live%d</LivingId>", i))
+			plain = wecomtest.EventCallback(corp, "sys", wecomtest.AgentID, "living_status_change", map[string]string{"LivingId": fmt.Sprint("live", i)})
 		}
 		d, err := sim.DeliverCallback(ctx, url, cfg, plain)
 		if err != nil {
@@ -175,10 +177,4 @@ func deliver(ctx context.Context, url string, cfg wecomtest.CallbackConfig, n in
 		}
 	}
 	return nil
-}
-
-// event is the plaintext of an event callback with the given elements.
-func event(corp, from string, at int64, elements string) []byte {
-	return fmt.Appendf(nil, "<xml><ToUserName>%s</ToUserName><FromUserName>%s</FromUserName><CreateTime>%d</CreateTime><MsgType>event</MsgType>%s<AgentID>%d</AgentID></xml>",
-		corp, from, at, elements, wecomtest.AgentID)
 }
