@@ -27,3 +27,15 @@ func TestIPLists(t *testing.T) {
 	_, err = s.GetCallbackIPs(ctx)
 	wantCode(t, err, client.CodeInsecureIP)
 }
+
+func TestServerDomainIPs(t *testing.T) {
+	t.Parallel()
+	srv := newSim(t)
+	got, err := corpService(t, srv).GetServerDomainIPs(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Domains) == 0 || got.Domains[0].UniversalDomain == "" || len(got.IPs) == 0 || got.IPs[0].Necessary != 1 || len(got.IPs[0].Ports) != 2 {
+		t.Fatalf("domains %+v", got)
+	}
+}

@@ -493,6 +493,54 @@ func (s *Service) UnionIDToExternalUserID(ctx context.Context, p UnionIDParams) 
 	return out.List, nil
 }
 
+// ApplyMassCallTicket gets the bulk-call ticket (mass_call_ticket) that lifts the business
+// limit of UnionIDToExternalUserID for an initial data load: once per corp, within three months
+// of authorisation, valid seven days. Call it with the upstream shared app's client.
+// 获取应用的接口批量调用凭证
+//
+// https://developer.work.weixin.qq.com/document/path/96250
+//
+//wecom:api GET /cgi-bin/corp/apply_mass_call_ticket
+func (s *Service) ApplyMassCallTicket(ctx context.Context) (string, error) {
+	var out struct {
+		Ticket string `json:"mass_call_ticket"`
+	}
+	if err := s.c.Do(ctx, http.MethodGet, "/cgi-bin/corp/apply_mass_call_ticket", nil, nil, &out); err != nil {
+		return "", err
+	}
+	return out.Ticket, nil
+}
+
+// MiniprogramSession is a mini-program login session: the userid and session_key that the
+// upstream's code2Session returned, or their downstream counterparts.
+type MiniprogramSession struct {
+	UserID     string `json:"userid"`
+	SessionKey string `json:"session_key"`
+}
+
+// TransferMiniprogramSession turns an upstream mini-program session into the downstream corp's
+// (a factory member logging in to the upstream's mini program). Call it with the downstream
+// corp's client from client.Downstream, whose app is shared from the upstream app owning the
+// session.
+// 获取下级/下游企业小程序session
+//
+// https://developer.work.weixin.qq.com/document/path/95817
+//
+//wecom:api POST /cgi-bin/miniprogram/transfer_session
+func (s *Service) TransferMiniprogramSession(ctx context.Context, upstream MiniprogramSession) (*MiniprogramSession, error) {
+	switch {
+	case upstream.UserID == "" || len(upstream.UserID) > 64:
+		return nil, invalid("userid", "want 1 to 64 bytes, have %d", len(upstream.UserID))
+	case upstream.SessionKey == "" || len(upstream.SessionKey) > 64:
+		return nil, invalid("session_key", "want 1 to 64 bytes, have %d", len(upstream.SessionKey))
+	}
+	var out MiniprogramSession
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/miniprogram/transfer_session", nil, read(upstream), &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 func checkUnion(unionID, openID string) error {
 	if err := required("unionid", unionID); err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/wecomtest"
 )
 
@@ -309,5 +310,40 @@ func TestChainEncoding(t *testing.T) {
 	res, err := s.GetChainImportResult(ctx, "j")
 	if err != nil || res.Result.FailList[0].Contacts[0].Mobile != "137" {
 		t.Errorf("user_mobile fallback: %+v, %v", res, err)
+	}
+}
+
+func TestMassCallTicketAndMiniprogramSession(t *testing.T) {
+	t.Parallel()
+	srv, up := newSim(t)
+	ctx := context.Background()
+	ticket, err := up.ApplyMassCallTicket(ctx)
+	if err != nil || ticket == "" {
+		t.Fatalf("ticket %q, %v", ticket, err)
+	}
+	if again, _ := up.ApplyMassCallTicket(ctx); again != ticket {
+		t.Errorf("second apply %q, want the same ticket %q", again, ticket)
+	}
+	srv.AddDownstreamCorp(wecomtest.DownstreamCorp{CorpID: "wwfactory0001", AgentID: 1000101, BusinessType: 1})
+	upc, err := client.New(client.CorpApp{CorpID: wecomtest.CorpID, Secret: wecomtest.Secret}, client.WithBaseURL(srv.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc, err := upc.Downstream("wwfactory0001", 1000101)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := New(dc).TransferMiniprogramSession(ctx, MiniprogramSession{UserID: "enc-user", SessionKey: "sk1"})
+	if err != nil || got.UserID != "wwfactory0001:enc-user" || got.SessionKey != "dn-sk1" {
+		t.Fatalf("session %+v, %v", got, err)
+	}
+	before := srv.Calls("/cgi-bin/miniprogram/transfer_session")
+	for _, bad := range []MiniprogramSession{{SessionKey: "k"}, {UserID: "u"}, {UserID: strings.Repeat("u", 65), SessionKey: "k"}} {
+		if _, err := up.TransferMiniprogramSession(ctx, bad); !errors.Is(err, ErrInvalidParams) {
+			t.Errorf("%+v: %v", bad, err)
+		}
+	}
+	if srv.Calls("/cgi-bin/miniprogram/transfer_session") != before {
+		t.Error("invalid sessions reached the server")
 	}
 }

@@ -32,6 +32,7 @@ type addressBook struct {
 	chains   map[string]*simChain
 	linked   *linkedState
 	external externalState
+	massCall string // the corp's mass_call_ticket, once applied for
 }
 
 type simDept struct {
@@ -2150,6 +2151,7 @@ func (s *Server) registerExternal() {
 	s.registerCorpTags()
 	s.registerGroupChats()
 	s.registerMassMessages()
+	s.registerMiniprogram()
 	s.registerContactWays()
 }
 
@@ -2475,6 +2477,31 @@ func (s *Server) MassMessages(corpID string) []J {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.book(corpID).external.mass)
+}
+
+func (s *Server) registerMiniprogram() {
+	// Once per corp: a second apply answers the same ticket (the real answer is undocumented).
+	s.handle(http.MethodGet, "/cgi-bin/corp/apply_mass_call_ticket", TokenCorp, func(c *Call) (any, error) {
+		b := s.callBook(c)
+		if b.massCall == "" {
+			b.massCall = s.newID("MASSCALL")
+		}
+		return J{"mass_call_ticket": b.massCall}, nil
+	})
+	s.handle(http.MethodPost, "/cgi-bin/miniprogram/transfer_session", TokenCorp, func(c *Call) (any, error) {
+		var in struct {
+			UserID     string `json:"userid"`
+			SessionKey string `json:"session_key"`
+		}
+		if err := c.Decode(&in); err != nil {
+			return nil, err
+		}
+		if in.UserID == "" || in.SessionKey == "" {
+			return nil, errc(40058, "userid and session_key are required")
+		}
+		// The downstream session names the calling (downstream) corp.
+		return J{"userid": c.Token.CorpID + ":" + in.UserID, "session_key": "dn-" + in.SessionKey}, nil
+	})
 }
 
 func (s *Server) registerGroupChats() {

@@ -285,6 +285,12 @@ func (s *Server) registerPlatform() {
 	ips := func(*Call) (any, error) { return J{"ip_list": []string{"127.0.0.1", "127.0.0.2"}}, nil }
 	s.handle(http.MethodGet, "/cgi-bin/getcallbackip", TokenCorp, ips)
 	s.handle(http.MethodGet, "/cgi-bin/get_api_domain_ip", TokenCorp, ips)
+	s.handle(http.MethodGet, "/cgi-bin/security/get_server_domain_ip", TokenCorp, func(*Call) (any, error) {
+		return J{
+			"domain_list": []J{{"domain": "work.weixin.qq.com", "universal_domian": "*.work.weixin.qq.com", "protocol": "TCP", "port": []int{443}, "is_necessary": 1, "description": "WeCom client"}},
+			"ip_list":     []J{{"ip": "127.0.0.1", "protocol": "TCP", "port": []int{443, 8080}, "is_necessary": 1, "description": "loopback"}},
+		}, nil
+	})
 }
 
 func (s *Server) getToken(c *Call) (any, error) {

@@ -61,6 +61,11 @@ for name in ['platform.md', 'contacts-apps.md', 'messages.md', 'customerservice.
 # named only in passing by the spec, without method or section of their own
 add('POST', 'service/corpid_to_opencorpid', 'provider', 'contacts-apps.md §0')
 
-print('# method\tpath\ttoken\tspec')
+# legacy paths the spec lists beside their successors: left out on purpose
+legacy = {'/cgi-bin/user/getuserinfo': '/cgi-bin/auth/getuserinfo',
+          '/cgi-bin/service/getuserinfo3rd': '/cgi-bin/service/auth/getuserinfo3rd'}
+
+print('# method\tpath\ttoken\tspec\tstatus (legacy:successor = left out on purpose)')
 for method, path, token, where in sorted(seen.values(), key=lambda r: r[1]):
-    print(f'{method}\t{path}\t{token}\t{where}')
+    status = 'legacy:' + legacy[path] if path in legacy else ''
+    print(f'{method}\t{path}\t{token}\t{where}\t{status}'.rstrip('\t'))
