@@ -103,13 +103,18 @@ func (s *Server) Callbacks() []CallbackDelivery {
 // DeliverCallback sends plaintext (a callback's XML) to target, a callback URL, as WeCom does:
 // encrypted with a fresh random prefix, signed, POSTed with msg_signature, timestamp and nonce,
 // and redelivered with a new nonce, timestamp and ciphertext when no acknowledgement comes
-// within the timeout (see CallbackConfig). A passive reply is verified and decrypted into the result. The delivery
-// is recorded (Callbacks); the error is ErrCallbackNotAcked, ErrBadReply or ctx's.
+// within the timeout (see CallbackConfig). A passive reply is verified and decrypted into the
+// result, and recorded like WeCom delivers it: as a message to the member (Received) or as an
+// update of the clicked card. The delivery is recorded (Callbacks); the error is
+// ErrCallbackNotAcked, ErrBadReply or ctx's.
 func (s *Server) DeliverCallback(ctx context.Context, target string, cfg CallbackConfig, plaintext []byte) (CallbackDelivery, error) {
 	d := CallbackDelivery{URL: target, Plaintext: bytes.Clone(plaintext)}
 	err := s.deliverCallback(ctx, &d, cfg)
 	s.mu.Lock()
 	s.callbacks.deliveries = append(s.callbacks.deliveries, d)
+	if d.Reply != nil {
+		s.msgPassiveReply(d.Plaintext, d.Reply)
+	}
 	s.mu.Unlock()
 	return d, err
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/webhook"
 	"github.com/wecom-connector/wecom/wecomtest"
 )
@@ -300,5 +301,54 @@ func TestEventCallbackParses(t *testing.T) {
 	ev, err = webhook.Parse(wecomtest.EventCallback(wecomtest.CorpID, "zhangsan", wecomtest.AgentID, "click", map[string]string{"EventKey": "a<&>b"}))
 	if c, ok := ev.(*webhook.MenuClick); err != nil || !ok || c.EventKey != "a<&>b" || c.AgentID != wecomtest.AgentID {
 		t.Fatalf("Parse = %#v, %v", ev, err)
+	}
+}
+
+// A passive reply is recorded as WeCom delivers it: a text reply reaches the member, an
+// update_button reply updates the card the member clicked.
+func TestPassiveRepliesAreDelivered(t *testing.T) {
+	t.Parallel()
+	srv := wecomtest.NewServer()
+	defer srv.Close()
+	h := newReceiver(t, wecomtest.CorpID)
+	webhook.On(h, func(ctx context.Context, ev *webhook.TextMessage) (webhook.Reply, error) {
+		return webhook.TextReply{Content: "echo: " + ev.Content}, nil
+	})
+	webhook.On(h, func(ctx context.Context, ev *webhook.TemplateCardEvent) (webhook.Reply, error) {
+		return webhook.UpdateButtonReply{ReplaceName: "Acknowledged"}, nil
+	})
+	recv := httptest.NewServer(h)
+	defer recv.Close()
+
+	cb := wecomtest.TextCallback(wecomtest.CorpID, "lisi", wecomtest.AgentID, 77, "hi")
+	if _, err := srv.DeliverCallback(context.Background(), recv.URL, cbConfig(), cb); err != nil {
+		t.Fatal(err)
+	}
+	got := srv.Received("lisi")
+	if len(got) != 1 || got[0].MsgType != "text" || string(got[0].Content) != `{"content":"echo: hi"}` || got[0].CorpID != wecomtest.CorpID {
+		t.Fatalf("lisi received %+v", got)
+	}
+
+	c, err := client.New(client.CorpApp{CorpID: wecomtest.CorpID, Secret: wecomtest.Secret}, client.WithBaseURL(srv.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	card := wecomtest.J{"touser": "wangwu", "msgtype": "template_card", "agentid": wecomtest.AgentID, "template_card": wecomtest.J{
+		"card_type": "button_interaction", "task_id": "late-7", "main_title": wecomtest.J{"title": "Behind plan"},
+		"button_list": []wecomtest.J{{"text": "Ack", "key": "ack"}},
+	}}
+	if err := c.Do(context.Background(), http.MethodPost, "/cgi-bin/message/send", nil, card, nil); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := srv.ClickCard("wangwu", "late-7", "ack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.DeliverCallback(context.Background(), recv.URL, cbConfig(), wecomtest.CardEventCallback(ev)); err != nil {
+		t.Fatal(err)
+	}
+	cp := srv.Received("wangwu")
+	if len(cp) != 1 || len(cp[0].Updates) != 1 || cp[0].Updates[0].ReplaceName != "Acknowledged" {
+		t.Fatalf("wangwu's card %+v, want one button update", cp)
 	}
 }

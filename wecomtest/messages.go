@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"mime"
@@ -1000,4 +1001,45 @@ func (s *Server) msgUploadByURLResult(c *Call) (any, error) {
 		detail["media_id"], detail["created_at"] = job.mediaID, strconv.FormatInt(job.created.Unix(), 10)
 	}
 	return J{"status": job.status, "detail": detail}, nil
+}
+
+// msgPassiveReply records a passive reply that answered callback (webhook spec §19.4): a
+// message delivered to the member, or, for update_button and update_template_card, an update of
+// the card the member clicked. s.mu is held.
+func (s *Server) msgPassiveReply(callback, reply []byte) {
+	var cb struct {
+		ToUserName string `xml:"ToUserName"`
+		AgentID    int    `xml:"AgentID"`
+		TaskID     string `xml:"TaskId"`
+	}
+	var r struct {
+		ToUserName  string `xml:"ToUserName"`
+		MsgType     string `xml:"MsgType"`
+		Content     string `xml:"Content"`
+		ReplaceName string `xml:"Button>ReplaceName"`
+	}
+	if xml.Unmarshal(callback, &cb) != nil || xml.Unmarshal(reply, &r) != nil || r.ToUserName == "" {
+		return
+	}
+	switch r.MsgType {
+	case "update_button", "update_template_card":
+		m := s.messages.tasks[cb.ToUserName+"|"+strconv.Itoa(cb.AgentID)+"|"+cb.TaskID]
+		if m == nil || m.copies[r.ToUserName] == nil {
+			return
+		}
+		u := CardUpdate{ReplaceName: r.ReplaceName}
+		if r.MsgType == "update_template_card" {
+			u.Card, _ = json.Marshal(string(reply)) // the reply's XML, as a JSON string
+		}
+		cp := m.copies[r.ToUserName]
+		cp.Updates = append(cp.Updates, u)
+	default:
+		content, _ := json.Marshal(map[string]string{"xml": string(reply)})
+		if r.MsgType == "text" {
+			content, _ = json.Marshal(map[string]string{"content": r.Content})
+		}
+		s.messages.received[r.ToUserName] = append(s.messages.received[r.ToUserName], &Message{
+			CorpID: cb.ToUserName, AgentID: cb.AgentID, MsgType: r.MsgType, Content: content, Time: time.Now(), Users: []string{r.ToUserName},
+		})
+	}
 }
