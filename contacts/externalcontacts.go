@@ -161,8 +161,11 @@ func (s *Service) GetExternalContact(ctx context.Context, externalUserID string)
 		} else {
 			d.FollowUsers = append(d.FollowUsers, out.FollowUsers...)
 		}
-		if out.NextCursor == "" || out.NextCursor == cursor {
+		if out.NextCursor == "" {
 			return d, nil
+		}
+		if out.NextCursor == cursor {
+			return nil, ErrCursorLoop
 		}
 		cursor = out.NextCursor
 	}

@@ -325,3 +325,19 @@ func TestCustomerIteratorSplitsMembers(t *testing.T) {
 		}
 	}
 }
+
+// TestGetExternalContactRepeatedCursorIsAnError checks that a server repeating next_cursor ends
+// GetExternalContact with ErrCursorLoop instead of a silently truncated follow-user list.
+func TestGetExternalContactRepeatedCursorIsAnError(t *testing.T) {
+	t.Parallel()
+	s, mt := mockService(t)
+	got := captureJSON(mt, "GET", "/cgi-bin/externalcontact/get",
+		`{"errcode":0,"external_contact":{"external_userid":"wm1"},"follow_user":[{"userid":"u1"}],"next_cursor":"same"}`)
+	d, err := s.GetExternalContact(context.Background(), "wm1")
+	if !errors.Is(err, ErrCursorLoop) {
+		t.Fatalf("detail %+v, err %v; want ErrCursorLoop", d, err)
+	}
+	if len(*got) != 2 {
+		t.Errorf("%d calls, want 2 (stop at the first repeat)", len(*got))
+	}
+}

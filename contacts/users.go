@@ -2,6 +2,7 @@ package contacts
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"iter"
 	"net/http"
@@ -79,7 +80,7 @@ type MiniAttr struct {
 // ExternalProfile is the public profile a member shows to customers.
 // 成员对外属性
 type ExternalProfile struct {
-	ExternalCorpName string          `json:"external_corp_name,omitempty"`
+	ExternalCorpName *string         `json:"external_corp_name,omitempty"` // pointer: "" resets it
 	WechatChannels   *WechatChannels `json:"wechat_channels,omitempty"`
 	ExternalAttr     []Attr          `json:"external_attr,omitempty"`
 }
@@ -93,6 +94,15 @@ type WechatChannels struct {
 // BizMailAlias lists corporate-mailbox aliases (at most 5); an empty Item clears them.
 type BizMailAlias struct {
 	Item []string `json:"item"`
+}
+
+// MarshalJSON sends a nil Item as [], the documented way to clear the aliases, not null.
+func (a BizMailAlias) MarshalJSON() ([]byte, error) {
+	if a.Item == nil {
+		a.Item = []string{}
+	}
+	type plain BizMailAlias
+	return json.Marshal(plain(a))
 }
 
 // User is a member (成员) as user/get and user/list return it. Sensitive fields (mobile, e-mail,

@@ -356,3 +356,25 @@ func TestListUserIDsWalks10000(t *testing.T) {
 		t.Errorf("pages = %d, want 20", pages)
 	}
 }
+
+// TestUpdateUserEncodesClearingValues checks the two documented "clear" values on user/update:
+// an empty biz_mail_alias item list and an empty external_corp_name.
+func TestUpdateUserEncodesClearingValues(t *testing.T) {
+	t.Parallel()
+	s, mt := mockService(t)
+	got := captureJSON(mt, "POST", "/cgi-bin/user/update", `{"errcode":0,"errmsg":"updated"}`)
+	err := s.UpdateUser(context.Background(), UpdateUserParams{UserID: "li.na", BizMailAlias: &BizMailAlias{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := (*got)[0].fields(t); string(f["biz_mail_alias"]) != `{"item":[]}` {
+		t.Errorf("biz_mail_alias = %s, want {\"item\":[]} (null is not an empty list): %s", f["biz_mail_alias"], (*got)[0].raw)
+	}
+	err = s.UpdateUser(context.Background(), UpdateUserParams{UserID: "li.na", ExternalProfile: &ExternalProfile{ExternalCorpName: client.Ptr("")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw := (*got)[1].raw; !strings.Contains(raw, `"external_profile":{"external_corp_name":""}`) {
+		t.Errorf("external_corp_name \"\" (reset) must be sent: %s", raw)
+	}
+}
