@@ -222,6 +222,10 @@ func (s *Service) NewState(ctx context.Context) (string, error) {
 
 // CheckState accepts a state value from a redirect once: it must be one this service generated
 // (in any process sharing the store) within [StateTTL]. Otherwise it returns [ErrUnknownState].
+//
+// It proves the state came from this service, not from this browser: to stop login CSRF, also
+// keep the BrowserURL's State in the user's session (a cookie set before redirecting) and
+// compare it with the returned state before calling CheckState.
 func (s *Service) CheckState(ctx context.Context, state string) error {
 	if state == "" || checkStateFormat(state) != nil {
 		return ErrUnknownState
