@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -183,7 +184,11 @@ func (s *Service) ContactWay(ctx context.Context, p ContactWayParams) (string, e
 		return "", err
 	}
 	if p.SceneParam != "" {
-		out.URL += "&scene_param=" + url.QueryEscape(p.SceneParam)
+		sep := "&"
+		if !strings.Contains(out.URL, "?") {
+			sep = "?"
+		}
+		out.URL += sep + "scene_param=" + url.QueryEscape(p.SceneParam)
 	}
 	return out.URL, nil
 }

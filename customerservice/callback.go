@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/wecom-connector/wecom/store"
 	"github.com/wecom-connector/wecom/webhook"
 )
 
@@ -27,8 +28,10 @@ type CallbackParams struct {
 // if the token is refused, once without it), hands each message seen for the first time to
 // p.Handle, and stores the cursor page by page. Pulls of one account never overlap within the
 // process; run one process per account, or accept that FirstDelivery sorts out what two
-// processes pulled twice. The webhook Handler acknowledges WeCom within its budget and lets a
-// long pull finish afterwards.
+// processes pulled twice. A pull that meets a message another pull claimed and has not
+// finished (or died handling, within ClaimTTL) stops with an error before its cursor moves.
+// The webhook Handler acknowledges WeCom within its budget and lets a long pull finish
+// afterwards.
 func (s *Service) HandleKfCallbacks(h *webhook.Handler, p CallbackParams) error {
 	if h == nil || p.Handle == nil {
 		return invalid("handle", "a webhook.Handler and a Handle function are required")
@@ -50,6 +53,9 @@ func (s *Service) HandleKfCallbacks(h *webhook.Handler, p CallbackParams) error 
 	return nil
 }
 
+// claimed marks a message a pull is handling; a handled one holds another value.
+const claimed = "claimed"
+
 // pull runs one Sync, handing each first delivery to handle.
 func (s *Service) pull(ctx context.Context, sp SyncParams, handle func(context.Context, Message) error) error {
 	for m, err := range s.Sync(ctx, sp) {
@@ -58,12 +64,21 @@ func (s *Service) pull(ctx context.Context, sp SyncParams, handle func(context.C
 		}
 		// Claim for ClaimTTL only, and remember for DedupeTTL once handled: a process that dies
 		// mid-handle blocks the message for minutes, not days, and a later pull delivers it.
-		first, err := s.c.Store().SetNX(ctx, seenKey(m), []byte("claimed"), ClaimTTL)
+		first, err := s.c.Store().SetNX(ctx, seenKey(m), []byte(claimed), ClaimTTL)
 		if err != nil {
 			return fmt.Errorf("customerservice: dedupe kf message: %w", err)
 		}
 		if !first {
-			continue
+			// Skip only what was handled. A claim still held (a run that died mid-handle, or
+			// one still handling) must stop the pull before Sync stores a cursor past it.
+			v, err := s.c.Store().Get(ctx, seenKey(m))
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("customerservice: dedupe kf message: %w", err)
+			}
+			if err == nil && string(v) != claimed {
+				continue
+			}
+			return fmt.Errorf("customerservice: %s %s is claimed by another pull; try again later", m.Header().MsgType, m.Header().MsgID)
 		}
 		if err := handle(ctx, m); err != nil {
 			if ferr := s.c.Store().Delete(ctx, seenKey(m)); ferr != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"reflect"
 	"regexp"
 	"strings"
 
@@ -311,8 +312,8 @@ func newMsgID() string { return strings.ReplaceAll(uuid.NewString(), "-", "") }
 
 // build fills w with the msgid (a fresh one when empty) and the content.
 func build(w *sendWire, msgID string, c Content) (generated bool, err error) {
-	if c == nil {
-		return false, invalid("msgtype", "no content")
+	if r := reflect.ValueOf(c); c == nil || r.Kind() == reflect.Pointer && r.IsNil() {
+		return false, invalid("msgtype", "no content") // a nil *Text would panic in MsgType
 	}
 	if msgID == "" {
 		msgID, generated = newMsgID(), true

@@ -313,3 +313,29 @@ func TestRecall(t *testing.T) {
 		t.Fatalf("no msgid: %v", err)
 	}
 }
+
+// TestSendTypedNilContent: a nil pointer in Content is refused like nil Content, not a panic.
+func TestSendTypedNilContent(t *testing.T) {
+	t.Parallel()
+	svc, srv, kf := setup(t)
+	for name, c := range map[string]customerservice.Content{
+		"*Text": (*customerservice.Text)(nil),
+		"*Menu": (*customerservice.Menu)(nil),
+		"*Link": (*customerservice.Link)(nil),
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("%s: panic %v", name, r)
+				}
+			}()
+			p := customerservice.SendParams{OpenKfID: kf, ExternalUserID: "wm", Content: c}
+			if _, err := svc.Send(context.Background(), p); !errors.Is(err, customerservice.ErrInvalidParams) {
+				t.Errorf("%s: err = %v, want ErrInvalidParams", name, err)
+			}
+		}()
+	}
+	if n := srv.Calls(sendPath); n != 0 {
+		t.Fatalf("nil contents reached the server %d times", n)
+	}
+}

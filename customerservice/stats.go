@@ -19,14 +19,18 @@ type StatisticsParams struct {
 // maxStatDays bounds a statistics range.
 const maxStatDays = 31
 
+// chinaDay numbers the day of t in China time (UTC+8, no daylight saving), the days the
+// platform rounds both ends of a range down to.
+func chinaDay(t time.Time) int64 { return (t.Unix() + 8*3600) / 86400 }
+
 func (p StatisticsParams) wire(servicer bool) (any, error) {
 	if err := required("open_kfid", p.OpenKfID); err != nil {
 		return nil, err
 	}
-	if p.Start.IsZero() || p.End.Before(p.Start) {
+	if p.Start.IsZero() || chinaDay(p.End) < chinaDay(p.Start) {
 		return nil, invalid("start_time", "want Start ≤ End, both set")
 	}
-	if p.End.Sub(p.Start) >= maxStatDays*24*time.Hour {
+	if chinaDay(p.End)-chinaDay(p.Start) >= maxStatDays {
 		return nil, invalid("end_time", "range longer than %d days", maxStatDays)
 	}
 	if !servicer && p.ServicerUserID != "" {

@@ -55,3 +55,25 @@ func TestStatistics(t *testing.T) {
 		t.Errorf("CorpQualification = %v, %v", bound, err)
 	}
 }
+
+// TestStatisticsRangeInChinaDays: the platform rounds both ends down to 00:00 China time, so
+// 23:00 on day 1 to 01:00 on day 32 is 32 days although the instants are under 31 days apart.
+func TestStatisticsRangeInChinaDays(t *testing.T) {
+	t.Parallel()
+	svc, srv, kf := setup(t)
+	cst := time.FixedZone("CST", 8*3600)
+	y, m, d := time.Now().In(cst).AddDate(0, 0, -1).Date()
+	end := time.Date(y, m, d, 1, 0, 0, 0, cst)       // 01:00 yesterday
+	start := time.Date(y, m, d-31, 23, 0, 0, 0, cst) // 23:00, 31 days before
+	p := customerservice.StatisticsParams{OpenKfID: kf, Start: start, End: end}
+	if _, err := svc.CorpStatistics(context.Background(), p); !errors.Is(err, customerservice.ErrInvalidParams) {
+		t.Fatalf("32 China days: %v, want ErrInvalidParams", err)
+	}
+	if n := srv.Calls("/cgi-bin/kf/get_corp_statistic"); n != 0 {
+		t.Fatalf("sent %d times", n)
+	}
+	p.Start = time.Date(y, m, d-30, 23, 0, 0, 0, cst) // 31 days: allowed
+	if days, err := svc.CorpStatistics(context.Background(), p); err != nil || len(days) != 31 {
+		t.Fatalf("31 China days: %d days, %v", len(days), err)
+	}
+}

@@ -124,6 +124,7 @@ func (s *Service) Sync(ctx context.Context, p SyncParams) iter.Seq2[Message, err
 			return
 		}
 		q := p
+		stuck := 0 // pages in a row that said has_more without moving the cursor
 		for {
 			q.Cursor = cur
 			page, err := s.SyncPage(ctx, q)
@@ -152,9 +153,25 @@ func (s *Service) Sync(ctx context.Context, p SyncParams) iter.Seq2[Message, err
 			if !page.HasMore {
 				return
 			}
+			if page.NextCursor == "" || page.NextCursor == q.Cursor {
+				if stuck++; stuck > maxStuckPages {
+					yield(nil, ErrCursorStuck)
+					return
+				}
+			} else {
+				stuck = 0
+			}
 		}
 	}
 }
+
+// maxStuckPages bounds how often Sync follows has_more without a new cursor: an occasional
+// empty page is normal, an endless run would spin.
+const maxStuckPages = 5
+
+// ErrCursorStuck is yielded when sync_msg keeps saying has_more without advancing the cursor,
+// instead of calling it forever. A later Sync resumes from the stored cursor.
+var ErrCursorStuck = errors.New("customerservice: sync_msg answers has_more without a new cursor")
 
 // DedupeTTL is how long FirstDelivery remembers a message: the 3 days sync_msg can replay, and
 // a day more.

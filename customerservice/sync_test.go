@@ -236,3 +236,24 @@ func liveHeap(ms *runtime.MemStats) {
 	runtime.GC()
 	runtime.ReadMemStats(ms)
 }
+
+// TestSyncStopsOnStuckCursor: a platform answering has_more forever without a new cursor ends
+// the walk with ErrCursorStuck instead of spinning.
+func TestSyncStopsOnStuckCursor(t *testing.T) {
+	t.Parallel()
+	srv := wecomtest.NewServer()
+	t.Cleanup(srv.Close)
+	calls := 0
+	srv.HandleFunc("", "/cgi-bin/kf/sync_msg", wecomtest.TokenCorp, func(*wecomtest.Call) (any, error) {
+		calls++
+		return wecomtest.J{"next_cursor": "", "has_more": 1, "msg_list": []any{}}, nil
+	})
+	svc := customerservice.New(newClient(t, srv, nil))
+	var last error
+	for _, err := range svc.Sync(context.Background(), customerservice.SyncParams{OpenKfID: "wkSTUCK", Token: "tok"}) {
+		last = err
+	}
+	if !errors.Is(last, customerservice.ErrCursorStuck) || calls > 10 {
+		t.Fatalf("Sync ended with %v after %d calls, want ErrCursorStuck after a few", last, calls)
+	}
+}

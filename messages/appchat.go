@@ -120,11 +120,11 @@ type ChatSendParams struct {
 //
 //wecom:api POST /cgi-bin/appchat/send
 func (s *Service) SendToChat(ctx context.Context, p ChatSendParams) error {
-	if p.Message == nil {
+	if isNil(p.Message) {
 		return invalid("msgtype", "no Message")
 	}
 	mt := p.Message.MsgType()
-	if err := firstErr(required("chatid", p.ChatID), p.Message.check(toChat), checkSafe(mt, p.Safe)); err != nil {
+	if err := firstErr(required("chatid", p.ChatID), p.Message.check(toChat), checkSafeNoCorpOnly(mt, p.Safe)); err != nil {
 		return err
 	}
 	head := struct {

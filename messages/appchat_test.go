@@ -81,3 +81,19 @@ func TestAppChatFlow(t *testing.T) {
 	_, err = svc.GetChat(t.Context(), "nochat")
 	expectCode(t, err, messages.CodeChatNotFound)
 }
+
+// TestAppChatSafeCorpOnly: appchat/send documents safe 0 and 1 only; 2 (corp-only sharing)
+// belongs to message/send mpnews and is refused before any request.
+func TestAppChatSafeCorpOnly(t *testing.T) {
+	t.Parallel()
+	svc, m := mockService(t, map[string]string{"/cgi-bin/appchat/send": `{"errcode":0,"errmsg":"ok"}`})
+	mp := messages.MPNews{Articles: []messages.MPArticle{{Title: "Q2", ThumbMediaID: "thumb", Content: "<p>hi</p>"}}}
+	err := svc.SendToChat(t.Context(), messages.ChatSendParams{ChatID: "c1", Message: mp, Safe: messages.SafeCorpOnly})
+	expectInvalid(t, err, "safe")
+	if len(m.all()) != 0 {
+		t.Error("a refused chat send was sent")
+	}
+	if err := svc.SendToChat(t.Context(), messages.ChatSendParams{ChatID: "c1", Message: mp, Safe: messages.SafeConfidential}); err != nil {
+		t.Fatal(err)
+	}
+}

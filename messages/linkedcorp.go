@@ -54,11 +54,11 @@ type linkedAnswer struct {
 //
 //wecom:api POST /cgi-bin/linkedcorp/message/send
 func (s *Service) SendLinked(ctx context.Context, p LinkedSendParams) (*LinkedSendResult, error) {
-	if p.Message == nil {
+	if isNil(p.Message) {
 		return nil, invalid("msgtype", "no Message")
 	}
 	mt := p.Message.MsgType()
-	if err := firstErr(p.Message.check(toLinked), checkSafe(mt, p.Safe)); err != nil {
+	if err := firstErr(p.Message.check(toLinked), checkSafeNoCorpOnly(mt, p.Safe)); err != nil {
 		return nil, err
 	}
 	switch {

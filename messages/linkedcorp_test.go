@@ -46,3 +46,15 @@ func TestLinkedSendSplits(t *testing.T) {
 		t.Errorf("%s received %d", users[7], len(got))
 	}
 }
+
+// TestLinkedSendSafeCorpOnly: linkedcorp/message/send takes safe 0 or 1 only.
+func TestLinkedSendSafeCorpOnly(t *testing.T) {
+	t.Parallel()
+	svc, m := mockService(t, map[string]string{"/cgi-bin/linkedcorp/message/send": `{"errcode":0,"errmsg":"ok"}`})
+	mp := messages.MPNews{Articles: []messages.MPArticle{{Title: "Q2", ThumbMediaID: "thumb", Content: "<p>hi</p>"}}}
+	_, err := svc.SendLinked(t.Context(), messages.LinkedSendParams{Users: []string{"zhangsan"}, AgentID: agentID, Message: mp, Safe: messages.SafeCorpOnly})
+	expectInvalid(t, err, "safe")
+	if len(m.all()) != 0 {
+		t.Error("a refused linked send was sent")
+	}
+}

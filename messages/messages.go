@@ -19,6 +19,7 @@ package messages
 import (
 	"fmt"
 	"io"
+	"reflect"
 
 	"github.com/wecom-connector/wecom/client"
 )
@@ -71,6 +72,13 @@ func required(field, v string) error {
 		return invalid(field, "required")
 	}
 	return nil
+}
+
+// isNil reports a nil interface or a nil pointer in one: calling a value method through a
+// nil pointer would panic.
+func isNil(v any) bool {
+	r := reflect.ValueOf(v)
+	return v == nil || r.Kind() == reflect.Pointer && r.IsNil()
 }
 
 // firstErr returns the first non-nil error.

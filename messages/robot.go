@@ -151,7 +151,7 @@ func (r *Robot) GoString() string { return r.String() }
 //
 //wecom:api POST /cgi-bin/webhook/send
 func (r *Robot) Send(ctx context.Context, m RobotMessage) error {
-	if m == nil {
+	if isNil(m) {
 		return invalid("msgtype", "no message")
 	}
 	if err := m.checkRobot(); err != nil {

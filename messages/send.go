@@ -89,6 +89,15 @@ func checkSafe(m MsgType, s Safe) error {
 	return nil
 }
 
+// checkSafeNoCorpOnly is checkSafe for appchat/send and linkedcorp/message/send, which document
+// safe 0 and 1 only: SafeCorpOnly exists on message/send alone.
+func checkSafeNoCorpOnly(m MsgType, s Safe) error {
+	if s == SafeCorpOnly {
+		return invalid("safe", "%d is accepted by message/send only", s)
+	}
+	return checkSafe(m, s)
+}
+
 // SendParams is one app message (应用消息) to send.
 type SendParams struct {
 	To      Recipients
@@ -195,7 +204,8 @@ func (w wire) Idempotent() bool { return w.idem }
 
 // Send sends an app message (发送应用消息). Lists longer than one call allows are split into
 // compliant calls whose answers are merged; every member is addressed once even when listed
-// twice. The message is checked before any request: an invalid or oversize message returns a
+// twice; a template card with a TaskID (unique per call) is refused when it would need more
+// than one call. The message is checked before any request: an invalid or oversize message returns a
 // [*ValidationError] (texts over the limit can be split with [SplitText]).
 //
 // When one of several calls fails, Send returns the result of the calls made so far with the
@@ -212,6 +222,10 @@ func (s *Service) Send(ctx context.Context, p SendParams) (*SendResult, error) {
 		return nil, err
 	}
 	parts := splitRecipients(p.To)
+	if len(parts) > 1 && taskID(p.Message) != "" {
+		return nil, invalid("template_card.task_id", "a task_id is good for one call: address at most %d users, %d departments and %d tags",
+			MaxUsersPerCall, MaxDepartmentsPerCall, MaxTagsPerCall)
+	}
 	res := &SendResult{}
 	var allInvalid error
 	for i, to := range parts {
@@ -241,8 +255,19 @@ func (s *Service) Send(ctx context.Context, p SendParams) (*SendResult, error) {
 	return res, nil
 }
 
+// taskID is the task_id of a template card message, "" for other messages.
+func taskID(m Message) string {
+	switch c := m.(type) {
+	case TemplateCard:
+		return c.TaskID
+	case *TemplateCard:
+		return c.TaskID
+	}
+	return ""
+}
+
 func (p SendParams) head() (sendHead, error) {
-	if p.Message == nil {
+	if isNil(p.Message) {
 		return sendHead{}, invalid("msgtype", "no Message")
 	}
 	mt := p.Message.MsgType()

@@ -220,3 +220,57 @@ func TestSendKeepsEarlierPartsOnFailure(t *testing.T) {
 		t.Errorf("%d calls, want 2: the send stops at the failure", n)
 	}
 }
+
+// TestTypedNilMessage: a nil pointer in the Message interface is refused like a nil Message,
+// never a panic.
+func TestTypedNilMessage(t *testing.T) {
+	t.Parallel()
+	svc, srv := newService(t)
+	expect := func(name string, f func() error) {
+		t.Helper()
+		var err error
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("%s panicked: %v", name, r)
+				}
+			}()
+			err = f()
+		}()
+		expectInvalid(t, err, "msgtype")
+	}
+	expect("Send", func() error {
+		_, err := svc.Send(t.Context(), messages.SendParams{To: messages.ToUsers("zhangsan"), AgentID: agentID, Message: (*messages.Text)(nil)})
+		return err
+	})
+	expect("SendToChat", func() error {
+		return svc.SendToChat(t.Context(), messages.ChatSendParams{ChatID: "c1", Message: (*messages.TemplateCard)(nil)})
+	})
+	expect("SendLinked", func() error {
+		_, err := svc.SendLinked(t.Context(), messages.LinkedSendParams{All: true, AgentID: agentID, Message: (*messages.Markdown)(nil)})
+		return err
+	})
+	r := newRobot(t, srv, "typed-nil-robot")
+	expect("Robot.Send", func() error { return r.Send(t.Context(), (*messages.RobotText)(nil)) })
+}
+
+// TestSendInteractiveCardNotSplit: a task_id works for one message/send call only (42014 on
+// reuse), so an interactive card whose recipients need several calls is refused up front
+// instead of reaching the first 1000 users and failing for the rest.
+func TestSendInteractiveCardNotSplit(t *testing.T) {
+	t.Parallel()
+	svc, srv := newService(t)
+	p := specCards()["card_button_interaction"]
+	p.To = messages.ToUsers(userIDs(1001)...)
+	_, err := svc.Send(t.Context(), p)
+	expectInvalid(t, err, "template_card.task_id")
+	if n := srv.Calls(sendPath); n != 0 {
+		t.Fatalf("message/send called %d times", n)
+	}
+	// A notice card without action_menu has no task_id to reuse and is split as usual.
+	n := specCards()["card_news_notice"]
+	n.To = messages.ToUsers(userIDs(1001)...)
+	if res, err := svc.Send(t.Context(), n); err != nil || len(res.MsgIDs) != 2 {
+		t.Fatalf("news_notice to 1001 users: %+v, %v", res, err)
+	}
+}
