@@ -92,7 +92,7 @@ func newUpload(u *Upload) (*reqBody, error) {
 	if field == "" {
 		field = "media"
 	}
-	h.Set("Content-Disposition", mime.FormatMediaType("form-data", map[string]string{"name": field, "filename": u.Filename}))
+	h.Set("Content-Disposition", multipart.FileContentDisposition(field, u.Filename))
 	ct := u.ContentType
 	if ct == "" {
 		ct = "application/octet-stream"

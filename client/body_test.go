@@ -207,3 +207,48 @@ func TestJSONKeepsCharactersRaw(t *testing.T) {
 		t.Fatalf("body does not decode back: %v %q", err, back["t"])
 	}
 }
+
+// A file without Content-Disposition whose bytes look like a success envelope (errcode 0) is
+// still the file: it is streamed to W, never swallowed with a nil error.
+func TestDownloadJSONFileWithoutDisposition(t *testing.T) {
+	t.Parallel()
+	c, mt := mockClient(t)
+	file := `{"errcode":0,"rows":[` + strings.Repeat(`"0123456789",`, 100) + `"end"]}`
+	mt.RegisterResponder(http.MethodGet, "https://wecom.test/cgi-bin/test/media",
+		httpmock.NewStringResponder(200, file).HeaderSet(http.Header{"Content-Type": {"application/json"}}))
+	var buf bytes.Buffer
+	dl := &client.Download{W: &buf}
+	if err := c.Do(context.Background(), http.MethodGet, "/cgi-bin/test/media", nil, nil, dl); err != nil {
+		t.Fatal(err)
+	}
+	if buf.String() != file || dl.Written != int64(len(file)) || dl.Status != 200 {
+		t.Fatalf("got %d bytes (Written %d, Status %d), want the %d-byte file", buf.Len(), dl.Written, dl.Status, len(file))
+	}
+}
+
+// RFC 7578 §4.2 forbids the RFC 5987 filename* form in multipart/form-data; WeCom's own sample
+// sends filename="…" and takes it as the display name, Chinese names included.
+func TestUploadFilenameIsPlainQuoted(t *testing.T) {
+	t.Parallel()
+	c, mt := mockClient(t)
+	var disposition string
+	mt.RegisterResponder(http.MethodPost, "https://wecom.test/cgi-bin/test/upload", func(r *http.Request) (*http.Response, error) {
+		_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil {
+			return nil, err
+		}
+		p, err := multipart.NewReader(r.Body, params["boundary"]).NextPart()
+		if err != nil {
+			return nil, err
+		}
+		disposition = p.Header.Get("Content-Disposition")
+		return httpmock.NewStringResponse(200, `{"errcode":0,"media_id":"M"}`), nil
+	})
+	up := &client.Upload{Filename: `周报 "终版".pdf`, Body: strings.NewReader("hello")}
+	if err := c.Do(context.Background(), http.MethodPost, "/cgi-bin/test/upload", nil, up, nil); err != nil {
+		t.Fatal(err)
+	}
+	if want := `form-data; name="media"; filename="周报 \"终版\".pdf"`; disposition != want {
+		t.Fatalf("part Content-Disposition %q, want %q", disposition, want)
+	}
+}

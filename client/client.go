@@ -64,7 +64,7 @@ func WithBaseURL(u string) Option {
 	return func(s *settings) error {
 		p, err := url.Parse(u)
 		if err != nil || p.Scheme == "" || p.Host == "" {
-			return fmt.Errorf("client: base URL %q: want scheme://host", u)
+			return fmt.Errorf("client: base URL %q: want scheme://host", Redact(u))
 		}
 		s.base = strings.TrimRight(p.Scheme+"://"+p.Host+p.Path, "/")
 		return nil

@@ -333,21 +333,26 @@ func (c *Client) download(r *request, resp *http.Response, dl *Download, tok str
 		return 0, &TransportError{Path: r.path, Status: resp.StatusCode, Snippet: c.snippet(b, tok)}
 	}
 	br := bufio.NewReaderSize(resp.Body, 512)
+	var body io.Reader = br
 	if resp.Header.Get("Content-Disposition") == "" {
 		head, _ := br.Peek(512)
 		if t := bytes.TrimLeft(head, " \t\r\n"); len(t) > 0 && t[0] == '{' && bytes.Contains(head, []byte(`"errcode"`)) {
-			rest := &http.Response{StatusCode: http.StatusOK, Header: resp.Header, Body: io.NopCloser(br)}
-			if code, err := c.decode(r, rest, tok); err != nil || code != 0 {
+			var seen bytes.Buffer
+			jr := *r
+			jr.out = nil
+			rest := &http.Response{StatusCode: http.StatusOK, Header: resp.Header, Body: io.NopCloser(io.TeeReader(br, &seen))}
+			if code, err := c.decode(&jr, rest, tok); code != 0 {
 				return code, err
 			}
-			return 0, nil
+			// No non-zero errcode: the file itself merely looks like an envelope.
+			body = io.MultiReader(&seen, br)
 		}
 	}
 	dl.Status = resp.StatusCode
 	dl.ContentType = resp.Header.Get("Content-Type")
 	dl.ContentRange = resp.Header.Get("Content-Range")
 	dl.Filename = filename(resp.Header.Get("Content-Disposition"))
-	n, err := io.Copy(dl.W, br)
+	n, err := io.Copy(dl.W, body)
 	dl.Written = n
 	if err != nil {
 		return 0, &TransportError{Path: r.path, Status: resp.StatusCode, Err: c.cleanErr(err, tok)}

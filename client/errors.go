@@ -43,6 +43,12 @@ func (e *APIError) Is(target error) bool {
 // IsTokenInvalid reports whether the token sent was invalid or expired (40014, 42001, 41001,
 // 40001 on a business call, and the suite variants 40082, 42009).
 func (e *APIError) IsTokenInvalid() bool {
+	switch e.Path {
+	case "/cgi-bin/gettoken", "/cgi-bin/service/get_suite_token", "/cgi-bin/service/get_provider_token":
+		if e.Code == CodeInvalidCredential {
+			return false // a wrong secret on the token endpoint itself: refreshing never helps
+		}
+	}
 	return IsCorpTokenInvalid(e.Code) || IsSuiteTokenInvalid(e.Code) || e.Code == CodeMissingAccessToken
 }
 

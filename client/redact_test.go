@@ -119,3 +119,17 @@ func TestCodeText(t *testing.T) {
 		t.Error(client.CodeURL(60011))
 	}
 }
+
+// A robot's webhook URL pasted as the base URL without its scheme is refused; the refusal must
+// not print the robot key it carries.
+func TestBaseURLErrorHidesKey(t *testing.T) {
+	t.Parallel()
+	const robotKey = "PLANTED-robot-key-5e1d"
+	_, err := client.New(client.WebhookKey(robotKey), client.WithBaseURL("robot.example/cgi-bin/webhook/send?key="+robotKey))
+	if err == nil {
+		t.Fatal("a base URL without scheme was accepted")
+	}
+	if strings.Contains(err.Error(), robotKey) {
+		t.Fatalf("error shows the robot key: %v", err)
+	}
+}

@@ -164,3 +164,30 @@ func TestNewRejectsEmptyCredential(t *testing.T) {
 		t.Error("New with a bad base URL succeeded")
 	}
 }
+
+// A 40001 from gettoken is a wrong secret, not a stale token: it must not match the token class
+// that callers (and retry loops) treat as "refresh and try again".
+func TestBadSecretIsNotTokenInvalid(t *testing.T) {
+	t.Parallel()
+	srv := newSim(t)
+	c, err := client.New(client.CorpApp{CorpID: wecomtest.CorpID, Secret: "wrong"}, client.WithBaseURL(srv.URL()), fastRetry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Do(context.Background(), "GET", ipPath, nil, nil, nil)
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || apiErr.Code != client.CodeInvalidCredential {
+		t.Fatalf("got %v, want errcode 40001", err)
+	}
+	if errors.Is(err, client.ErrTokenInvalid) || apiErr.IsTokenInvalid() {
+		t.Fatalf("gettoken's 40001 (bad secret) classified as an invalid token: %v", err)
+	}
+	if !errors.Is(err, client.ErrBadCredential) {
+		t.Fatalf("gettoken's 40001 is not ErrBadCredential: %v", err)
+	}
+	// The same code from a business call still means the token sent was bad.
+	biz := &client.APIError{Code: client.CodeInvalidCredential, Path: ipPath}
+	if !biz.IsTokenInvalid() {
+		t.Fatal("40001 from a business call must stay a token error")
+	}
+}

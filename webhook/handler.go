@@ -289,7 +289,8 @@ type outcome struct {
 	err   error
 }
 
-// dedupeStoreTimeout bounds the dedupe claim; past it the callback is handled without dedupe.
+// dedupeStoreTimeout bounds each dedupe store call; past it the callback is handled without
+// dedupe.
 const dedupeStoreTimeout = time.Second
 
 // dedupe values: pending while processing, replyPrefix+XML once a passive reply was sent.
@@ -299,6 +300,7 @@ const (
 )
 
 func (h *Handler) serveEvent(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.bodyLimit))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
@@ -348,7 +350,7 @@ func (h *Handler) serveEvent(w http.ResponseWriter, r *http.Request) {
 		h.ack(w, ev)
 		return
 	}
-	out, ok := h.runWithBudget(ctx, fn, ev)
+	out, ok := h.runWithBudget(ctx, start, fn, ev)
 	if !ok {
 		h.log.LogAttrs(ctx, slog.LevelWarn, "webhook: handler still running, acknowledged", slog.String("kind", kind))
 		h.ack(w, ev)
@@ -358,7 +360,10 @@ func (h *Handler) serveEvent(w http.ResponseWriter, r *http.Request) {
 		h.log.LogAttrs(ctx, slog.LevelError, "webhook: handler failed", slog.String("kind", kind), slog.String("err", out.err.Error()))
 		if key != "" {
 			// Let WeCom's redelivery be handled.
-			if err := h.store.Delete(context.WithoutCancel(ctx), key); err != nil {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dedupeStoreTimeout)
+			err := h.store.Delete(sctx, key)
+			cancel()
+			if err != nil {
 				h.log.LogAttrs(ctx, slog.LevelWarn, "webhook: dedupe store failed", slog.String("kind", kind), slog.String("err", err.Error()))
 			}
 		}
@@ -382,17 +387,20 @@ func (h *Handler) serveEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if key != "" {
-		if err := h.store.Set(ctx, key, append([]byte(replyPrefix), plain...), h.dedupeTTL); err != nil {
+		sctx, cancel := context.WithTimeout(ctx, dedupeStoreTimeout)
+		err := h.store.Set(sctx, key, append([]byte(replyPrefix), plain...), h.dedupeTTL)
+		cancel()
+		if err != nil {
 			h.log.LogAttrs(ctx, slog.LevelWarn, "webhook: dedupe store failed", slog.String("kind", kind), slog.String("err", err.Error()))
 		}
 	}
 	h.writeReply(w, r, ev, env.ReceiveID, plain)
 }
 
-// runWithBudget calls fn and waits for it up to the budget; ok is false when the budget (or
-// the client) ran out first. fn then keeps running on a context that is not cancelled with
-// the request, and its outcome is logged.
-func (h *Handler) runWithBudget(ctx context.Context, fn HandlerFunc, ev Event) (outcome, bool) {
+// runWithBudget calls fn and waits for it up to the budget counted from start, the request's
+// arrival; ok is false when the budget (or the client) ran out first. fn then keeps running on
+// a context that is not cancelled with the request, and its outcome is logged.
+func (h *Handler) runWithBudget(ctx context.Context, start time.Time, fn HandlerFunc, ev Event) (outcome, bool) {
 	budget := h.budget
 	switch ev.(type) {
 	case *CreateAuth, *ChangeAuth, *CancelAuth, *ResetPermanentCode:
@@ -424,7 +432,7 @@ func (h *Handler) runWithBudget(ctx context.Context, fn HandlerFunc, ev Event) (
 			h.log.LogAttrs(ctx, level, "webhook: late handler finished (any reply dropped)", attrs...)
 		}
 	}()
-	timer := time.NewTimer(budget)
+	timer := time.NewTimer(budget - time.Since(start))
 	defer timer.Stop()
 	select {
 	case out := <-done:
@@ -465,7 +473,9 @@ func (h *Handler) ack(w http.ResponseWriter, ev Event) {
 }
 
 func (h *Handler) answerDuplicate(w http.ResponseWriter, r *http.Request, ev Event, receiveID, key string) {
-	val, err := h.store.Get(r.Context(), key)
+	sctx, cancel := context.WithTimeout(r.Context(), dedupeStoreTimeout)
+	val, err := h.store.Get(sctx, key)
+	cancel()
 	if err == nil && len(val) > len(replyPrefix) && string(val[:len(replyPrefix)]) == replyPrefix {
 		h.writeReply(w, r, ev, receiveID, val[len(replyPrefix):])
 		return

@@ -537,3 +537,87 @@ func TestHandlerLogsNoSecrets(t *testing.T) {
 		}
 	}
 }
+
+// hungStore never answers: every call blocks until its ctx ends, like a Redis behind a dead
+// network path.
+type hungStore struct{}
+
+func (hungStore) Get(ctx context.Context, _ string) ([]byte, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+func (hungStore) Set(ctx context.Context, _ string, _ []byte, _ time.Duration) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+func (hungStore) SetNX(ctx context.Context, _ string, _ []byte, _ time.Duration) (bool, error) {
+	<-ctx.Done()
+	return false, ctx.Err()
+}
+func (hungStore) Delete(ctx context.Context, _ string) error { <-ctx.Done(); return ctx.Err() }
+
+func TestHandlerHungStoreStillAnswersInTime(t *testing.T) {
+	t.Parallel()
+	c := newTestCrypto(t, testCorp)
+	h := NewHandler(c, WithStore(hungStore{}))
+	On(h, func(ctx context.Context, ev *TextMessage) (Reply, error) {
+		if ev.Content == "fail" {
+			return nil, errors.New("database down")
+		}
+		return TextReply{Content: "pong"}, nil
+	})
+	for _, tc := range []struct {
+		content string
+		code    int
+	}{{"ping", 200}, {"fail", 500}} {
+		done := make(chan *httptest.ResponseRecorder, 1)
+		start := time.Now()
+		go func() { done <- serve(h, signedPost(t, c, testCorp, textXML("LiLei", tc.content, 77))) }()
+		select {
+		case w := <-done:
+			if w.Code != tc.code {
+				t.Fatalf("%s: status %d, want %d", tc.content, w.Code, tc.code)
+			}
+			if tc.code == 200 {
+				if tm, ok := decryptReply(t, c, w.Body.Bytes()).(*TextMessage); !ok || tm.Content != "pong" {
+					t.Fatalf("reply %q", w.Body)
+				}
+			}
+			if d := time.Since(start); d > 4*time.Second {
+				t.Fatalf("%s: answered after %v, past WeCom's 5 s window with network time", tc.content, d)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: no answer within WeCom's 5 s: a hung store blocks the answer", tc.content)
+		}
+	}
+}
+
+// slowClaimStore answers SetNX only after a delay, like a loaded Redis.
+type slowClaimStore struct {
+	store.Store
+	delay time.Duration
+}
+
+func (s slowClaimStore) SetNX(ctx context.Context, key string, val []byte, ttl time.Duration) (bool, error) {
+	time.Sleep(s.delay)
+	return s.Store.SetNX(ctx, key, val, ttl)
+}
+
+// The acknowledgement budget counts from the request's arrival: time spent claiming the
+// dedupe key is not added on top, so an ISV auth event is still answered within WeCom's 1 s.
+func TestHandlerBudgetIncludesStoreTime(t *testing.T) {
+	t.Parallel()
+	c := newTestCrypto(t, "wwsuite0001")
+	h := NewHandler(c, WithStore(slowClaimStore{store.NewMemory(), 600 * time.Millisecond}))
+	block := make(chan struct{})
+	On(h, func(ctx context.Context, ev *CreateAuth) (Reply, error) {
+		<-block
+		return nil, nil
+	})
+	defer func() { close(block); _ = h.Wait(context.Background()) }()
+	start := time.Now()
+	w := serve(h, signedPost(t, c, "wwsuite0001", string(readTestdata(t, "events/create_auth.xml"))))
+	if d := time.Since(start); w.Body.String() != "success" || d >= time.Second {
+		t.Fatalf("create_auth answered %q after %v, want success within 1 s", w.Body, d)
+	}
+}
