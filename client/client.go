@@ -185,7 +185,10 @@ func New(cred Credential, opts ...Option) (*Client, error) {
 		retry:     RetryPolicy{}.withDefaults(),
 		maxBody:   32 << 20,
 	}
-	for _, o := range opts {
+	for i, o := range opts {
+		if o == nil {
+			return nil, fmt.Errorf("client: option %d is nil", i)
+		}
 		if err := o(&s); err != nil {
 			return nil, err
 		}

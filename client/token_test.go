@@ -160,6 +160,9 @@ func TestNewRejectsEmptyCredential(t *testing.T) {
 			t.Errorf("New(%v) succeeded, want an error", cred)
 		}
 	}
+	if _, err := client.New(client.CorpApp{CorpID: "ww1", Secret: "s"}, nil); err == nil {
+		t.Error("New with a nil option succeeded")
+	}
 	if _, err := client.New(client.CorpApp{CorpID: "ww1", Secret: "s"}, client.WithBaseURL("not a url")); err == nil {
 		t.Error("New with a bad base URL succeeded")
 	}

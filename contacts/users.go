@@ -174,30 +174,32 @@ func (p *CreateUserParams) validate() error {
 }
 
 // UpdateUserParams is the body of user/update: UserID plus the fields to change; absent fields
-// stay as they are. Send Order and IsLeaderInDept together with Department.
+// stay as they are. Send Order and IsLeaderInDept together with Department. The free-text
+// fields are pointers so they can be cleared: client.Ptr("") sends "" (WeCom overwrites with
+// what is present), nil leaves the field alone.
 type UpdateUserParams struct {
 	UserID           string           `json:"userid"`
 	NewUserID        string           `json:"new_userid,omitempty"`
 	Name             string           `json:"name,omitempty"`
-	Alias            string           `json:"alias,omitempty"`
+	Alias            *string          `json:"alias,omitempty"`
 	Mobile           string           `json:"mobile,omitempty"`
 	Department       []int            `json:"department,omitempty"`
 	Order            []uint32         `json:"order,omitempty"`
-	Position         string           `json:"position,omitempty"`
+	Position         *string          `json:"position,omitempty"`
 	Gender           Gender           `json:"gender,omitempty"`
 	Email            string           `json:"email,omitempty"`
 	BizMail          string           `json:"biz_mail,omitempty"`
 	BizMailAlias     *BizMailAlias    `json:"biz_mail_alias,omitempty"`
-	Telephone        string           `json:"telephone,omitempty"`
+	Telephone        *string          `json:"telephone,omitempty"`
 	IsLeaderInDept   []int            `json:"is_leader_in_dept,omitempty"`
 	DirectLeader     []string         `json:"direct_leader,omitempty"`
 	AvatarMediaID    string           `json:"avatar_mediaid,omitempty"`
 	Enable           *int             `json:"enable,omitempty"` // 1 enable, 0 disable
 	ExtAttr          *ExtAttr         `json:"extattr,omitempty"`
 	ExternalProfile  *ExternalProfile `json:"external_profile,omitempty"`
-	ExternalPosition string           `json:"external_position,omitempty"`
-	Nickname         string           `json:"nickname,omitempty"`
-	Address          string           `json:"address,omitempty"`
+	ExternalPosition *string          `json:"external_position,omitempty"`
+	Nickname         *string          `json:"nickname,omitempty"`
+	Address          *string          `json:"address,omitempty"`
 	MainDepartment   int              `json:"main_department,omitempty"`
 }
 

@@ -35,7 +35,7 @@ func TestUsersMatrix(t *testing.T) {
 			return err
 		}},
 		{name: "update", path: "/cgi-bin/user/update", prepare: withLiNa, call: func(ctx context.Context, s *Service) error {
-			return s.UpdateUser(ctx, UpdateUserParams{UserID: "li.na", Position: "QA"})
+			return s.UpdateUser(ctx, UpdateUserParams{UserID: "li.na", Position: client.Ptr("QA")})
 		}},
 		{name: "delete", path: "/cgi-bin/user/delete", retried: true, prepare: withLiNa, call: func(ctx context.Context, s *Service) error {
 			return s.DeleteUser(ctx, "li.na")
@@ -113,7 +113,7 @@ func TestUserLifecycle(t *testing.T) {
 	if _, err := s.CreateUser(ctx, CreateUserParams{UserID: "other", Name: "x", Mobile: "+86 13900001111"}); codeOf(err) != 60104 {
 		t.Errorf("duplicate mobile: %v, want 60104", err)
 	}
-	if err := s.UpdateUser(ctx, UpdateUserParams{UserID: "li.na", Position: "QA manager", Enable: client.Ptr(0)}); err != nil {
+	if err := s.UpdateUser(ctx, UpdateUserParams{UserID: "li.na", Position: client.Ptr("QA manager"), Enable: client.Ptr(0)}); err != nil {
 		t.Fatal(err)
 	}
 	if u, _ := s.GetUser(ctx, "li.na"); u.Position != "QA manager" || u.Status != UserDisabled || u.Name != "李娜" {
@@ -376,5 +376,12 @@ func TestUpdateUserEncodesClearingValues(t *testing.T) {
 	}
 	if raw := (*got)[1].raw; !strings.Contains(raw, `"external_profile":{"external_corp_name":""}`) {
 		t.Errorf("external_corp_name \"\" (reset) must be sent: %s", raw)
+	}	// a free-text field set to "" clears it; an unset one is left out
+	err = s.UpdateUser(context.Background(), UpdateUserParams{UserID: "li.na", Position: client.Ptr("")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw := (*got)[2].raw; raw != `{"userid":"li.na","position":""}` {
+		t.Errorf("clearing position sent %s", raw)
 	}
 }
