@@ -376,7 +376,8 @@ func TestUpdateUserEncodesClearingValues(t *testing.T) {
 	}
 	if raw := (*got)[1].raw; !strings.Contains(raw, `"external_profile":{"external_corp_name":""}`) {
 		t.Errorf("external_corp_name \"\" (reset) must be sent: %s", raw)
-	} // a free-text field set to "" clears it; an unset one is left out
+	}
+	// a free-text field set to "" clears it; an unset one is left out
 	err = s.UpdateUser(context.Background(), UpdateUserParams{UserID: "li.na", Position: client.Ptr("")})
 	if err != nil {
 		t.Fatal(err)
