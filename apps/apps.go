@@ -84,6 +84,3 @@ func (n *flexInt) UnmarshalJSON(b []byte) error {
 	*n = flexInt(v)
 	return nil
 }
-
-// idem marks a POST read as safe to retry.
-func idem(v any) any { return client.Idempotent(v) }

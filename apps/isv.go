@@ -255,7 +255,7 @@ func (s *Service) authInfo(ctx context.Context, path, corpID, permanentCode stri
 		PermanentCode string `json:"permanent_code"`
 	}{corpID, permanentCode}
 	var out CorpAuthInfo
-	if err := s.c.Do(ctx, http.MethodPost, path, nil, idem(in), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, path, nil, client.Idempotent(in), &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -281,7 +281,7 @@ func (s *Service) GetAdminList(ctx context.Context) ([]Admin, error) {
 	var out struct {
 		Admin []Admin `json:"admin"`
 	}
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/agent/get_admin_list", nil, idem(struct{}{}), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/agent/get_admin_list", nil, client.Idempotent(struct{}{}), &out); err != nil {
 		return nil, err
 	}
 	return out.Admin, nil
@@ -304,7 +304,7 @@ func (s *Service) GetSuiteAdminList(ctx context.Context, corpID string, agentID 
 	var out struct {
 		Admin []Admin `json:"admin"`
 	}
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/service/get_admin_list", nil, idem(in), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/service/get_admin_list", nil, client.Idempotent(in), &out); err != nil {
 		return nil, err
 	}
 	return out.Admin, nil
@@ -325,7 +325,7 @@ func (s *Service) CorpIDToOpenCorpID(ctx context.Context, corpID string) (string
 	var out struct {
 		OpenCorpID string `json:"open_corpid"`
 	}
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/service/corpid_to_opencorpid", nil, idem(in), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/service/corpid_to_opencorpid", nil, client.Idempotent(in), &out); err != nil {
 		return "", err
 	}
 	return out.OpenCorpID, nil

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/store"
 )
 
@@ -320,7 +321,7 @@ type UserDetail struct {
 //wecom:api POST /cgi-bin/auth/getuserdetail
 func (s *Service) GetUserDetail(ctx context.Context, userTicket string) (*UserDetail, error) {
 	var out UserDetail
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/auth/getuserdetail", nil, idem(ticketBody{userTicket}), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/auth/getuserdetail", nil, client.Idempotent(ticketBody{userTicket}), &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -381,7 +382,7 @@ type UserDetail3rd struct {
 //wecom:api POST /cgi-bin/service/auth/getuserdetail3rd
 func (s *Service) GetUserDetail3rd(ctx context.Context, userTicket string) (*UserDetail3rd, error) {
 	var out UserDetail3rd
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/service/auth/getuserdetail3rd", nil, idem(ticketBody{userTicket}), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/service/auth/getuserdetail3rd", nil, client.Idempotent(ticketBody{userTicket}), &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"iter"
 	"net/http"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // BusinessType tells which corp network an app is shared in.
@@ -53,7 +55,7 @@ func (s *Service) ListAppShareInfoPage(ctx context.Context, p ShareInfoParams) (
 		return nil, invalid("limit", "0 to 100, got %d", p.Limit)
 	}
 	var out ShareInfoPage
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/corpgroup/corp/list_app_share_info", nil, idem(p), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/corpgroup/corp/list_app_share_info", nil, client.Idempotent(p), &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -3,6 +3,8 @@ package apps
 import (
 	"context"
 	"net/http"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // WorkbenchType is the kind of custom workbench tile (工作台自定义展示模板).
@@ -124,7 +126,7 @@ func (s *Service) GetWorkbenchTemplate(ctx context.Context, agentID int) (*Workb
 	in := struct {
 		AgentID int `json:"agentid"`
 	}{agentID}
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/agent/get_workbench_template", nil, idem(in), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/agent/get_workbench_template", nil, client.Idempotent(in), &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -194,7 +196,7 @@ func (s *Service) GetWorkbenchData(ctx context.Context, agentID int, userID stri
 	var out struct {
 		Data WorkbenchContent `json:"data"`
 	}
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/agent/get_workbench_data", nil, idem(in), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/agent/get_workbench_data", nil, client.Idempotent(in), &out); err != nil {
 		return nil, err
 	}
 	return &out.Data, nil

@@ -34,3 +34,11 @@ func (e *ValidationError) Is(target error) bool {
 func Invalid(field, format string, args ...any) error {
 	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
 }
+
+// Required returns a [*ValidationError] naming field when v is empty.
+func Required(field, v string) error {
+	if v == "" {
+		return &ValidationError{Field: field, Reason: "required"}
+	}
+	return nil
+}

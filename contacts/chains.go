@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // BusinessType tells linked-corp networks from upstream/downstream chains on corpgroup calls.
@@ -79,7 +81,7 @@ func (s *Service) ListChainGroups(ctx context.Context, chainID string, groupID i
 	var out struct {
 		Groups []ChainGroup `json:"groups"`
 	}
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/corpgroup/corp/get_chain_group", nil, read(in), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/corpgroup/corp/get_chain_group", nil, client.Idempotent(in), &out); err != nil {
 		return nil, err
 	}
 	return out.Groups, nil
@@ -117,7 +119,7 @@ func (s *Service) ListChainCorpsPage(ctx context.Context, p ChainCorpsParams) (*
 		return nil, invalid("limit", "%d, must not be negative", p.Limit)
 	}
 	var out ChainCorpsPage
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/corpgroup/corp/get_chain_corpinfo_list", nil, read(p), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/corpgroup/corp/get_chain_corpinfo_list", nil, client.Idempotent(p), &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -187,7 +189,7 @@ func (s *Service) GetChainCorp(ctx context.Context, r ChainCorpRef) (*ChainCorpI
 		return nil, err
 	}
 	var out ChainCorpInfo
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/corpgroup/corp/get_chain_corpinfo", nil, read(r), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/corpgroup/corp/get_chain_corpinfo", nil, client.Idempotent(r), &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -431,7 +433,7 @@ func (s *Service) GetChainUserCustomID(ctx context.Context, r ChainUserRef) (str
 	var out struct {
 		ID string `json:"user_custom_id"`
 	}
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/corpgroup/corp/get_chain_user_custom_id", nil, read(r), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/corpgroup/corp/get_chain_user_custom_id", nil, client.Idempotent(r), &out); err != nil {
 		return "", err
 	}
 	return out.ID, nil
@@ -453,7 +455,7 @@ func (s *Service) ListCorpSharedChains(ctx context.Context, corpID string) ([]Ch
 	var out struct {
 		Chains []Chain `json:"chains"`
 	}
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/corpgroup/get_corp_shared_chain_list", nil, read(in), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/corpgroup/get_corp_shared_chain_list", nil, client.Idempotent(in), &out); err != nil {
 		return nil, err
 	}
 	return out.Chains, nil
@@ -487,7 +489,7 @@ func (s *Service) UnionIDToExternalUserID(ctx context.Context, p UnionIDParams) 
 	var out struct {
 		List []CorpExternalUserID `json:"external_userid_info"`
 	}
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/corpgroup/unionid_to_external_userid", nil, read(p), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/corpgroup/unionid_to_external_userid", nil, client.Idempotent(p), &out); err != nil {
 		return nil, err
 	}
 	return out.List, nil
@@ -535,7 +537,7 @@ func (s *Service) TransferMiniprogramSession(ctx context.Context, upstream Minip
 		return nil, invalid("session_key", "want 1 to 64 bytes, have %d", len(upstream.SessionKey))
 	}
 	var out MiniprogramSession
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/miniprogram/transfer_session", nil, read(upstream), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/miniprogram/transfer_session", nil, client.Idempotent(upstream), &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -563,7 +565,7 @@ func (s *Service) UnionIDToPendingID(ctx context.Context, unionID, openID string
 	var out struct {
 		PendingID string `json:"pending_id"`
 	}
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/corpgroup/unionid_to_pending_id", nil, read(in), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/corpgroup/unionid_to_pending_id", nil, client.Idempotent(in), &out); err != nil {
 		return "", err
 	}
 	return out.PendingID, nil
@@ -595,7 +597,7 @@ func (s *Service) ExternalUserIDsToPendingIDs(ctx context.Context, p PendingIDsP
 	var out struct {
 		Result []PendingIDMapping `json:"result"`
 	}
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/corpgroup/batch/external_userid_to_pending_id", nil, read(p), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/corpgroup/batch/external_userid_to_pending_id", nil, client.Idempotent(p), &out); err != nil {
 		return nil, err
 	}
 	return out.Result, nil
@@ -671,7 +673,7 @@ func (s *Service) ListChainRuleIDs(ctx context.Context, chainID string) ([]int, 
 	var out struct {
 		IDs []int `json:"rule_ids"`
 	}
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/corpgroup/rule/list_ids", nil, read(ruleBody{ChainID: chainID}), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/corpgroup/rule/list_ids", nil, client.Idempotent(ruleBody{ChainID: chainID}), &out); err != nil {
 		return nil, err
 	}
 	return out.IDs, nil
@@ -690,7 +692,7 @@ func (s *Service) GetChainRule(ctx context.Context, chainID string, ruleID int) 
 	var out struct {
 		Rule ChainRule `json:"rule_info"`
 	}
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/corpgroup/rule/get_rule_info", nil, read(ruleBody{ChainID: chainID, RuleID: ruleID}), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/corpgroup/rule/get_rule_info", nil, client.Idempotent(ruleBody{ChainID: chainID, RuleID: ruleID}), &out); err != nil {
 		return nil, err
 	}
 	return &out.Rule, nil

@@ -136,6 +136,3 @@ func (s *FlexString) UnmarshalJSON(data []byte) error {
 	*s = FlexString(n.String())
 	return nil
 }
-
-// read marks a POST read as safe to retry.
-func read(v any) any { return client.Idempotent(v) }

@@ -5,6 +5,8 @@ import (
 	"iter"
 	"net/http"
 	"unicode/utf8"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // ContactWayType says whether a contact way adds one member or one of several.
@@ -153,7 +155,7 @@ func (s *Service) GetContactWay(ctx context.Context, configID string) (*ContactW
 	var out struct {
 		Way ContactWay `json:"contact_way"`
 	}
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/externalcontact/get_contact_way", nil, read(configBody{configID}), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/externalcontact/get_contact_way", nil, client.Idempotent(configBody{configID}), &out); err != nil {
 		return nil, err
 	}
 	return &out.Way, nil
@@ -195,7 +197,7 @@ func (s *Service) ListContactWaysPage(ctx context.Context, p ListContactWaysPara
 		Ways       []configBody `json:"contact_way"`
 		NextCursor string       `json:"next_cursor"`
 	}
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/externalcontact/list_contact_way", nil, read(p), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/externalcontact/list_contact_way", nil, client.Idempotent(p), &out); err != nil {
 		return nil, err
 	}
 	pg := &ContactWayPage{ConfigIDs: make([]string, len(out.Ways)), NextCursor: out.NextCursor}

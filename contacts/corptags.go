@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"unicode/utf8"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // CorpTagGroup is a group of corporate customer tags (企业客户标签组).
@@ -41,7 +43,7 @@ func (s *Service) ListCorpTags(ctx context.Context, f CorpTagFilter) ([]CorpTagG
 	var out struct {
 		Groups []CorpTagGroup `json:"tag_group"`
 	}
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/externalcontact/get_corp_tag_list", nil, read(f), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/externalcontact/get_corp_tag_list", nil, client.Idempotent(f), &out); err != nil {
 		return nil, err
 	}
 	return out.Groups, nil

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"slices"
 	"unicode/utf8"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // ExternalType tells WeChat customers from WeCom users of other corps.
@@ -231,7 +233,7 @@ func (s *Service) GetCustomersByUserPage(ctx context.Context, p BatchGetByUserPa
 			Unlicensed []string `json:"unlicensed_userid_list"`
 		} `json:"fail_info"`
 	}
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/externalcontact/batch/get_by_user", nil, read(p), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/externalcontact/batch/get_by_user", nil, client.Idempotent(p), &out); err != nil {
 		return nil, err
 	}
 	return &CustomerPage{Relations: out.List, NextCursor: out.NextCursor, UnlicensedUserIDs: out.FailInfo.Unlicensed}, nil

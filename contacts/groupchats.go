@@ -5,6 +5,8 @@ import (
 	"iter"
 	"net/http"
 	"slices"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // GroupChatStatus is a customer group's ownership state.
@@ -73,7 +75,7 @@ func (s *Service) ListGroupChatsPage(ctx context.Context, p GroupChatListParams)
 		body.OwnerFilter = &ownerFilter{p.OwnerUserIDs}
 	}
 	var out GroupChatPage
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/externalcontact/groupchat/list", nil, read(body), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/externalcontact/groupchat/list", nil, client.Idempotent(body), &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -159,7 +161,7 @@ func (s *Service) GetGroupChat(ctx context.Context, chatID string, needName bool
 	var out struct {
 		Chat GroupChat `json:"group_chat"`
 	}
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/externalcontact/groupchat/get", nil, read(in), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/externalcontact/groupchat/get", nil, client.Idempotent(in), &out); err != nil {
 		return nil, err
 	}
 	return &out.Chat, nil

@@ -3,6 +3,8 @@ package contacts
 import (
 	"context"
 	"net/http"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // EmailType says which mailbox user/get_userid_by_email searches.
@@ -31,7 +33,7 @@ func (s *Service) ConvertToOpenID(ctx context.Context, userID string) (string, e
 	in := struct {
 		UserID string `json:"userid"`
 	}{userID}
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/user/convert_to_openid", nil, read(in), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/user/convert_to_openid", nil, client.Idempotent(in), &out); err != nil {
 		return "", err
 	}
 	return out.OpenID, nil
@@ -90,7 +92,7 @@ func (s *Service) userIDCall(ctx context.Context, path string, in any) (string, 
 	var out struct {
 		UserID string `json:"userid"`
 	}
-	if err := s.c.Do(ctx, http.MethodPost, path, nil, read(in), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, path, nil, client.Idempotent(in), &out); err != nil {
 		return "", err
 	}
 	return out.UserID, nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"strings"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // Linked corps (互联企业) use composite ids: users "CorpID/UserID", departments
@@ -45,7 +47,7 @@ type LinkedDepartment struct {
 //wecom:api POST /cgi-bin/linkedcorp/agent/get_perm_list
 func (s *Service) GetLinkedPermList(ctx context.Context) (*LinkedPermList, error) {
 	var out LinkedPermList
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/linkedcorp/agent/get_perm_list", nil, read(struct{}{}), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/linkedcorp/agent/get_perm_list", nil, client.Idempotent(struct{}{}), &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -74,7 +76,7 @@ func (s *Service) GetLinkedUser(ctx context.Context, userID string) (*LinkedUser
 	var out struct {
 		User LinkedUser `json:"user_info"`
 	}
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/linkedcorp/user/get", nil, read(in), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/linkedcorp/user/get", nil, client.Idempotent(in), &out); err != nil {
 		return nil, err
 	}
 	return &out.User, nil
@@ -114,7 +116,7 @@ func (s *Service) linkedUsers(ctx context.Context, path string, p LinkedUsersPar
 	var out struct {
 		Users []LinkedUser `json:"userlist"`
 	}
-	if err := s.c.Do(ctx, http.MethodPost, path, nil, read(p), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, path, nil, client.Idempotent(p), &out); err != nil {
 		return nil, err
 	}
 	return out.Users, nil
@@ -136,7 +138,7 @@ func (s *Service) ListLinkedDepartments(ctx context.Context, departmentID string
 	var out struct {
 		Departments []LinkedDepartment `json:"department_list"`
 	}
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/linkedcorp/department/list", nil, read(in), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/linkedcorp/department/list", nil, client.Idempotent(in), &out); err != nil {
 		return nil, err
 	}
 	return out.Departments, nil

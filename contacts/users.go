@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // Gender is a member's gender as the address book encodes it: a JSON string.
@@ -270,12 +272,7 @@ func checkChars(field, s string, lo, hi int) error {
 	return nil
 }
 
-func required(field, v string) error {
-	if v == "" {
-		return invalid(field, "required")
-	}
-	return nil
-}
+var required = client.Required
 
 // CreatedDepartment is a department user/create made because the member named an unknown id.
 type CreatedDepartment struct {
@@ -459,7 +456,7 @@ func (s *Service) ListUserIDsPage(ctx context.Context, p ListUserIDsParams) (*Us
 		return nil, invalid("limit", "%d, want 1–10000", p.Limit)
 	}
 	var out UserIDPage
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/user/list_id", nil, read(p), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/user/list_id", nil, client.Idempotent(p), &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // AccountParams creates or changes a kf account.
@@ -83,7 +85,7 @@ func (s *Service) UpdateAccount(ctx context.Context, p AccountParams) error {
 	if err := checkName(p.Name); err != nil {
 		return err
 	}
-	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/account/update", nil, retrySafe(p), nil)
+	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/account/update", nil, client.Idempotent(p), nil)
 }
 
 // Account is a kf account (客服账号).
@@ -117,7 +119,7 @@ func (s *Service) ListAccountsPage(ctx context.Context, p ListAccountsParams) ([
 	var out struct {
 		List []Account `json:"account_list"`
 	}
-	err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/account/list", nil, retrySafe(p), &out)
+	err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/account/list", nil, client.Idempotent(p), &out)
 	return out.List, err
 }
 
@@ -180,7 +182,7 @@ func (s *Service) ContactWay(ctx context.Context, p ContactWayParams) (string, e
 	var out struct {
 		URL string `json:"url"`
 	}
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/add_contact_way", nil, retrySafe(p), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/add_contact_way", nil, client.Idempotent(p), &out); err != nil {
 		return "", err
 	}
 	if p.SceneParam != "" {

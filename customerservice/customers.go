@@ -3,6 +3,8 @@ package customerservice
 import (
 	"context"
 	"net/http"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // Gender is a WeChat customer's gender as customer/batchget reports it (values per the usual
@@ -83,7 +85,7 @@ func (s *Service) BatchGetCustomers(ctx context.Context, p CustomersParams) (Cus
 			Customers []Customer `json:"customer_list"`
 			Invalid   []string   `json:"invalid_external_userid"`
 		}
-		if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/customer/batchget", nil, retrySafe(in), &out); err != nil {
+		if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/customer/batchget", nil, client.Idempotent(in), &out); err != nil {
 			return CustomersResult{}, err
 		}
 		res.Customers = append(res.Customers, out.Customers...)

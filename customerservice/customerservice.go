@@ -112,12 +112,9 @@ var invalid = client.Invalid
 // required checks that identity fields are non-empty (the platform rejects empty strings).
 func required(fields ...string) error {
 	for i := 0; i+1 < len(fields); i += 2 {
-		if fields[i+1] == "" {
-			return invalid(fields[i], "required")
+		if err := client.Required(fields[i], fields[i+1]); err != nil {
+			return err
 		}
 	}
 	return nil
 }
-
-// readReq marks POST reads as safe to retry.
-func retrySafe(v any) any { return client.Idempotent(v) }

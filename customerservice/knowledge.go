@@ -5,6 +5,8 @@ import (
 	"iter"
 	"net/http"
 	"unicode/utf8"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // The knowledge base (知识库) of the native smart assistant: groups of Q&A items ("intents").
@@ -76,7 +78,7 @@ func (s *Service) RenameKnowledgeGroup(ctx context.Context, groupID, name string
 	if err := checkGroupName(name); err != nil {
 		return err
 	}
-	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/knowledge/mod_group", nil, retrySafe(KnowledgeGroup{GroupID: groupID, Name: name}.wire()), nil)
+	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/knowledge/mod_group", nil, client.Idempotent(KnowledgeGroup{GroupID: groupID, Name: name}.wire()), nil)
 }
 
 // KnowledgeListParams pages list_group and list_intent.
@@ -108,7 +110,7 @@ func (s *Service) ListKnowledgeGroupsPage(ctx context.Context, p KnowledgeListPa
 	if p.Limit < 0 || p.Limit > 1000 || p.IntentID != "" {
 		return out, invalid("limit", "limit 0 to 1000; no intent_id for groups")
 	}
-	err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/knowledge/list_group", nil, retrySafe(p), &out)
+	err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/knowledge/list_group", nil, client.Idempotent(p), &out)
 	return out, err
 }
 
@@ -296,7 +298,7 @@ func (s *Service) UpdateIntent(ctx context.Context, it Intent) error {
 		return err
 	}
 	it.GroupID = ""
-	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/knowledge/mod_intent", nil, retrySafe(it), nil)
+	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/knowledge/mod_intent", nil, client.Idempotent(it), nil)
 }
 
 // IntentsPage is one page of Q&A items.
@@ -318,7 +320,7 @@ func (s *Service) ListIntentsPage(ctx context.Context, p KnowledgeListParams) (I
 	if p.Limit < 0 || p.Limit > 1000 {
 		return out, invalid("limit", "want 0 to 1000, have %d", p.Limit)
 	}
-	err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/knowledge/list_intent", nil, retrySafe(p), &out)
+	err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/knowledge/list_intent", nil, client.Idempotent(p), &out)
 	return out, err
 }
 

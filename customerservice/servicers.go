@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // ServicersParams adds members and departments to an account's servicers (接待人员) or
@@ -81,7 +83,7 @@ func (s *Service) servicers(ctx context.Context, path string, p ServicersParams)
 			List []ServicerResult `json:"result_list"`
 		}
 		// Adding or removing the same members again is harmless ("ignored").
-		if err := s.c.Do(ctx, http.MethodPost, path, nil, retrySafe(call), &out); err != nil {
+		if err := s.c.Do(ctx, http.MethodPost, path, nil, client.Idempotent(call), &out); err != nil {
 			return all, err
 		}
 		all = append(all, out.List...)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // ServiceState is the state of a customer's session with a kf account (service_state).
@@ -99,7 +101,7 @@ func (s *Service) GetState(ctx context.Context, sess Session) (SessionState, err
 	if err := required("open_kfid", sess.OpenKfID, "external_userid", sess.ExternalUserID); err != nil {
 		return out, err
 	}
-	err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/service_state/get", nil, retrySafe(sess), &out)
+	err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/service_state/get", nil, client.Idempotent(sess), &out)
 	return out, err
 }
 

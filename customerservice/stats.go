@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // StatisticsParams selects days of statistics: the closed range [Start, End] of days (each
@@ -77,7 +79,7 @@ func (s *Service) CorpStatistics(ctx context.Context, p StatisticsParams) ([]Cor
 	var out struct {
 		List []CorpStatistic `json:"statistic_list"`
 	}
-	err = s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/get_corp_statistic", nil, retrySafe(in), &out)
+	err = s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/get_corp_statistic", nil, client.Idempotent(in), &out)
 	return out.List, err
 }
 
@@ -121,7 +123,7 @@ func (s *Service) ServicerStatistics(ctx context.Context, p StatisticsParams) ([
 	var out struct {
 		List []ServicerStatistic `json:"statistic_list"`
 	}
-	err = s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/get_servicer_statistic", nil, retrySafe(in), &out)
+	err = s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/get_servicer_statistic", nil, client.Idempotent(in), &out)
 	return out.List, err
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/store"
 )
 
@@ -66,7 +67,7 @@ func (s *Service) SyncPage(ctx context.Context, p SyncParams) (SyncResult, error
 		return SyncResult{}, invalid("limit", "want 1 to 1000, have %d", p.Limit)
 	}
 	var w syncWire
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/sync_msg", nil, retrySafe(p), &w); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/sync_msg", nil, client.Idempotent(p), &w); err != nil {
 		return SyncResult{}, err
 	}
 	out := SyncResult{NextCursor: w.NextCursor, HasMore: w.HasMore != 0, Messages: make([]Message, len(w.MsgList))}

@@ -3,6 +3,8 @@ package customerservice
 import (
 	"context"
 	"net/http"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // UpgradeServiceConfig is what the admin configured under 微信客服 → 升级服务: the specialists
@@ -80,7 +82,7 @@ func (s *Service) UpgradeService(ctx context.Context, p UpgradeParams) error {
 	case p.Type != UpgradeMember && p.Type != UpgradeGroupChat:
 		return invalid("type", "want 1 (member) or 2 (groupchat), have %d", p.Type)
 	}
-	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/customer/upgrade_service", nil, retrySafe(p), nil)
+	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/customer/upgrade_service", nil, client.Idempotent(p), nil)
 }
 
 // CancelUpgradeService withdraws the recommendation set for a customer (为客户取消推荐).
@@ -93,5 +95,5 @@ func (s *Service) CancelUpgradeService(ctx context.Context, sess Session) error 
 	if err := required("open_kfid", sess.OpenKfID, "external_userid", sess.ExternalUserID); err != nil {
 		return err
 	}
-	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/customer/cancel_upgrade_service", nil, retrySafe(sess), nil)
+	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/customer/cancel_upgrade_service", nil, client.Idempotent(sess), nil)
 }

@@ -66,13 +66,7 @@ func maxBytes(field, v string, limit int) error {
 	return nil
 }
 
-// required refuses an empty value.
-func required(field, v string) error {
-	if v == "" {
-		return invalid(field, "required")
-	}
-	return nil
-}
+var required = client.Required
 
 // isNil reports a nil interface or a nil pointer in one: calling a value method through a
 // nil pointer would panic.
