@@ -25,12 +25,7 @@ func newSim(t testing.TB) *wecomtest.Server {
 // corpClient is the default internal app's client on srv.
 func corpClient(t testing.TB, srv *wecomtest.Server, opts ...client.Option) *client.Client {
 	t.Helper()
-	base := []client.Option{client.WithBaseURL(srv.URL()), fastRetry}
-	c, err := client.New(client.CorpApp{CorpID: wecomtest.CorpID, Secret: wecomtest.Secret}, append(base, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return srv.NewClient(t, append([]client.Option{fastRetry}, opts...)...)
 }
 
 // corpService is the apps service of the default internal app.

@@ -21,12 +21,7 @@ func newSim(t testing.TB, opts ...wecomtest.Option) *wecomtest.Server {
 
 func newClient(t testing.TB, srv *wecomtest.Server, opts ...client.Option) *client.Client {
 	t.Helper()
-	base := []client.Option{client.WithBaseURL(srv.URL()), fastRetry}
-	c, err := client.New(client.CorpApp{CorpID: wecomtest.CorpID, Secret: wecomtest.Secret}, append(base, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return srv.NewClient(t, append([]client.Option{fastRetry}, opts...)...)
 }
 
 const (

@@ -23,12 +23,7 @@ func newSim(t testing.TB, opts ...wecomtest.Option) (*wecomtest.Server, *Service
 	t.Helper()
 	srv := wecomtest.NewServer(opts...)
 	t.Cleanup(srv.Close)
-	c, err := client.New(client.CorpApp{CorpID: wecomtest.CorpID, Secret: wecomtest.Secret},
-		client.WithBaseURL(srv.URL()), fastRetry)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, New(c)
+	return srv, New(srv.NewClient(t, fastRetry))
 }
 
 // codeOf returns the errcode of an *APIError, 0 for nil and -999 for any other error.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/customerservice"
@@ -19,13 +18,7 @@ func newClient(t testing.TB, srv *wecomtest.Server, st store.Store) *client.Clie
 	if st == nil {
 		st = store.NewMemory()
 	}
-	c, err := client.New(client.CorpApp{CorpID: wecomtest.CorpID, Secret: wecomtest.Secret},
-		client.WithBaseURL(srv.URL()), client.WithStore(st),
-		client.WithRetry(client.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return srv.NewClient(t, client.WithStore(st))
 }
 
 // setup starts a simulator with one kf account served by zhangsan and lisi.

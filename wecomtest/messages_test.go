@@ -23,11 +23,8 @@ func msgClient(t *testing.T, opts ...wecomtest.Option) (*client.Client, *wecomte
 	t.Helper()
 	srv := wecomtest.NewServer(opts...)
 	t.Cleanup(srv.Close)
-	c, err := client.New(client.CorpApp{CorpID: wecomtest.CorpID, Secret: wecomtest.Secret}, client.WithBaseURL(srv.URL()),
-		client.WithRetry(client.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, BusyRetries: 1, RateLimitRetries: 1, RateLimitWait: time.Millisecond}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := srv.NewClient(t, client.WithRetry(client.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
+		BusyRetries: 1, RateLimitRetries: 1, RateLimitWait: time.Millisecond}))
 	return c, srv
 }
 
