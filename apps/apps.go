@@ -21,6 +21,7 @@ import (
 	"strconv"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
 )
 
 // Service calls the apps APIs through one client.
@@ -40,7 +41,7 @@ type ValidationError = client.ValidationError
 // ErrInvalidParams matches every [*ValidationError] with errors.Is.
 var ErrInvalidParams = client.ErrInvalidParams
 
-var invalid = client.Invalid
+var invalid = check.Invalid
 
 // Flag is a WeCom 0/1 switch. It decodes 0/1, "0"/"1" and true/false alike, since the platform
 // uses all three for the same fields, and encodes as 0/1.

@@ -434,7 +434,7 @@ func (s *Service) GetLoginInfo(ctx context.Context, authCode string) (*LoginInfo
 	}
 	var out LoginInfo
 	in := map[string]string{"auth_code": authCode}
-	if err := s.c.WithTokenParam("access_token").Do(ctx, http.MethodPost, "/cgi-bin/service/get_login_info", nil, in, &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/service/get_login_info", nil, in, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -42,6 +42,7 @@ type Client struct {
 	cred    Credential
 	auth    binding
 	tokens  *tokenCache // nil when the credential is a static key
+	refused error       // set by Require on a client of the wrong kind: every call fails with it
 }
 
 // Option configures a [Client] in [New].
@@ -247,13 +248,43 @@ func (c *Client) bind(cred Credential) error {
 	return nil
 }
 
-// WithTokenParam returns a client that shares c's token, cache and everything else but sends
-// the token under another query parameter, for the few endpoints that want, say, the provider
-// token as access_token (service/get_login_info).
-func (c *Client) WithTokenParam(param string) *Client {
-	d := *c
-	d.auth.param = param
-	return &d
+// TokenKind is the kind of token a client sends, which decides the endpoints it may call: WeCom
+// answers 41001 or 41022 when a corp token reaches a suite endpoint or the other way round.
+type TokenKind string
+
+// Token kinds.
+const (
+	KindCorp     TokenKind = "corp"     // access_token: internal, customized, authorised or downstream corp apps
+	KindSuite    TokenKind = "suite"    // suite_access_token (第三方应用凭证)
+	KindProvider TokenKind = "provider" // provider_access_token (服务商凭证)
+	KindRobot    TokenKind = "robot"    // a group robot's webhook key (群机器人), no token
+)
+
+// Kind returns the kind of token c sends.
+func (c *Client) Kind() TokenKind {
+	switch c.auth.param {
+	case suiteParam:
+		return KindSuite
+	case providerParam:
+		return KindProvider
+	case robotParam:
+		return KindRobot
+	}
+	return KindCorp
+}
+
+// Require returns c and nil when c sends a token of kind. Otherwise it returns an error matching
+// [ErrWrongKind] and a copy of c whose every call fails with that error before anything is
+// sent. Service constructors use it, so a service built on the wrong kind of client fails at
+// construction (or, behind a constructor that cannot return an error, on its first call)
+// instead of at WeCom.
+func (c *Client) Require(kind TokenKind) (*Client, error) {
+	if got := c.Kind(); got != kind {
+		d := *c
+		d.refused = fmt.Errorf("%w: this service needs a %s client, not %s", ErrWrongKind, kind, c.cred)
+		return &d, d.refused
+	}
+	return c, nil
 }
 
 // Store returns the store the client keeps its shared state in, for packages that keep

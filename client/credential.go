@@ -2,8 +2,6 @@ package client
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +10,8 @@ import (
 	"net/url"
 
 	"golang.org/x/oauth2"
+
+	"github.com/wecom-connector/wecom/internal/secret"
 )
 
 // Credential is what a [Client] authenticates with: an internal app's corp ID and secret
@@ -62,19 +62,12 @@ func (a CorpApp) bind(c *Client) (binding, error) {
 	q := url.Values{"corpid": {a.CorpID}, "corpsecret": {a.Secret}}
 	return binding{
 		param:   "access_token",
-		cacheID: "corp:" + a.CorpID + ":" + SecretHash(a.Secret),
+		cacheID: "corp:" + a.CorpID + ":" + secret.Hash(a.Secret),
 		fetch: func(ctx context.Context) (*oauth2.Token, error) {
-			return c.FetchToken(ctx, http.MethodGet, "/cgi-bin/gettoken", q, nil, "access_token")
+			return c.fetchToken(ctx, http.MethodGet, "/cgi-bin/gettoken", q, nil, "access_token")
 		},
-		invalid: IsCorpTokenInvalid,
+		invalid: isCorpTokenInvalid,
 	}, nil
-}
-
-// SecretHash is the short, one-way tag of a secret used in store keys, so a key never holds the
-// secret itself yet two secrets of one corp never share a token.
-func SecretHash(secret string) string {
-	h := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(h[:6])
 }
 
 // FromTokenSource authenticates with any oauth2.TokenSource whose tokens are corp access tokens
@@ -109,7 +102,7 @@ func (t tokenSourceCred) bind(*Client) (binding, error) {
 				return nil, ctx.Err()
 			}
 		},
-		invalid: IsCorpTokenInvalid,
+		invalid: isCorpTokenInvalid,
 	}, nil
 }
 
@@ -134,16 +127,15 @@ func (k WebhookKey) bind(*Client) (binding, error) {
 	if k == "" {
 		return binding{}, errors.New("client: empty robot webhook key")
 	}
-	return binding{param: "key", static: string(k), invalid: func(int) bool { return false }}, nil
+	return binding{param: robotParam, static: string(k), invalid: func(int) bool { return false }}, nil
 }
 
-// NewCredential builds a credential from its parts, for credential kinds that live beside the
-// client (ISV suites, authorised corps, downstream corps): name is what String shows, param the
-// query parameter carrying the token, cacheID the store key part identifying kind, corp and
-// secret (see [SecretHash]; empty keeps the token in process only), fetch obtains a new token
-// (typically through [Client.FetchToken]), and invalid tells which errcodes mean the sent token
-// was bad.
-func NewCredential(name, param, cacheID string, fetch func(ctx context.Context) (*oauth2.Token, error), invalid func(code int) bool) Credential {
+// newCredential builds a credential from its parts, for the kinds that live beside the client
+// (suites, authorised corps, downstream corps): name is what String shows, param the query
+// parameter carrying the token, cacheID the store key part (kind:corp:hash(secret); empty keeps
+// the token in process only), fetch obtains a new token and invalid tells which errcodes mean
+// the sent token was bad.
+func newCredential(name, param, cacheID string, fetch func(ctx context.Context) (*oauth2.Token, error), invalid func(code int) bool) Credential {
 	return customCred{name, binding{param: param, cacheID: cacheID, fetch: fetch, invalid: invalid}}
 }
 

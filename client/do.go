@@ -57,7 +57,10 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 
 func (c *Client) call(ctx context.Context, r *request) error {
 	if ctx == nil {
-		return errors.New("client: nil context")
+		return errors.New("wecom: nil context")
+	}
+	if c.refused != nil {
+		return c.refused
 	}
 	if !strings.HasPrefix(r.path, "/") {
 		return fmt.Errorf("client: path %q must start with /", r.path)
@@ -136,7 +139,11 @@ func (c *Client) attempt(ctx context.Context, r *request, body *reqBody, tok str
 		q[k] = v
 	}
 	if !r.noAuth {
-		q.Set(c.auth.param, tok)
+		param := c.auth.param
+		if param == providerParam && providerAsAccessToken[r.path] {
+			param = corpParam
+		}
+		q.Set(param, tok)
 	}
 	u := c.base + r.path
 	if len(q) > 0 {
@@ -184,12 +191,6 @@ func statusOf(resp *http.Response) int {
 	return resp.StatusCode
 }
 
-// envelope is the errcode/errmsg pair of every answer; a missing errcode means success.
-type envelope struct {
-	ErrCode int    `json:"errcode"`
-	ErrMsg  string `json:"errmsg"`
-}
-
 func (c *Client) decode(r *request, resp *http.Response, tok string) (int, error) {
 	b, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 	if err != nil {
@@ -201,22 +202,16 @@ func (c *Client) decode(r *request, resp *http.Response, tok string) (int, error
 	if resp.StatusCode != http.StatusOK {
 		return 0, &TransportError{Path: r.path, Status: resp.StatusCode, Snippet: c.snippet(b, tok)}
 	}
-	env, ok := scanEnvelope(b)
-	if !ok {
-		env = envelope{}
-		err = json.Unmarshal(b, &env)
-	}
-	if err != nil {
+	env, err := decodeAnswer(b, r.out)
+	var syntax *json.SyntaxError
+	switch {
+	case errors.As(err, &syntax):
 		return 0, &TransportError{Path: r.path, Status: resp.StatusCode, Snippet: c.snippet(b, tok),
-			Err: fmt.Errorf("answer is not JSON (Content-Type %q)", resp.Header.Get("Content-Type"))}
-	}
-	if env.ErrCode != 0 {
+			Err: fmt.Errorf("answer is not JSON (Content-Type %q): %w", resp.Header.Get("Content-Type"), err)}
+	case env.ErrCode != 0:
 		return env.ErrCode, &APIError{Code: env.ErrCode, Message: c.scrub(env.ErrMsg, tok), Path: r.path}
-	}
-	if r.out != nil {
-		if err := json.Unmarshal(b, r.out); err != nil {
-			return 0, fmt.Errorf("wecom: %s: decode answer: %w", r.path, err)
-		}
+	case err != nil:
+		return 0, fmt.Errorf("wecom: %s: decode answer: %w", r.path, err)
 	}
 	return 0, nil
 }

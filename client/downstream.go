@@ -52,7 +52,7 @@ func (c *Client) shared(corpID string, agentID, businessType int) (*Client, erro
 		if err := upstream.Do(ctx, http.MethodPost, "/cgi-bin/corpgroup/corp/gettoken", nil, body, &raw); err != nil {
 			return nil, err
 		}
-		return TokenFromAnswer(raw, corpParam)
+		return tokenFromAnswer(raw, corpParam)
 	}
 	ids := strconv.Itoa(businessType) + ":" + corpID + ":" + strconv.Itoa(agentID)
 	name := "Downstream(" + corpID + "/" + strconv.Itoa(agentID) + " via " + c.cred.String() + ")"
@@ -61,5 +61,5 @@ func (c *Client) shared(corpID string, agentID, businessType int) (*Client, erro
 		// The upstream part keeps two upstream apps (or corps) sharing with one factory apart.
 		cacheID = "downstream:" + c.auth.cacheID + ":" + ids
 	}
-	return c.Derive(NewCredential(name, corpParam, cacheID, fetch, IsCorpTokenInvalid))
+	return c.Derive(newCredential(name, corpParam, cacheID, fetch, isCorpTokenInvalid))
 }

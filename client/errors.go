@@ -49,7 +49,7 @@ func (e *APIError) IsTokenInvalid() bool {
 			return false // a wrong secret on the token endpoint itself: refreshing never helps
 		}
 	}
-	return IsCorpTokenInvalid(e.Code) || IsSuiteTokenInvalid(e.Code) || e.Code == CodeMissingAccessToken
+	return isCorpTokenInvalid(e.Code) || isSuiteTokenInvalid(e.Code) || e.Code == CodeMissingAccessToken
 }
 
 // IsRetryable reports whether WeCom was busy (-1 系统繁忙, 6000 data version conflict, 45033
@@ -91,16 +91,22 @@ var (
 	// ErrBadCredential matches credential errors from a token fetch (40001 bad secret, 40013
 	// bad corp ID, 40091, 40080, 40085, 40084, 48004): permanent, never retried.
 	ErrBadCredential = errors.New("wecom: bad credential")
+	// ErrWrongKind matches a service built on a client of the wrong token kind (a suite
+	// client for a corp service, a corp client for suite calls); see [Client.Require].
+	ErrWrongKind = errors.New("wecom: wrong credential kind")
+	// ErrCursorLoop ends a list iterator whose server answered the cursor it was given: the
+	// walk stops instead of looping forever.
+	ErrCursorLoop = errors.New("wecom: server repeated the same cursor")
 )
 
-// IsCorpTokenInvalid reports whether code says a corp access token was bad: 40014, 42001, and
+// isCorpTokenInvalid reports whether code says a corp access token was bad: 40014, 42001, and
 // 40001 from a business call (it means a bad secret only on gettoken itself).
-func IsCorpTokenInvalid(code int) bool {
+func isCorpTokenInvalid(code int) bool {
 	return code == CodeInvalidAccessToken || code == CodeAccessTokenExpired || code == CodeInvalidCredential
 }
 
-// IsSuiteTokenInvalid reports whether code says a suite_access_token was bad: 40082, 42009.
-func IsSuiteTokenInvalid(code int) bool {
+// isSuiteTokenInvalid reports whether code says a suite_access_token was bad: 40082, 42009.
+func isSuiteTokenInvalid(code int) bool {
 	return code == CodeInvalidSuiteToken || code == CodeSuiteTokenExpired
 }
 

@@ -12,6 +12,8 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/wecom-connector/wecom/internal/secret"
+
 	"github.com/wecom-connector/wecom/store"
 )
 
@@ -20,7 +22,12 @@ const (
 	suiteParam    = "suite_access_token"
 	providerParam = "provider_access_token"
 	corpParam     = "access_token"
+	robotParam    = "key"
 )
+
+// providerAsAccessToken lists the provider endpoints whose docs want the provider token under
+// the access_token parameter.
+var providerAsAccessToken = map[string]bool{"/cgi-bin/service/get_login_info": true}
 
 // SuiteTicketTTL is how long WeCom keeps a suite_ticket valid (30 minutes); it pushes a new one
 // every 10 minutes.
@@ -89,9 +96,9 @@ func (s Suite) bind(c *Client) (binding, error) {
 			return nil, fmt.Errorf("suite %s: read suite_ticket: %w", s.SuiteID, err)
 		}
 		body := Idempotent(map[string]string{"suite_id": s.SuiteID, "suite_secret": s.Secret, "suite_ticket": string(ticket)})
-		return c.FetchToken(ctx, http.MethodPost, "/cgi-bin/service/get_suite_token", nil, body, suiteParam)
+		return c.fetchToken(ctx, http.MethodPost, "/cgi-bin/service/get_suite_token", nil, body, suiteParam)
 	}
-	return NewCredential(s.String(), suiteParam, "suite:"+s.SuiteID+":"+SecretHash(s.Secret), fetch, IsSuiteTokenInvalid).bind(c)
+	return newCredential(s.String(), suiteParam, "suite:"+s.SuiteID+":"+secret.Hash(s.Secret), fetch, isSuiteTokenInvalid).bind(c)
 }
 
 // Provider is the credential of a service provider (服务商): its corp ID and provider secret.
@@ -118,10 +125,10 @@ func (p Provider) bind(c *Client) (binding, error) {
 	}
 	body := Idempotent(map[string]string{"corpid": p.CorpID, "provider_secret": p.ProviderSecret})
 	fetch := func(ctx context.Context) (*oauth2.Token, error) {
-		return c.FetchToken(ctx, http.MethodPost, "/cgi-bin/service/get_provider_token", nil, body, providerParam)
+		return c.fetchToken(ctx, http.MethodPost, "/cgi-bin/service/get_provider_token", nil, body, providerParam)
 	}
 	// WeCom has no provider-specific token errcodes: 40014/42001 cover provider tokens too.
-	return NewCredential(p.String(), providerParam, "provider:"+p.CorpID+":"+SecretHash(p.ProviderSecret), fetch, IsCorpTokenInvalid).bind(c)
+	return newCredential(p.String(), providerParam, "provider:"+p.CorpID+":"+secret.Hash(p.ProviderSecret), fetch, isCorpTokenInvalid).bind(c)
 }
 
 // AuthCorp returns a client acting as corpID, a corp that authorised the suite's app.
@@ -154,12 +161,12 @@ func (c *Client) AuthCorp(corpID, permanentCode string) (*Client, error) {
 		if err := suite.Do(ctx, http.MethodPost, "/cgi-bin/service/get_corp_token", nil, body, &raw); err != nil {
 			return nil, err
 		}
-		return TokenFromAnswer(raw, corpParam)
+		return tokenFromAnswer(raw, corpParam)
 	}
 	name := "AuthCorp(" + corpID + " via " + c.cred.String() + ")"
 	cacheID := ""
 	if c.auth.cacheID != "" {
-		cacheID = "authcorp:" + c.auth.cacheID + ":" + corpID + ":" + SecretHash(permanentCode)
+		cacheID = "authcorp:" + c.auth.cacheID + ":" + corpID + ":" + secret.Hash(permanentCode)
 	}
-	return c.Derive(NewCredential(name, corpParam, cacheID, fetch, IsCorpTokenInvalid))
+	return c.Derive(newCredential(name, corpParam, cacheID, fetch, isCorpTokenInvalid))
 }

@@ -247,19 +247,19 @@ func randomID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// FetchToken calls a token endpoint (gettoken, service/get_suite_token, …) through the client's
+// fetchToken calls a token endpoint (gettoken, service/get_suite_token, …) through the client's
 // request path without adding a token, and returns the token found in the answer's field and
 // expires_in. It is the building block of credentials; ordinary calls use [Client.Do].
-func (c *Client) FetchToken(ctx context.Context, method, path string, query url.Values, in any, field string) (*oauth2.Token, error) {
+func (c *Client) fetchToken(ctx context.Context, method, path string, query url.Values, in any, field string) (*oauth2.Token, error) {
 	var raw map[string]json.RawMessage
 	if err := c.call(ctx, &request{method: method, path: path, query: query, in: in, out: &raw, noAuth: true}); err != nil {
 		return nil, err
 	}
-	return TokenFromAnswer(raw, field)
+	return tokenFromAnswer(raw, field)
 }
 
-// TokenFromAnswer reads a token and its expires_in from a decoded token answer.
-func TokenFromAnswer(raw map[string]json.RawMessage, field string) (*oauth2.Token, error) {
+// tokenFromAnswer reads a token and its expires_in from a decoded token answer.
+func tokenFromAnswer(raw map[string]json.RawMessage, field string) (*oauth2.Token, error) {
 	var tok string
 	var exp int64
 	if err := json.Unmarshal(raw[field], &tok); err != nil || tok == "" {

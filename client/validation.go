@@ -1,9 +1,6 @@
 package client
 
-import (
-	"errors"
-	"fmt"
-)
+import "errors"
 
 // ErrInvalidParams matches every [*ValidationError] with errors.Is: a request the SDK refused
 // before sending anything.
@@ -28,17 +25,4 @@ func (e *ValidationError) Error() string { return "wecom: invalid " + e.Field + 
 // Is makes errors.Is(err, ErrInvalidParams) true, and errors.Is(err, ErrTooLong) for sizes.
 func (e *ValidationError) Is(target error) bool {
 	return target == ErrInvalidParams || (e.TooLong && target == ErrTooLong)
-}
-
-// Invalid returns a [*ValidationError] for field with a formatted reason.
-func Invalid(field, format string, args ...any) error {
-	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
-}
-
-// Required returns a [*ValidationError] naming field when v is empty.
-func Required(field, v string) error {
-	if v == "" {
-		return &ValidationError{Field: field, Reason: "required"}
-	}
-	return nil
 }

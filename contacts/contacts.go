@@ -27,6 +27,7 @@ import (
 	"strconv"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
 )
 
 // Service calls the contacts, chain and customer-contact APIs. It holds only the client, so it
@@ -51,7 +52,7 @@ var ErrInvalidParams = client.ErrInvalidParams
 // (required field, length, charset, list size). Field is the wire name of the offending field.
 type ValidationError = client.ValidationError
 
-var invalid = client.Invalid
+var invalid = check.Invalid
 
 // ErrCursorLoop is returned by an iterator when WeCom answers the same non-empty cursor twice
 // in a row; the walk stops instead of looping forever.

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
 )
 
 // Gender is a member's gender as the address book encodes it: a JSON string.
@@ -272,7 +273,7 @@ func checkChars(field, s string, lo, hi int) error {
 	return nil
 }
 
-var required = client.Required
+var required = check.Required
 
 // CreatedDepartment is a department user/create made because the member named an unknown id.
 type CreatedDepartment struct {

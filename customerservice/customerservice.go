@@ -24,6 +24,7 @@ package customerservice
 import (
 	"fmt"
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
 	"io"
 )
 
@@ -107,12 +108,12 @@ var ErrInvalidParams = client.ErrInvalidParams
 // would burn the send quota on it): Field names the wire field, Reason says why.
 type ValidationError = client.ValidationError
 
-var invalid = client.Invalid
+var invalid = check.Invalid
 
 // required checks that identity fields are non-empty (the platform rejects empty strings).
 func required(fields ...string) error {
 	for i := 0; i+1 < len(fields); i += 2 {
-		if err := client.Required(fields[i], fields[i+1]); err != nil {
+		if err := check.Required(fields[i], fields[i+1]); err != nil {
 			return err
 		}
 	}

@@ -22,6 +22,7 @@ import (
 	"reflect"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
 )
 
 // Service calls the app message, app chat, linked-corp message and media APIs. It holds only
@@ -51,7 +52,7 @@ var ErrTooLong = client.ErrTooLong
 // the wire name of the offending field.
 type ValidationError = client.ValidationError
 
-var invalid = client.Invalid
+var invalid = check.Invalid
 
 // tooLong refuses a value over limit bytes.
 func tooLong(field string, n, limit int) error {
@@ -66,7 +67,7 @@ func maxBytes(field, v string, limit int) error {
 	return nil
 }
 
-var required = client.Required
+var required = check.Required
 
 // isNil reports a nil interface or a nil pointer in one: calling a value method through a
 // nil pointer would panic.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/secret"
 	"github.com/wecom-connector/wecom/store"
 )
 
@@ -118,7 +119,7 @@ func NewRobot(key string, opts ...client.Option) (*Robot, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Robot{c: c, limit: DefaultRobotLimit, slot: "wecom:v1:robot:" + client.SecretHash(key) + ":"}, nil
+	return &Robot{c: c, limit: DefaultRobotLimit, slot: "wecom:v1:robot:" + secret.Hash(key) + ":"}, nil
 }
 
 // WithLimit returns a copy of the robot that keeps to l; zero fields take the defaults. Copies
