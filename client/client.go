@@ -65,7 +65,7 @@ func WithBaseURL(u string) Option {
 	return func(s *settings) error {
 		p, err := url.Parse(u)
 		if err != nil || p.Scheme == "" || p.Host == "" {
-			return fmt.Errorf("client: base URL %q: want scheme://host", Redact(u))
+			return fmt.Errorf("wecom: base URL %q: want scheme://host", Redact(u))
 		}
 		s.base = strings.TrimRight(p.Scheme+"://"+p.Host+p.Path, "/")
 		return nil
@@ -77,7 +77,7 @@ func WithBaseURL(u string) Option {
 func WithHTTPClient(hc *http.Client) Option {
 	return func(s *settings) error {
 		if hc == nil {
-			return errors.New("client: nil *http.Client")
+			return errors.New("wecom: nil *http.Client")
 		}
 		s.hc = hc
 		return nil
@@ -89,7 +89,7 @@ func WithHTTPClient(hc *http.Client) Option {
 func WithStore(st store.Store) Option {
 	return func(s *settings) error {
 		if st == nil {
-			return errors.New("client: nil store")
+			return errors.New("wecom: nil store")
 		}
 		s.store = st
 		return nil
@@ -101,7 +101,7 @@ func WithStore(st store.Store) Option {
 func WithLogger(l *slog.Logger) Option {
 	return func(s *settings) error {
 		if l == nil {
-			return errors.New("client: nil logger")
+			return errors.New("wecom: nil logger")
 		}
 		s.log = l
 		return nil
@@ -131,7 +131,7 @@ func WithRetry(p RetryPolicy) Option {
 func WithMaxResponseSize(n int64) Option {
 	return func(s *settings) error {
 		if n <= 0 {
-			return errors.New("client: max response size must be positive")
+			return errors.New("wecom: max response size must be positive")
 		}
 		s.maxBody = n
 		return nil
@@ -177,7 +177,7 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 // store, logger, rate limit and retry policy.
 func New(cred Credential, opts ...Option) (*Client, error) {
 	if cred == nil {
-		return nil, errors.New("client: nil credential")
+		return nil, errors.New("wecom: nil credential")
 	}
 	s := settings{
 		base:      DefaultBaseURL,
@@ -188,7 +188,7 @@ func New(cred Credential, opts ...Option) (*Client, error) {
 	}
 	for i, o := range opts {
 		if o == nil {
-			return nil, fmt.Errorf("client: option %d is nil", i)
+			return nil, fmt.Errorf("wecom: option %d is nil", i)
 		}
 		if err := o(&s); err != nil {
 			return nil, err
@@ -226,7 +226,7 @@ func New(cred Credential, opts ...Option) (*Client, error) {
 // upstream corp acting as each downstream factory, derives one client per corp.
 func (c *Client) Derive(cred Credential) (*Client, error) {
 	if cred == nil {
-		return nil, errors.New("client: nil credential")
+		return nil, errors.New("wecom: nil credential")
 	}
 	d := *c
 	d.tokens = nil

@@ -54,10 +54,10 @@ func (a CorpApp) LogValue() slog.Value { return slog.StringValue(a.String()) }
 
 func (a CorpApp) bind(c *Client) (binding, error) {
 	if a.CorpID == "" {
-		return binding{}, errors.New("client: CorpApp needs a CorpID")
+		return binding{}, errors.New("wecom: CorpApp needs a CorpID")
 	}
 	if a.Secret == "" {
-		return binding{}, errors.New("client: CorpApp needs a Secret")
+		return binding{}, errors.New("wecom: CorpApp needs a Secret")
 	}
 	q := url.Values{"corpid": {a.CorpID}, "corpsecret": {a.Secret}}
 	return binding{
@@ -81,7 +81,7 @@ func (t tokenSourceCred) String() string { return "TokenSource" }
 
 func (t tokenSourceCred) bind(*Client) (binding, error) {
 	if t.ts == nil {
-		return binding{}, errors.New("client: nil oauth2.TokenSource")
+		return binding{}, errors.New("wecom: nil oauth2.TokenSource")
 	}
 	return binding{
 		param: "access_token",
@@ -95,7 +95,7 @@ func (t tokenSourceCred) bind(*Client) (binding, error) {
 			select {
 			case r := <-ch:
 				if r.err == nil && (r.t == nil || r.t.AccessToken == "") {
-					r.err = errors.New("client: token source returned an empty token")
+					r.err = errors.New("wecom: token source returned an empty token")
 				}
 				return r.t, r.err
 			case <-ctx.Done():
@@ -125,7 +125,7 @@ func (k WebhookKey) LogValue() slog.Value { return slog.StringValue(k.String()) 
 
 func (k WebhookKey) bind(*Client) (binding, error) {
 	if k == "" {
-		return binding{}, errors.New("client: empty robot webhook key")
+		return binding{}, errors.New("wecom: empty robot webhook key")
 	}
 	return binding{param: robotParam, static: string(k), invalid: func(int) bool { return false }}, nil
 }
@@ -148,7 +148,7 @@ func (c customCred) String() string { return c.name }
 
 func (c customCred) bind(*Client) (binding, error) {
 	if c.b.param == "" || c.b.fetch == nil || c.b.invalid == nil {
-		return binding{}, errors.New("client: credential " + c.name + " is incomplete")
+		return binding{}, errors.New("wecom: credential " + c.name + " is incomplete")
 	}
 	return c.b, nil
 }

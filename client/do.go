@@ -63,7 +63,7 @@ func (c *Client) call(ctx context.Context, r *request) error {
 		return c.refused
 	}
 	if !strings.HasPrefix(r.path, "/") {
-		return fmt.Errorf("client: path %q must start with /", r.path)
+		return fmt.Errorf("wecom: path %q must start with /", r.path)
 	}
 	body, err := newBody(r.in)
 	if err != nil {
@@ -82,29 +82,37 @@ func (c *Client) call(ctx context.Context, r *request) error {
 		}
 		start := time.Now()
 		code, err := c.attempt(ctx, r, body, tok, idem)
-		c.logCall(ctx, r, code, attempt, time.Since(start), err)
+		elapsed := time.Since(start)
 		apiErr, ok := err.(*APIError)
 		if !ok {
+			c.logCall(ctx, r, code, attempt, elapsed, err, "")
 			return err
 		}
+		var wait time.Duration
+		retry := ""
 		switch {
 		case !r.noAuth && c.tokens != nil && !refreshed && c.auth.invalid(code):
-			refreshed = true
-			c.tokens.invalidate(ctx, tok)
+			refreshed, retry = true, "token invalid"
 		case code == CodeFrequencyLimit && limited < c.retry.RateLimitRetries && fitsDeadline(ctx, c.retry.RateLimitWait):
-			limited++
-			c.limits.pause(c.auth.cacheID+" "+r.path, c.retry.RateLimitWait)
+			limited, retry = limited+1, "frequency limit"
 		case (code == CodeConcurrencyLimit || (idem && apiErr.IsRetryable())) && busy < c.retry.BusyRetries:
-			busy++
-			wait := c.backoff(c.retry.MinBackoff, c.retry.MaxBackoff, busy-1, nil)
-			if !fitsDeadline(ctx, wait) {
-				return err
+			wait = c.backoff(c.retry.MinBackoff, c.retry.MaxBackoff, busy, nil)
+			if fitsDeadline(ctx, wait) {
+				busy, retry = busy+1, "busy"
 			}
+		}
+		c.logCall(ctx, r, code, attempt, elapsed, err, retry)
+		switch retry {
+		case "":
+			return err
+		case "token invalid":
+			c.tokens.invalidate(ctx, tok)
+		case "frequency limit":
+			c.limits.pause(c.auth.cacheID+" "+r.path, c.retry.RateLimitWait)
+		case "busy":
 			if err := sleep(ctx, wait); err != nil {
 				return fmt.Errorf("wecom: %s: backoff: %w", r.path, err)
 			}
-		default:
-			return err
 		}
 	}
 }
@@ -123,9 +131,8 @@ func (c *Client) authValue(ctx context.Context, r *request) (string, error) {
 	}
 	t, err := c.tokens.token(ctx)
 	if err != nil {
-		var apiErr *APIError
-		if errors.As(err, &apiErr) {
-			return "", err
+		if strings.HasPrefix(err.Error(), "wecom: ") {
+			return "", err // the SDK's own error, which names the token endpoint already
 		}
 		return "", fmt.Errorf("wecom: %s: get token: %w", r.path, err)
 	}
@@ -274,8 +281,24 @@ func (e *TransportError) Error() string {
 // Unwrap returns the network cause, if any.
 func (e *TransportError) Unwrap() error { return e.Err }
 
-func (c *Client) logCall(ctx context.Context, r *request, code, attempt int, d time.Duration, err error) {
-	if !c.log.Enabled(ctx, slog.LevelDebug) {
+// logCall writes one line per attempt: DEBUG for answers the caller handles (success, a
+// business errcode), INFO when the client retries (with the reason), WARN when it gives up on
+// a transport failure or on busy and frequency-limit answers.
+func (c *Client) logCall(ctx context.Context, r *request, code, attempt int, d time.Duration, err error, retry string) {
+	level := slog.LevelDebug
+	var apiErr *APIError
+	switch {
+	case retry != "":
+		level = slog.LevelInfo
+	case err == nil:
+	case errors.As(err, &apiErr):
+		if apiErr.IsRetryable() || apiErr.IsRateLimited() {
+			level = slog.LevelWarn
+		}
+	case ctx.Err() == nil:
+		level = slog.LevelWarn
+	}
+	if !c.log.Enabled(ctx, level) {
 		return
 	}
 	attrs := []slog.Attr{
@@ -285,7 +308,10 @@ func (c *Client) logCall(ctx context.Context, r *request, code, attempt int, d t
 	if err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
-	c.log.LogAttrs(ctx, slog.LevelDebug, "wecom call", attrs...)
+	if retry != "" {
+		attrs = append(attrs, slog.String("retry", retry))
+	}
+	c.log.LogAttrs(ctx, level, "wecom call", attrs...)
 }
 
 func fitsDeadline(ctx context.Context, wait time.Duration) bool {
@@ -321,7 +347,7 @@ type Download struct {
 
 func (c *Client) download(r *request, resp *http.Response, dl *Download, tok string) (int, error) {
 	if dl.W == nil {
-		return 0, errors.New("client: Download needs a Writer")
+		return 0, errors.New("wecom: Download needs a Writer")
 	}
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusPartialContent {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))

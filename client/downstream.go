@@ -39,11 +39,11 @@ func (c *Client) LinkedCorp(corpID string, agentID int) (*Client, error) {
 func (c *Client) shared(corpID string, agentID, businessType int) (*Client, error) {
 	switch {
 	case c.auth.param != corpParam:
-		return nil, fmt.Errorf("client: a downstream corp is reached through a corp app client, not %s", c.cred)
+		return nil, fmt.Errorf("wecom: a downstream corp is reached through a corp app client, not %s", c.cred)
 	case corpID == "":
-		return nil, errors.New("client: downstream corp ID is empty")
+		return nil, errors.New("wecom: downstream corp ID is empty")
 	case agentID <= 0:
-		return nil, errors.New("client: downstream agentid must be the shared app's agentid in that corp")
+		return nil, errors.New("wecom: downstream agentid must be the shared app's agentid in that corp")
 	}
 	upstream := c
 	body := Idempotent(map[string]any{"corpid": corpID, "agentid": agentID, "business_type": businessType})

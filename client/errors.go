@@ -15,8 +15,11 @@ type APIError struct {
 	Path    string
 }
 
-// Error reports the path, errcode and errmsg.
+// Error reports the path, the errcode with its documented meaning, and errmsg.
 func (e *APIError) Error() string {
+	if text := CodeText(e.Code); text != "" {
+		return fmt.Sprintf("wecom: %s: errcode %d (%s): %s", e.Path, e.Code, text, e.Message)
+	}
 	return fmt.Sprintf("wecom: %s: errcode %d: %s", e.Path, e.Code, e.Message)
 }
 

@@ -48,14 +48,14 @@ func suiteTicketKey(suiteID string) string { return "wecom:v1:suite_ticket:" + s
 func StoreSuiteTicket(ctx context.Context, st store.Store, suiteID, ticket string) error {
 	switch {
 	case st == nil:
-		return errors.New("client: StoreSuiteTicket: nil store")
+		return errors.New("wecom: StoreSuiteTicket: nil store")
 	case suiteID == "":
-		return errors.New("client: StoreSuiteTicket: empty suite ID")
+		return errors.New("wecom: StoreSuiteTicket: empty suite ID")
 	case ticket == "":
-		return errors.New("client: StoreSuiteTicket: empty suite_ticket")
+		return errors.New("wecom: StoreSuiteTicket: empty suite_ticket")
 	}
 	if err := st.Set(ctx, suiteTicketKey(suiteID), []byte(ticket), SuiteTicketTTL); err != nil {
-		return fmt.Errorf("client: store suite_ticket of %s: %w", suiteID, err)
+		return fmt.Errorf("wecom: store suite_ticket of %s: %w", suiteID, err)
 	}
 	return nil
 }
@@ -85,15 +85,15 @@ func (s Suite) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
 func (s Suite) bind(c *Client) (binding, error) {
 	if s.SuiteID == "" || s.Secret == "" {
-		return binding{}, errors.New("client: Suite needs a SuiteID and a Secret")
+		return binding{}, errors.New("wecom: Suite needs a SuiteID and a Secret")
 	}
 	fetch := func(ctx context.Context) (*oauth2.Token, error) {
 		ticket, err := c.store.Get(ctx, suiteTicketKey(s.SuiteID))
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, fmt.Errorf("suite %s: %w (WeCom pushes it every 10 minutes to the instruction callback URL; save it with StoreSuiteTicket)", s.SuiteID, ErrNoSuiteTicket)
+			return nil, fmt.Errorf("%w for suite %s (WeCom pushes it every 10 minutes to the instruction callback URL; save it with StoreSuiteTicket)", ErrNoSuiteTicket, s.SuiteID)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("suite %s: read suite_ticket: %w", s.SuiteID, err)
+			return nil, fmt.Errorf("read the suite_ticket of suite %s: %w", s.SuiteID, err)
 		}
 		body := Idempotent(map[string]string{"suite_id": s.SuiteID, "suite_secret": s.Secret, "suite_ticket": string(ticket)})
 		return c.fetchToken(ctx, http.MethodPost, "/cgi-bin/service/get_suite_token", nil, body, suiteParam)
@@ -121,7 +121,7 @@ func (p Provider) LogValue() slog.Value { return slog.StringValue(p.String()) }
 
 func (p Provider) bind(c *Client) (binding, error) {
 	if p.CorpID == "" || p.ProviderSecret == "" {
-		return binding{}, errors.New("client: Provider needs a CorpID and a ProviderSecret")
+		return binding{}, errors.New("wecom: Provider needs a CorpID and a ProviderSecret")
 	}
 	body := Idempotent(map[string]string{"corpid": p.CorpID, "provider_secret": p.ProviderSecret})
 	fetch := func(ctx context.Context) (*oauth2.Token, error) {
@@ -150,9 +150,9 @@ func (p Provider) bind(c *Client) (binding, error) {
 func (c *Client) AuthCorp(corpID, permanentCode string) (*Client, error) {
 	switch {
 	case c.auth.param != suiteParam:
-		return nil, fmt.Errorf("client: AuthCorp needs a Suite client, not %s", c.cred)
+		return nil, fmt.Errorf("wecom: AuthCorp needs a Suite client, not %s", c.cred)
 	case corpID == "" || permanentCode == "":
-		return nil, errors.New("client: AuthCorp needs the authorised corp ID and its permanent code")
+		return nil, errors.New("wecom: AuthCorp needs the authorised corp ID and its permanent code")
 	}
 	suite := c
 	body := Idempotent(map[string]string{"auth_corpid": corpID, "permanent_code": permanentCode})

@@ -189,7 +189,7 @@ func (tc *tokenCache) fetchAndKeep(ctx context.Context, share bool) (*cachedToke
 		life = 2 * time.Hour
 	}
 	if life < minLifetime {
-		return nil, errors.New("client: token source returned an expired token")
+		return nil, errors.New("wecom: token source returned an expired token")
 	}
 	margin := min(maxMargin, life/5)
 	jitter := time.Duration(rand.Int64N(int64(min(jitterSpan, margin/2) + 1)))
@@ -263,11 +263,11 @@ func tokenFromAnswer(raw map[string]json.RawMessage, field string) (*oauth2.Toke
 	var tok string
 	var exp int64
 	if err := json.Unmarshal(raw[field], &tok); err != nil || tok == "" {
-		return nil, fmt.Errorf("client: token answer has no %s", field)
+		return nil, fmt.Errorf("wecom: token answer has no %s", field)
 	}
 	if v, ok := raw["expires_in"]; ok {
 		if err := json.Unmarshal(v, &exp); err != nil {
-			return nil, fmt.Errorf("client: token answer has a bad expires_in: %w", err)
+			return nil, fmt.Errorf("wecom: token answer has a bad expires_in: %w", err)
 		}
 	}
 	if exp <= 0 {
@@ -284,7 +284,7 @@ type clientSource struct{ c *Client }
 
 func (s clientSource) Token() (*oauth2.Token, error) {
 	if s.c.tokens == nil {
-		return nil, errors.New("client: this credential has no token")
+		return nil, errors.New("wecom: this credential has no token")
 	}
 	t, err := s.c.tokens.token(context.Background())
 	if err != nil {
