@@ -31,6 +31,7 @@ type binding struct {
 	fetch   func(ctx context.Context) (*oauth2.Token, error)
 	// invalid reports whether an errcode means the token sent was bad and is worth one refresh.
 	invalid func(code int) bool
+	secrets []string // the credential's secrets, scrubbed from every error and log line
 }
 
 // CorpApp is the credential of an internal app (自建应用), a customized app (代开发应用) or a
@@ -63,6 +64,7 @@ func (a CorpApp) bind(c *Client) (binding, error) {
 	return binding{
 		param:   "access_token",
 		cacheID: "corp:" + a.CorpID + ":" + secret.Hash(a.Secret),
+		secrets: []string{a.Secret},
 		fetch: func(ctx context.Context) (*oauth2.Token, error) {
 			return c.fetchToken(ctx, http.MethodGet, "/cgi-bin/gettoken", q, nil, "access_token")
 		},
@@ -127,16 +129,16 @@ func (k WebhookKey) bind(*Client) (binding, error) {
 	if k == "" {
 		return binding{}, errors.New("wecom: empty robot webhook key")
 	}
-	return binding{param: robotParam, static: string(k), invalid: func(int) bool { return false }}, nil
+	return binding{param: robotParam, static: string(k), invalid: func(int) bool { return false }, secrets: []string{string(k)}}, nil
 }
 
 // newCredential builds a credential from its parts, for the kinds that live beside the client
 // (suites, authorised corps, downstream corps): name is what String shows, param the query
 // parameter carrying the token, cacheID the store key part (kind:corp:hash(secret); empty keeps
-// the token in process only), fetch obtains a new token and invalid tells which errcodes mean
-// the sent token was bad.
-func newCredential(name, param, cacheID string, fetch func(ctx context.Context) (*oauth2.Token, error), invalid func(code int) bool) Credential {
-	return customCred{name, binding{param: param, cacheID: cacheID, fetch: fetch, invalid: invalid}}
+// the token in process only), fetch obtains a new token, invalid tells which errcodes mean
+// the sent token was bad, and secrets are scrubbed from every error and log line.
+func newCredential(name, param, cacheID string, fetch func(ctx context.Context) (*oauth2.Token, error), invalid func(code int) bool, secrets ...string) Credential {
+	return customCred{name, binding{param: param, cacheID: cacheID, fetch: fetch, invalid: invalid, secrets: secrets}}
 }
 
 type customCred struct {

@@ -40,6 +40,7 @@ type request struct {
 	query        url.Values
 	in, out      any
 	noAuth       bool
+	secrets      []string // values this call sends that errors must never show (a suite_ticket)
 }
 
 // Do sends one API call through the client's single request path. path is like
@@ -158,7 +159,7 @@ func (c *Client) attempt(ctx context.Context, r *request, body *reqBody, tok str
 	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, r.method, u, body.reader())
 	if err != nil {
-		return 0, fmt.Errorf("wecom: %s: build request: %s", r.path, c.scrub(err.Error(), tok))
+		return 0, fmt.Errorf("wecom: %s: build request: %s", r.path, c.scrub(err.Error(), r, tok))
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", body.contentType)
@@ -182,7 +183,7 @@ func (c *Client) attempt(ctx context.Context, r *request, body *reqBody, tok str
 		if ctx.Err() != nil {
 			return 0, fmt.Errorf("wecom: %s: %w", r.path, ctx.Err())
 		}
-		return 0, &TransportError{Path: r.path, Status: statusOf(resp), Err: c.cleanErr(err, tok)}
+		return 0, &TransportError{Path: r.path, Status: statusOf(resp), Err: c.cleanErr(err, r, tok)}
 	}
 	defer resp.Body.Close()
 	if dl != nil {
@@ -201,43 +202,43 @@ func statusOf(resp *http.Response) int {
 func (c *Client) decode(r *request, resp *http.Response, tok string) (int, error) {
 	b, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 	if err != nil {
-		return 0, &TransportError{Path: r.path, Status: resp.StatusCode, Err: c.cleanErr(err, tok)}
+		return 0, &TransportError{Path: r.path, Status: resp.StatusCode, Err: c.cleanErr(err, r, tok)}
 	}
 	if int64(len(b)) > c.maxBody {
 		return 0, fmt.Errorf("wecom: %s: answer larger than %d bytes", r.path, c.maxBody)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return 0, &TransportError{Path: r.path, Status: resp.StatusCode, Snippet: c.snippet(b, tok)}
+		return 0, &TransportError{Path: r.path, Status: resp.StatusCode, Snippet: c.snippet(b, r, tok)}
 	}
 	env, err := decodeAnswer(b, r.out)
 	var syntax *json.SyntaxError
 	switch {
 	case errors.As(err, &syntax):
-		return 0, &TransportError{Path: r.path, Status: resp.StatusCode, Snippet: c.snippet(b, tok),
+		return 0, &TransportError{Path: r.path, Status: resp.StatusCode, Snippet: c.snippet(b, r, tok),
 			Err: fmt.Errorf("answer is not JSON (Content-Type %q): %w", resp.Header.Get("Content-Type"), err)}
 	case env.ErrCode != 0:
-		return env.ErrCode, &APIError{Code: env.ErrCode, Message: c.scrub(env.ErrMsg, tok), Path: r.path}
+		return env.ErrCode, &APIError{Code: env.ErrCode, Message: c.scrub(env.ErrMsg, r, tok), Path: r.path}
 	case err != nil:
 		return 0, fmt.Errorf("wecom: %s: decode answer: %w", r.path, err)
 	}
 	return 0, nil
 }
 
-func (c *Client) snippet(b []byte, tok string) string {
+func (c *Client) snippet(b []byte, r *request, tok string) string {
 	const n = 160
 	if len(b) > n {
 		b = b[:n]
 	}
-	return c.scrub(strings.ToValidUTF8(string(b), "?"), tok)
+	return c.scrub(strings.ToValidUTF8(string(b), "?"), r, tok)
 }
 
 // cleanErr drops the URL (it carries the token) from a transport error and scrubs the rest.
-func (c *Client) cleanErr(err error, tok string) error {
+func (c *Client) cleanErr(err error, r *request, tok string) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	return &redactedError{msg: c.scrub(err.Error(), tok), cause: err}
+	return &redactedError{msg: c.scrub(err.Error(), r, tok), cause: err}
 }
 
 type redactedError struct {
@@ -351,7 +352,7 @@ func (c *Client) download(r *request, resp *http.Response, dl *Download, tok str
 	}
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusPartialContent {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return 0, &TransportError{Path: r.path, Status: resp.StatusCode, Snippet: c.snippet(b, tok)}
+		return 0, &TransportError{Path: r.path, Status: resp.StatusCode, Snippet: c.snippet(b, r, tok)}
 	}
 	br := bufio.NewReaderSize(resp.Body, 512)
 	var body io.Reader = br
@@ -376,7 +377,7 @@ func (c *Client) download(r *request, resp *http.Response, dl *Download, tok str
 	n, err := io.Copy(dl.W, body)
 	dl.Written = n
 	if err != nil {
-		return 0, &TransportError{Path: r.path, Status: resp.StatusCode, Err: c.cleanErr(err, tok)}
+		return 0, &TransportError{Path: r.path, Status: resp.StatusCode, Err: c.cleanErr(err, r, tok)}
 	}
 	return 0, nil
 }

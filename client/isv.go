@@ -96,9 +96,9 @@ func (s Suite) bind(c *Client) (binding, error) {
 			return nil, fmt.Errorf("read the suite_ticket of suite %s: %w", s.SuiteID, err)
 		}
 		body := Idempotent(map[string]string{"suite_id": s.SuiteID, "suite_secret": s.Secret, "suite_ticket": string(ticket)})
-		return c.fetchToken(ctx, http.MethodPost, "/cgi-bin/service/get_suite_token", nil, body, suiteParam)
+		return c.fetchToken(ctx, http.MethodPost, "/cgi-bin/service/get_suite_token", nil, body, suiteParam, string(ticket))
 	}
-	return newCredential(s.String(), suiteParam, "suite:"+s.SuiteID+":"+secret.Hash(s.Secret), fetch, isSuiteTokenInvalid).bind(c)
+	return newCredential(s.String(), suiteParam, "suite:"+s.SuiteID+":"+secret.Hash(s.Secret), fetch, isSuiteTokenInvalid, s.Secret).bind(c)
 }
 
 // Provider is the credential of a service provider (服务商): its corp ID and provider secret.
@@ -128,7 +128,7 @@ func (p Provider) bind(c *Client) (binding, error) {
 		return c.fetchToken(ctx, http.MethodPost, "/cgi-bin/service/get_provider_token", nil, body, providerParam)
 	}
 	// WeCom has no provider-specific token errcodes: 40014/42001 cover provider tokens too.
-	return newCredential(p.String(), providerParam, "provider:"+p.CorpID+":"+secret.Hash(p.ProviderSecret), fetch, isCorpTokenInvalid).bind(c)
+	return newCredential(p.String(), providerParam, "provider:"+p.CorpID+":"+secret.Hash(p.ProviderSecret), fetch, isCorpTokenInvalid, p.ProviderSecret).bind(c)
 }
 
 // AuthCorp returns a client acting as corpID, a corp that authorised the suite's app.
@@ -158,7 +158,8 @@ func (c *Client) AuthCorp(corpID, permanentCode string) (*Client, error) {
 	body := Idempotent(map[string]string{"auth_corpid": corpID, "permanent_code": permanentCode})
 	fetch := func(ctx context.Context) (*oauth2.Token, error) {
 		var raw map[string]json.RawMessage
-		if err := suite.Do(ctx, http.MethodPost, "/cgi-bin/service/get_corp_token", nil, body, &raw); err != nil {
+		r := &request{method: http.MethodPost, path: "/cgi-bin/service/get_corp_token", in: body, out: &raw, secrets: []string{permanentCode}}
+		if err := suite.call(ctx, r); err != nil {
 			return nil, err
 		}
 		return tokenFromAnswer(raw, corpParam)
@@ -168,5 +169,5 @@ func (c *Client) AuthCorp(corpID, permanentCode string) (*Client, error) {
 	if c.auth.cacheID != "" {
 		cacheID = "authcorp:" + c.auth.cacheID + ":" + corpID + ":" + secret.Hash(permanentCode)
 	}
-	return c.Derive(newCredential(name, corpParam, cacheID, fetch, isCorpTokenInvalid))
+	return c.Derive(newCredential(name, corpParam, cacheID, fetch, isCorpTokenInvalid, permanentCode))
 }

@@ -1,7 +1,13 @@
 package client
 
 import (
+	"cmp"
+	"encoding/json"
+	"encoding/xml"
+	"html"
+	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -17,12 +23,51 @@ func Redact(s string) string {
 	return secretParams.ReplaceAllString(s, "${1}REDACTED")
 }
 
-// scrub removes the client's own current secrets from s as well as secret-looking fields.
-func (c *Client) scrub(s string, secrets ...string) string {
-	for _, v := range secrets {
-		if len(v) >= 4 {
-			s = strings.ReplaceAll(s, v, "REDACTED")
+// scrub removes every secret the call knows (the token sent, the credential's secrets, the
+// request's own, such as a suite_ticket) from s, in each form an echo can take: raw, percent-
+// encoded, JSON- and HTML-escaped. Secret-looking fields are blanked as well.
+func (c *Client) scrub(s string, r *request, tok string) string {
+	for _, v := range append(append([]string{tok}, c.auth.secrets...), r.secrets...) {
+		if len(v) < 4 {
+			continue
+		}
+		for _, f := range echoForms(v) {
+			s = strings.ReplaceAll(s, f, "REDACTED")
 		}
 	}
 	return Redact(s)
 }
+
+// echoForms lists the spellings of v a gateway or an errmsg may echo: the text forms (raw,
+// JSON- and HTML-escaped) and each of them percent-encoded once or twice, in either case.
+func echoForms(v string) []string {
+	text := []string{v, html.EscapeString(v)}
+	var xb strings.Builder
+	_ = xml.EscapeText(&xb, []byte(v))
+	text = append(text, xb.String())
+	if j, err := json.Marshal(v); err == nil {
+		text = append(text, string(j[1:len(j)-1]))
+	}
+	var jb strings.Builder
+	enc := json.NewEncoder(&jb)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(v) == nil {
+		j := strings.TrimSpace(jb.String())
+		text = append(text, j[1:len(j)-1])
+	}
+	var forms []string
+	for _, t := range text {
+		q := url.QueryEscape(t)
+		forms = append(forms, t, q, url.PathEscape(t), lowerHexEscapes(q), url.QueryEscape(q), lowerHexEscapes(url.QueryEscape(q)))
+	}
+	// Longest first, so a form that contains another is replaced whole.
+	slices.SortFunc(forms, func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
+	return slices.Compact(forms)
+}
+
+// lowerHexEscapes spells percent escapes in lower case (%2f), as some proxies do.
+func lowerHexEscapes(s string) string {
+	return percentEscape.ReplaceAllStringFunc(s, strings.ToLower)
+}
+
+var percentEscape = regexp.MustCompile(`%[0-9A-F]{2}`)
