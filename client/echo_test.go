@@ -21,9 +21,11 @@ import (
 
 // echoForms are the ways a gateway or an errmsg may echo the request back.
 var echoForms = map[string]func(string) string{
-	"raw":          func(s string) string { return s },
-	"query":        url.QueryEscape,
-	"query-lower":  func(s string) string { return regexp.MustCompile(`%[0-9A-F]{2}`).ReplaceAllStringFunc(url.QueryEscape(s), strings.ToLower) },
+	"raw":   func(s string) string { return s },
+	"query": url.QueryEscape,
+	"query-lower": func(s string) string {
+		return regexp.MustCompile(`%[0-9A-F]{2}`).ReplaceAllStringFunc(url.QueryEscape(s), strings.ToLower)
+	},
 	"path":         url.PathEscape,
 	"unescaped":    func(s string) string { u, _ := url.QueryUnescape(s); return u },
 	"html":         html.EscapeString,
