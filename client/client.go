@@ -43,6 +43,7 @@ type Client struct {
 	auth    binding
 	tokens  *tokenCache // nil when the credential is a static key
 	refused error       // set by Require on a client of the wrong kind: every call fails with it
+	ownHC   bool        // hc was made by New, so Close may close its connections
 }
 
 // Option configures a [Client] in [New].
@@ -143,8 +144,9 @@ func WithMaxResponseSize(n int64) Option {
 // provably never reached the server or the server refused it without acting (frequency limits,
 // invalid token).
 type RetryPolicy struct {
-	// MaxAttempts is the number of transport attempts (network errors, HTTP 5xx), first included.
-	// Default 4.
+	// MaxAttempts bounds the HTTP attempts of one call, the first included, across both retry
+	// layers: transport retries (network errors, HTTP 5xx) and errcode retries (busy, frequency
+	// limit, token refresh) draw on the same budget. Default 4.
 	MaxAttempts int
 	// MinBackoff and MaxBackoff bound the jittered exponential backoff between attempts.
 	// Defaults 200ms and 5s.
@@ -194,7 +196,8 @@ func New(cred Credential, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	if s.hc == nil {
+	ownHC := s.hc == nil
+	if ownHC {
 		s.hc = cleanhttp.DefaultPooledClient()
 		s.hc.Timeout = 30 * time.Second
 	}
@@ -212,6 +215,7 @@ func New(cred Credential, opts ...Option) (*Client, error) {
 		limits:  newLimiter(s.perMinute, s.burst),
 		retry:   s.retry,
 		maxBody: s.maxBody,
+		ownHC:   ownHC,
 	}
 	c.safe = c.transport(retryAll)
 	c.unsafe = c.transport(retryUnsent)
@@ -285,6 +289,17 @@ func (c *Client) Require(kind TokenKind) (*Client, error) {
 		return &d, d.refused
 	}
 	return c, nil
+}
+
+// Close releases the idle connections (and their goroutines) of the HTTP transport New made;
+// a transport passed with [WithHTTPClient] is the caller's and is left alone. Clients made with
+// Derive, Downstream, LinkedCorp or AuthCorp share their parent's transport, so close the client
+// New returned once all of them are done. A closed client still works: it dials again.
+func (c *Client) Close() error {
+	if c.ownHC {
+		c.hc.CloseIdleConnections()
+	}
+	return nil
 }
 
 // Store returns the store the client keeps its shared state in, for packages that keep

@@ -71,6 +71,9 @@ func (c *Client) call(ctx context.Context, r *request) error {
 		return fmt.Errorf("wecom: %s: encode request: %w", r.path, err)
 	}
 	idem := r.method == http.MethodGet || isIdempotent(r.in)
+	b := newBudget(c.retry.MaxAttempts)
+	b.take() // the first attempt
+	ctx = context.WithValue(ctx, budgetKey{}, b)
 	var refreshed bool
 	var busy, limited int
 	for attempt := 1; ; attempt++ {
@@ -101,6 +104,9 @@ func (c *Client) call(ctx context.Context, r *request) error {
 			if fitsDeadline(ctx, wait) {
 				busy, retry = busy+1, "busy"
 			}
+		}
+		if retry != "" && !b.take() {
+			retry = "" // the call's attempt budget is spent
 		}
 		c.logCall(ctx, r, code, attempt, elapsed, err, retry)
 		switch retry {

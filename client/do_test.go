@@ -244,3 +244,24 @@ func TestDecodeFailures(t *testing.T) {
 		t.Fatal("answer of the wrong shape decoded without error")
 	}
 }
+
+// One call makes at most RetryPolicy.MaxAttempts HTTP attempts, however transport failures and
+// busy answers mix (the two retry layers once multiplied to about 24).
+func TestOneAttemptBudgetPerCall(t *testing.T) {
+	t.Parallel()
+	srv := newSim(t)
+	c := newClient(t, srv, client.WithRetry(client.RetryPolicy{MaxAttempts: 5, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond, BusyRetries: 10}))
+	if err := c.Do(context.Background(), http.MethodGet, ipPath, nil, nil, nil); err != nil {
+		t.Fatal(err) // warm the token, so only the call's own attempts are counted
+	}
+	before := srv.Calls(ipPath)
+	srv.FailNextHTTP(ipPath, http.StatusBadGateway, 2)
+	srv.FailNext(ipPath, client.CodeBusy, 100)
+	err := c.Do(context.Background(), http.MethodGet, ipPath, nil, nil, nil)
+	if err == nil {
+		t.Fatal("want an error after the budget")
+	}
+	if got := srv.Calls(ipPath) - before; got != 5 {
+		t.Fatalf("%d HTTP attempts, want exactly the budget of 5", got)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -22,9 +23,34 @@ func (c *Client) transport(check retryablehttp.CheckRetry) *retryablehttp.Client
 		RetryWaitMin: c.retry.MinBackoff,
 		RetryWaitMax: c.retry.MaxBackoff,
 		RetryMax:     c.retry.MaxAttempts - 1,
-		CheckRetry:   check,
+		CheckRetry:   budgeted(check),
 		Backoff:      c.backoff,
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+	}
+}
+
+// budget is the attempts one call has left, shared by its transport and errcode retries.
+type budget struct{ left atomic.Int32 }
+
+type budgetKey struct{}
+
+func newBudget(n int) *budget {
+	b := &budget{}
+	b.left.Store(int32(n))
+	return b
+}
+
+// take spends one attempt and reports whether one was left.
+func (b *budget) take() bool { return b.left.Add(-1) >= 0 }
+
+// budgeted lets check retry only while the call's budget (in the request context) lasts.
+func budgeted(check retryablehttp.CheckRetry) retryablehttp.CheckRetry {
+	return func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+		retry, cerr := check(ctx, resp, err)
+		if b, ok := ctx.Value(budgetKey{}).(*budget); retry && ok && !b.take() {
+			return false, cerr
+		}
+		return retry, cerr
 	}
 }
 
