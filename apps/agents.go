@@ -4,6 +4,10 @@ import (
 	"context"
 	"net/http"
 	"unicode/utf8"
+
+	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/wire"
 )
 
 // Agent is an app (应用) as agent/get describes it. The visible-range lists hold only what the
@@ -16,10 +20,10 @@ type Agent struct {
 	AllowUsers     AllowUsers   `json:"allow_userinfos"`
 	AllowParties   AllowParties `json:"allow_partys"`
 	AllowTags      AllowTags    `json:"allow_tags"`
-	Closed         Flag         `json:"close"`
+	Closed         wire.Flag    `json:"close"`
 	RedirectDomain string       `json:"redirect_domain"`
-	ReportLocation Flag         `json:"report_location_flag"`
-	ReportEnter    Flag         `json:"isreportenter"`
+	ReportLocation wire.Flag    `json:"report_location_flag"`
+	ReportEnter    wire.Flag    `json:"isreportenter"`
 	HomeURL        string       `json:"home_url"`
 	// CustomizedPublishStatus is for 代开发 apps only (0 awaiting development … 3 live with an
 	// unpublished version).
@@ -89,13 +93,13 @@ func (s *Service) ListAgents(ctx context.Context) ([]AgentSummary, error) {
 // SetAgentParams changes an app's settings; nil fields are left as they are.
 type SetAgentParams struct {
 	AgentID        int     `json:"agentid"`
-	ReportLocation *Flag   `json:"report_location_flag,omitempty"`
+	ReportLocation *bool   `json:"report_location_flag,omitempty"` // sent as 0/1
 	LogoMediaID    string  `json:"logo_mediaid,omitempty"`
 	Name           *string `json:"name,omitempty"`        // 1–32 characters
 	Description    *string `json:"description,omitempty"` // 4–120 characters
 	RedirectDomain *string `json:"redirect_domain,omitempty"`
-	ReportEnter    *Flag   `json:"isreportenter,omitempty"`
-	HomeURL        *string `json:"home_url,omitempty"` // http:// or https://
+	ReportEnter    *bool   `json:"isreportenter,omitempty"` // sent as 0/1
+	HomeURL        *string `json:"home_url,omitempty"`      // http:// or https://
 }
 
 // SetAgent changes an app's settings.
@@ -108,10 +112,42 @@ type SetAgentParams struct {
 //wecom:api POST /cgi-bin/agent/set
 func (s *Service) SetAgent(ctx context.Context, p SetAgentParams) error {
 	if p.Name != nil && (*p.Name == "" || utf8.RuneCountInString(*p.Name) > 32) {
-		return invalid("name", "must be 1 to 32 characters")
+		return check.Invalid("name", "must be 1 to 32 characters")
 	}
 	if p.Description != nil && (utf8.RuneCountInString(*p.Description) < 4 || utf8.RuneCountInString(*p.Description) > 120) {
-		return invalid("description", "must be 4 to 120 characters")
+		return check.Invalid("description", "must be 4 to 120 characters")
 	}
-	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/agent/set", nil, p, nil)
+	// The flags shadow the params' own, so they go as the 0/1 WeCom documents.
+	in := struct {
+		SetAgentParams
+		ReportLocation *wire.Flag `json:"report_location_flag,omitempty"`
+		ReportEnter    *wire.Flag `json:"isreportenter,omitempty"`
+	}{p, (*wire.Flag)(p.ReportLocation), (*wire.Flag)(p.ReportEnter)}
+	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/agent/set", nil, in, nil)
+}
+
+// Admin is an admin of an authorised app.
+type Admin struct {
+	UserID     string `json:"userid"`
+	OpenUserID string `json:"open_userid"`
+	AuthType   int    `json:"auth_type"` // 0 may send messages, 1 management permission
+}
+
+// GetAdminList lists the admins of the app a corp token belongs to.
+// 获取应用的管理员列表
+//
+// Use the authorised corp's client from client.AuthCorp, or a 代开发 app's. External admins are
+// not listed.
+//
+// https://developer.work.weixin.qq.com/document/path/100073
+//
+//wecom:api POST /cgi-bin/agent/get_admin_list
+func (s *Service) GetAdminList(ctx context.Context) ([]Admin, error) {
+	var out struct {
+		Admin []Admin `json:"admin"`
+	}
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/agent/get_admin_list", nil, client.Idempotent(struct{}{}), &out); err != nil {
+		return nil, err
+	}
+	return out.Admin, nil
 }

@@ -50,9 +50,8 @@ func TestSetAgentAndList(t *testing.T) {
 	srv := newSim(t)
 	s := corpService(t, srv)
 	ctx := t.Context()
-	on := apps.Flag(true)
 	err := s.SetAgent(ctx, apps.SetAgentParams{AgentID: wecomtest.AgentID, Name: client.Ptr("Production progress"),
-		Description: client.Ptr("Order and line progress"), ReportEnter: &on, HomeURL: client.Ptr("https://progress.example.com/")})
+		Description: client.Ptr("Order and line progress"), ReportEnter: client.Ptr(true), ReportLocation: client.Ptr(false), HomeURL: client.Ptr("https://progress.example.com/")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +59,7 @@ func TestSetAgentAndList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Name != "Production progress" || !bool(a.ReportEnter) || a.HomeURL != "https://progress.example.com/" {
+	if a.Name != "Production progress" || !a.ReportEnter || a.ReportLocation || a.HomeURL != "https://progress.example.com/" {
 		t.Errorf("after set: %+v", a)
 	}
 	list, err := s.ListAgents(ctx)
@@ -71,4 +70,24 @@ func TestSetAgentAndList(t *testing.T) {
 	wantInvalid(t, s.SetAgent(ctx, apps.SetAgentParams{AgentID: wecomtest.AgentID, Name: client.Ptr("")}), "name")
 	wantInvalid(t, s.SetAgent(ctx, apps.SetAgentParams{AgentID: wecomtest.AgentID, Description: client.Ptr("abc")}), "description")
 	wantCode(t, s.SetAgent(ctx, apps.SetAgentParams{AgentID: wecomtest.AgentID, HomeURL: client.Ptr("progress.example.com")}), 40094)
+}
+
+// The flags of agent/set go as the 0/1 WeCom documents, never as JSON booleans.
+func TestSetAgentSendsFlagsAsNumbers(t *testing.T) {
+	t.Parallel()
+	srv := newSim(t)
+	var body map[string]any
+	srv.HandleFunc("POST", "/cgi-bin/agent/set", wecomtest.TokenCorp, func(c *wecomtest.Call) (any, error) {
+		return wecomtest.J{}, c.Decode(&body)
+	})
+	err := corpService(t, srv).SetAgent(t.Context(), apps.SetAgentParams{AgentID: wecomtest.AgentID, ReportEnter: client.Ptr(true), ReportLocation: client.Ptr(false)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body["isreportenter"] != 1.0 || body["report_location_flag"] != 0.0 || body["agentid"] != float64(wecomtest.AgentID) {
+		t.Errorf("sent %v", body)
+	}
+	if _, ok := body["name"]; ok {
+		t.Errorf("unset name sent: %v", body)
+	}
 }

@@ -62,9 +62,10 @@ func Example_downstream() {
 	// Ningbo Dye Works 1000008
 }
 
-// An ISV suite (client.Suite) installs its app in a corp and then acts as that corp
-// (Client.AuthCorp). The suite_ticket arrives by callback: apps.HandleSuiteTickets makes a
-// webhook.Handler save it with client.StoreSuiteTicket into the store every process shares.
+// An ISV suite (client.Suite, apps.NewSuite) installs its app in a corp and then acts as that
+// corp (Client.AuthCorp, apps.New). The suite_ticket arrives by callback: apps.HandleSuiteTickets
+// makes a webhook.Handler save it with client.StoreSuiteTicket into the store every process
+// shares.
 func Example_suite() {
 	srv := wecomtest.NewServer()
 	defer srv.Close()
@@ -80,7 +81,10 @@ func Example_suite() {
 	if err != nil {
 		panic(err)
 	}
-	isv := apps.New(suite)
+	isv, err := apps.NewSuite(suite)
+	if err != nil {
+		panic(err) // not a suite client
+	}
 	pac, err := isv.GetPreAuthCode(ctx)
 	if err != nil {
 		panic(err)
@@ -117,7 +121,8 @@ func Example_suite() {
 	// acting as the corp, agent 1000019
 }
 
-// A service provider (client.Provider) converts a corp ID to its encrypted form.
+// A service provider (client.Provider, apps.NewProvider) converts a corp ID to its encrypted
+// form.
 func Example_provider() {
 	srv := wecomtest.NewServer()
 	defer srv.Close()
@@ -126,7 +131,11 @@ func Example_provider() {
 	if err != nil {
 		panic(err)
 	}
-	open, err := apps.New(p).CorpIDToOpenCorpID(context.Background(), "ww1a2b3c4d5e6f7a8b")
+	provider, err := apps.NewProvider(p)
+	if err != nil {
+		panic(err) // not a provider client
+	}
+	open, err := provider.CorpIDToOpenCorpID(context.Background(), "ww1a2b3c4d5e6f7a8b")
 	if err != nil {
 		panic(err)
 	}
@@ -195,7 +204,11 @@ func ExampleHandleSuiteTickets() {
 	if err != nil {
 		panic(err)
 	}
-	pac, err := apps.New(suite).GetPreAuthCode(ctx)
+	isv, err := apps.NewSuite(suite)
+	if err != nil {
+		panic(err)
+	}
+	pac, err := isv.GetPreAuthCode(ctx)
 	if err != nil {
 		panic(err)
 	}

@@ -8,9 +8,29 @@ import (
 	"net/http"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
 	"github.com/wecom-connector/wecom/store"
 	"github.com/wecom-connector/wecom/webhook"
 )
+
+// SuiteService calls the third-party (ISV) APIs that take a suite_access_token: install
+// links, permanent codes, authorisation info and third-party OAuth.
+type SuiteService struct{ c *client.Client }
+
+// NewSuite returns the suite service on c, which must be a client.Suite client; any other kind
+// returns an error matching client.ErrWrongKind, and nothing is sent.
+func NewSuite(c *client.Client) (*SuiteService, error) {
+	c, err := c.Require(client.KindSuite)
+	if err != nil {
+		return nil, err
+	}
+	return &SuiteService{c: c}, nil
+}
+
+// Format prints the service and its client's credential tag whatever the verb, never a secret.
+func (s *SuiteService) Format(f fmt.State, _ rune) {
+	io.WriteString(f, "apps.SuiteService("+s.c.String()+")")
+}
 
 // PreAuthCode is a pre-authorisation code (预授权码) for an install link.
 type PreAuthCode struct {
@@ -21,12 +41,12 @@ type PreAuthCode struct {
 // GetPreAuthCode obtains a pre-authorisation code for an install link.
 // 获取预授权码
 //
-// Pass it to [Service.InstallURL]. The client must be a client.Suite client.
+// Pass it to [SuiteService.InstallURL].
 //
 // https://developer.work.weixin.qq.com/document/path/90601
 //
 //wecom:api GET /cgi-bin/service/get_pre_auth_code
-func (s *Service) GetPreAuthCode(ctx context.Context) (*PreAuthCode, error) {
+func (s *SuiteService) GetPreAuthCode(ctx context.Context) (*PreAuthCode, error) {
 	var out PreAuthCode
 	if err := s.c.Do(ctx, http.MethodGet, "/cgi-bin/service/get_pre_auth_code", nil, nil, &out); err != nil {
 		return nil, err
@@ -52,12 +72,12 @@ type SessionInfo struct {
 // SetSessionInfo configures the authorisation session of a pre-authorisation code.
 // 设置授权配置
 //
-// Use it for example for a test install before the app is published. Suite client.
+// Use it for example for a test install before the app is published.
 //
 // https://developer.work.weixin.qq.com/document/path/90602
 //
 //wecom:api POST /cgi-bin/service/set_session_info
-func (s *Service) SetSessionInfo(ctx context.Context, preAuthCode string, info SessionInfo) error {
+func (s *SuiteService) SetSessionInfo(ctx context.Context, preAuthCode string, info SessionInfo) error {
 	in := struct {
 		PreAuthCode string      `json:"pre_auth_code"`
 		SessionInfo SessionInfo `json:"session_info"`
@@ -155,12 +175,12 @@ func (p PermanentCode) LogValue() slog.Value { return slog.StringValue(p.String(
 //
 // The auth_code comes from the install redirect or the create_auth callback (single use, 10
 // minutes; 40078 when invalid or used). The answer also holds the corp info, the authorised
-// apps and a first corp token. Suite client.
+// apps and a first corp token.
 //
 // https://developer.work.weixin.qq.com/document/path/90603
 //
 //wecom:api POST /cgi-bin/service/get_permanent_code
-func (s *Service) GetPermanentCode(ctx context.Context, authCode string) (*PermanentCode, error) {
+func (s *SuiteService) GetPermanentCode(ctx context.Context, authCode string) (*PermanentCode, error) {
 	return s.permanentCode(ctx, "/cgi-bin/service/get_permanent_code", authCode)
 }
 
@@ -168,18 +188,18 @@ func (s *Service) GetPermanentCode(ctx context.Context, authCode string) (*Perma
 // 获取企业永久授权码（新）
 //
 // It returns the permanent code, corp ID and name, installing admin and state only; read the
-// rest with [Service.GetAuthInfo] and get a corp token with client.AuthCorp. Suite client.
+// rest with [SuiteService.GetAuthInfo] and get a corp token with client.AuthCorp.
 //
 // https://developer.work.weixin.qq.com/document/path/100776
 //
 //wecom:api POST /cgi-bin/service/v2/get_permanent_code
-func (s *Service) GetPermanentCodeV2(ctx context.Context, authCode string) (*PermanentCode, error) {
+func (s *SuiteService) GetPermanentCodeV2(ctx context.Context, authCode string) (*PermanentCode, error) {
 	return s.permanentCode(ctx, "/cgi-bin/service/v2/get_permanent_code", authCode)
 }
 
-func (s *Service) permanentCode(ctx context.Context, path, authCode string) (*PermanentCode, error) {
-	if authCode == "" {
-		return nil, invalid("auth_code", "required")
+func (s *SuiteService) permanentCode(ctx context.Context, path, authCode string) (*PermanentCode, error) {
+	if err := check.Required("auth_code", authCode); err != nil {
+		return nil, err
 	}
 	in := struct {
 		AuthCode string `json:"auth_code"`
@@ -227,29 +247,29 @@ type Edition struct {
 // GetAuthInfo reads a corp's current authorisation (visible range, permissions).
 // 获取企业授权信息
 //
-// Call it for example after a change_auth callback. Suite client. Errcodes 40084 (wrong
+// Call it for example after a change_auth callback. Errcodes 40084 (wrong
 // permanent code) and 48004 (authorisation cancelled).
 //
 // https://developer.work.weixin.qq.com/document/path/90604
 //
 //wecom:api POST /cgi-bin/service/get_auth_info
-func (s *Service) GetAuthInfo(ctx context.Context, corpID, permanentCode string) (*CorpAuthInfo, error) {
+func (s *SuiteService) GetAuthInfo(ctx context.Context, corpID, permanentCode string) (*CorpAuthInfo, error) {
 	return s.authInfo(ctx, "/cgi-bin/service/get_auth_info", corpID, permanentCode)
 }
 
 // GetAuthInfoV2 is the faster authorisation read WeCom recommends (no corp_wxqrcode).
 // 获取企业授权信息（新）
 //
-// Suite client; same errcodes as [Service.GetAuthInfo].
+// Same errcodes as [SuiteService.GetAuthInfo].
 //
 // https://developer.work.weixin.qq.com/document/path/100779
 //
 //wecom:api POST /cgi-bin/service/v2/get_auth_info
-func (s *Service) GetAuthInfoV2(ctx context.Context, corpID, permanentCode string) (*CorpAuthInfo, error) {
+func (s *SuiteService) GetAuthInfoV2(ctx context.Context, corpID, permanentCode string) (*CorpAuthInfo, error) {
 	return s.authInfo(ctx, "/cgi-bin/service/v2/get_auth_info", corpID, permanentCode)
 }
 
-func (s *Service) authInfo(ctx context.Context, path, corpID, permanentCode string) (*CorpAuthInfo, error) {
+func (s *SuiteService) authInfo(ctx context.Context, path, corpID, permanentCode string) (*CorpAuthInfo, error) {
 	in := struct {
 		CorpID        string `json:"auth_corpid"`
 		PermanentCode string `json:"permanent_code"`
@@ -261,42 +281,16 @@ func (s *Service) authInfo(ctx context.Context, path, corpID, permanentCode stri
 	return &out, nil
 }
 
-// Admin is an admin of an authorised app.
-type Admin struct {
-	UserID     string `json:"userid"`
-	OpenUserID string `json:"open_userid"`
-	AuthType   int    `json:"auth_type"` // 0 may send messages, 1 management permission
-}
-
-// GetAdminList lists the admins of the app a corp token belongs to.
-// 获取应用的管理员列表
-//
-// Use the authorised corp's client from client.AuthCorp, or a 代开发 app's. External admins are
-// not listed.
-//
-// https://developer.work.weixin.qq.com/document/path/100073
-//
-//wecom:api POST /cgi-bin/agent/get_admin_list
-func (s *Service) GetAdminList(ctx context.Context) ([]Admin, error) {
-	var out struct {
-		Admin []Admin `json:"admin"`
-	}
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/agent/get_admin_list", nil, client.Idempotent(struct{}{}), &out); err != nil {
-		return nil, err
-	}
-	return out.Admin, nil
-}
-
 // GetSuiteAdminList is the legacy admin list read with the suite token.
 // 获取应用的管理员列表（旧）
 //
 // It lists the admins of the suite's app (agentID) in corpID; WeCom no longer maintains it.
-// Suite client.
+// [Service.GetAdminList] on the authorised corp's client is the current call.
 //
 // https://developer.work.weixin.qq.com/document/path/90606
 //
 //wecom:api POST /cgi-bin/service/get_admin_list
-func (s *Service) GetSuiteAdminList(ctx context.Context, corpID string, agentID int) ([]Admin, error) {
+func (s *SuiteService) GetSuiteAdminList(ctx context.Context, corpID string, agentID int) ([]Admin, error) {
 	in := struct {
 		CorpID  string `json:"auth_corpid"`
 		AgentID int    `json:"agentid"`
@@ -310,27 +304,6 @@ func (s *Service) GetSuiteAdminList(ctx context.Context, corpID string, agentID 
 	return out.Admin, nil
 }
 
-// CorpIDToOpenCorpID converts a plaintext corp ID to the provider's encrypted corp ID.
-// 明文corpid转换为加密corpid
-//
-// The client must be a client.Provider client.
-//
-// https://developer.work.weixin.qq.com/document/path/95604
-//
-//wecom:api POST /cgi-bin/service/corpid_to_opencorpid
-func (s *Service) CorpIDToOpenCorpID(ctx context.Context, corpID string) (string, error) {
-	in := struct {
-		CorpID string `json:"corpid"`
-	}{corpID}
-	var out struct {
-		OpenCorpID string `json:"open_corpid"`
-	}
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/service/corpid_to_opencorpid", nil, client.Idempotent(in), &out); err != nil {
-		return "", err
-	}
-	return out.OpenCorpID, nil
-}
-
 // InstallParams builds an install link (授权链接) started from the ISV's website.
 type InstallParams struct {
 	SuiteID     string
@@ -338,7 +311,7 @@ type InstallParams struct {
 	// RedirectURI receives auth_code, expires_in and state; give it plain (not URL-encoded).
 	RedirectURI string
 	// State is echoed back; leave it empty to have a fresh one generated and remembered for
-	// [Service.CheckState].
+	// [SuiteService.CheckState].
 	State string
 }
 
@@ -346,19 +319,16 @@ type InstallParams struct {
 // 从服务商网站发起授权
 //
 // After the admin confirms, the browser goes to RedirectURI?auth_code=…&expires_in=600&state=…;
-// check the state with [Service.CheckState] and exchange the auth_code with
-// [Service.GetPermanentCode].
+// check the state with [SuiteService.CheckState] and exchange the auth_code with
+// [SuiteService.GetPermanentCode].
 //
 // https://developer.work.weixin.qq.com/document/path/90597
-func (s *Service) InstallURL(ctx context.Context, p InstallParams) (*BrowserURL, error) {
-	switch {
-	case p.SuiteID == "":
-		return nil, invalid("suite_id", "required")
-	case p.PreAuthCode == "":
-		return nil, invalid("pre_auth_code", "required")
+func (s *SuiteService) InstallURL(ctx context.Context, p InstallParams) (*BrowserURL, error) {
+	if err := check.RequiredAll("suite_id", p.SuiteID, "pre_auth_code", p.PreAuthCode); err != nil {
+		return nil, err
 	}
 	q := []kv{{"suite_id", p.SuiteID}, {"pre_auth_code", p.PreAuthCode}, {"redirect_uri", ""}, {"state", ""}}
-	return s.browserURL(ctx, installURL, p.RedirectURI, p.State, q, "")
+	return browserURL(ctx, s.c.Store(), installURL, p.RedirectURI, p.State, q, "")
 }
 
 // HandleSuiteTickets registers on h, the handler of a suite's instruction callback URL
@@ -370,72 +340,4 @@ func HandleSuiteTickets(h *webhook.Handler, st store.Store) {
 	webhook.On(h, func(ctx context.Context, ev *webhook.SuiteTicket) (webhook.Reply, error) {
 		return nil, client.StoreSuiteTicket(ctx, st, ev.SuiteID, ev.Ticket)
 	})
-}
-
-// LoginInfo is who signed in to the provider's website with WeCom (服务商网站登录): the member,
-// their corp, and for admins the apps and departments they manage.
-type LoginInfo struct {
-	UserType LoginUserType `json:"usertype"`
-	User     LoginUser     `json:"user_info"`
-	Corp     struct {
-		CorpID string `json:"corpid"`
-	} `json:"corp_info"`
-	Agents   []LoginAgent `json:"agent"`
-	AuthInfo struct {
-		Departments []LoginDepartment `json:"department"`
-	} `json:"auth_info"`
-}
-
-// LoginUserType is the role of a member signing in to the provider's website.
-type LoginUserType int
-
-// Login roles (登录用户类型).
-const (
-	LoginCreator       LoginUserType = 1 // 创建者
-	LoginInternalAdmin LoginUserType = 2 // 内部系统管理员
-	LoginExternalAdmin LoginUserType = 3 // 外部系统管理员
-	LoginDelegateAdmin LoginUserType = 4 // 分级管理员
-	LoginMember        LoginUserType = 5 // 成员
-)
-
-// LoginUser is the member who signed in.
-type LoginUser struct {
-	UserID     string `json:"userid"`
-	OpenUserID string `json:"open_userid"`
-	Name       string `json:"name"`
-	Avatar     string `json:"avatar"`
-}
-
-// LoginAgent is an app an admin manages: AuthType 0 use, 1 manage.
-type LoginAgent struct {
-	AgentID  int `json:"agentid"`
-	AuthType int `json:"auth_type"`
-}
-
-// LoginDepartment is a department in an admin's scope.
-type LoginDepartment struct {
-	ID       int  `json:"id"`
-	Writable bool `json:"writable"`
-}
-
-// GetLoginInfo exchanges the auth_code of a provider-site login (3rd_qrConnect redirect or the
-// admin console's single sign-on) for who signed in.
-// 获取登录用户信息
-//
-// The service must be built on a client.Provider client; WeCom wants the provider token under
-// the name access_token here, which this method arranges.
-//
-// https://developer.work.weixin.qq.com/document/path/91125
-//
-//wecom:api POST /cgi-bin/service/get_login_info
-func (s *Service) GetLoginInfo(ctx context.Context, authCode string) (*LoginInfo, error) {
-	if authCode == "" {
-		return nil, invalid("auth_code", "required")
-	}
-	var out LoginInfo
-	in := map[string]string{"auth_code": authCode}
-	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/service/get_login_info", nil, in, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
 }

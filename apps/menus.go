@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"github.com/wecom-connector/wecom/internal/check"
 )
 
 // ButtonType is what tapping a menu button does.
@@ -43,19 +45,19 @@ type Button struct {
 // validate applies the documented menu/create limits before anything is sent.
 func (m Menu) validate() error {
 	if len(m.Buttons) < 1 || len(m.Buttons) > 3 {
-		return invalid("button", "a menu has 1 to 3 buttons, got %d", len(m.Buttons))
+		return check.Invalid("button", "a menu has 1 to 3 buttons, got %d", len(m.Buttons))
 	}
 	for i, b := range m.Buttons {
 		if err := b.validate(fmt.Sprintf("button[%d]", i), 16); err != nil {
 			return err
 		}
 		if len(b.SubButtons) > 5 {
-			return invalid(fmt.Sprintf("button[%d].sub_button", i), "at most 5 sub-buttons, got %d", len(b.SubButtons))
+			return check.Invalid(fmt.Sprintf("button[%d].sub_button", i), "at most 5 sub-buttons, got %d", len(b.SubButtons))
 		}
 		for j, sb := range b.SubButtons {
 			f := fmt.Sprintf("button[%d].sub_button[%d]", i, j)
 			if len(sb.SubButtons) > 0 {
-				return invalid(f, "menus have two levels only")
+				return check.Invalid(f, "menus have two levels only")
 			}
 			if err := sb.validate(f, 40); err != nil {
 				return err
@@ -68,13 +70,13 @@ func (m Menu) validate() error {
 func (b Button) validate(field string, nameMax int) error {
 	switch {
 	case b.Name == "" || len(b.Name) > nameMax:
-		return invalid(field+".name", "must be 1 to %d bytes", nameMax)
+		return check.Invalid(field+".name", "must be 1 to %d bytes", nameMax)
 	case len(b.Key) > 128:
-		return invalid(field+".key", "at most 128 bytes")
+		return check.Invalid(field+".key", "at most 128 bytes")
 	case len(b.URL) > 1024:
-		return invalid(field+".url", "at most 1024 bytes")
+		return check.Invalid(field+".url", "at most 1024 bytes")
 	case len(b.SubButtons) == 0 && b.Type == "":
-		return invalid(field+".type", "a button without sub-buttons needs a type")
+		return check.Invalid(field+".type", "a button without sub-buttons needs a type")
 	}
 	return nil
 }

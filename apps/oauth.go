@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/wire"
 	"github.com/wecom-connector/wecom/store"
 )
 
@@ -29,7 +31,7 @@ const StateTTL = 15 * time.Minute
 // ErrUnknownState means a state value coming back from a login or install redirect was not
 // issued by this service, has expired, or was already checked once: treat the request as
 // forged (CSRF) or replayed.
-var ErrUnknownState = errors.New("apps: state unknown, expired or already used")
+var ErrUnknownState = errors.New("wecom: apps: state unknown, expired or already used")
 
 // Scope is the OAuth scope of an in-client authorize URL.
 type Scope string
@@ -64,30 +66,46 @@ type AuthorizeParams struct {
 	AgentID int
 }
 
-// AuthorizeURL builds the OAuth URL for a page opened inside WeCom.
+// AuthorizeURL builds the OAuth URL for a page of an internal or 代开发 app opened inside WeCom.
 // 构造网页授权链接
 //
 // WeCom then sends the browser to RedirectURI?code=CODE&state=STATE. Check the state with
-// [Service.CheckState] and exchange the code with [Service.GetUserInfo] (third-party apps:
-// [Service.GetUserInfo3rd]).
+// [Service.CheckState] and exchange the code with [Service.GetUserInfo]. Third-party apps use
+// [SuiteService.AuthorizeURL].
 //
 // https://developer.work.weixin.qq.com/document/path/91022
 func (s *Service) AuthorizeURL(ctx context.Context, p AuthorizeParams) (*BrowserURL, error) {
+	return authorize(ctx, s.c.Store(), p)
+}
+
+// AuthorizeURL builds the OAuth URL for a third-party app's page opened inside WeCom: AppID is
+// the suite ID and AgentID is 0.
+// 构造第三方应用网页授权链接
+//
+// Check the state with [SuiteService.CheckState] and exchange the code with
+// [SuiteService.GetUserInfo3rd].
+//
+// https://developer.work.weixin.qq.com/document/path/91120
+func (s *SuiteService) AuthorizeURL(ctx context.Context, p AuthorizeParams) (*BrowserURL, error) {
+	return authorize(ctx, s.c.Store(), p)
+}
+
+func authorize(ctx context.Context, st store.Store, p AuthorizeParams) (*BrowserURL, error) {
 	scope := p.Scope
 	if scope == "" {
 		scope = ScopeBase
 	}
 	switch {
 	case p.AppID == "":
-		return nil, invalid("appid", "required")
+		return nil, check.Invalid("appid", "required")
 	case scope != ScopeBase && scope != ScopePrivateInfo:
-		return nil, invalid("scope", "%q is not snsapi_base or snsapi_privateinfo", scope)
+		return nil, check.Invalid("scope", "%q is not snsapi_base or snsapi_privateinfo", scope)
 	}
 	q := []kv{{"appid", p.AppID}, {"redirect_uri", ""}, {"response_type", "code"}, {"scope", string(scope)}, {"state", ""}}
 	if p.AgentID != 0 {
 		q = append(q, kv{"agentid", fmt.Sprint(p.AgentID)})
 	}
-	return s.browserURL(ctx, authorizeURL, p.RedirectURI, p.State, q, "#wechat_redirect")
+	return browserURL(ctx, st, authorizeURL, p.RedirectURI, p.State, q, "#wechat_redirect")
 }
 
 // LoginType tells the web login which kind of app signs the member in.
@@ -109,25 +127,42 @@ type WebLoginParams struct {
 	Lang        string    // "zh" or "en", optional
 }
 
-// WebLoginURL builds the web (QR code) login URL for pages opened in an ordinary browser.
+// WebLoginURL builds the web (QR code) login URL of an internal or 代开发 app (LoginCorpApp), for
+// pages opened in an ordinary browser.
 // 构造企业微信登录链接（扫码登录）
 //
-// WeCom redirects to RedirectURI?code=CODE&state=STATE. Exchange the code with
-// [Service.GetUserInfo] (CorpApp) or [Service.GetUserInfo3rd] (ServiceApp).
+// WeCom redirects to RedirectURI?code=CODE&state=STATE. Check the state with
+// [Service.CheckState] and exchange the code with [Service.GetUserInfo].
 //
 // https://developer.work.weixin.qq.com/document/path/98152
 func (s *Service) WebLoginURL(ctx context.Context, p WebLoginParams) (*BrowserURL, error) {
+	return webLogin(ctx, s.c.Store(), p)
+}
+
+// WebLoginURL builds the web (QR code) login URL of a provider's login-authorisation app
+// (LoginServiceApp, AppID the suite ID), for pages opened in an ordinary browser.
+// 构造企业微信登录链接（扫码登录）
+//
+// Check the state with [SuiteService.CheckState] and exchange the code with
+// [SuiteService.GetUserInfo3rd].
+//
+// https://developer.work.weixin.qq.com/document/path/98152
+func (s *SuiteService) WebLoginURL(ctx context.Context, p WebLoginParams) (*BrowserURL, error) {
+	return webLogin(ctx, s.c.Store(), p)
+}
+
+func webLogin(ctx context.Context, st store.Store, p WebLoginParams) (*BrowserURL, error) {
 	lt := p.LoginType
 	if lt == "" {
 		lt = LoginCorpApp
 	}
 	switch {
 	case lt != LoginCorpApp && lt != LoginServiceApp:
-		return nil, invalid("login_type", "%q is not CorpApp or ServiceApp", lt)
+		return nil, check.Invalid("login_type", "%q is not CorpApp or ServiceApp", lt)
 	case p.AppID == "":
-		return nil, invalid("appid", "required")
+		return nil, check.Invalid("appid", "required")
 	case p.Lang != "" && p.Lang != "zh" && p.Lang != "en":
-		return nil, invalid("lang", "zh or en")
+		return nil, check.Invalid("lang", "zh or en")
 	}
 	q := []kv{{"login_type", string(lt)}, {"appid", p.AppID}}
 	if p.AgentID != 0 && lt == LoginCorpApp {
@@ -137,20 +172,20 @@ func (s *Service) WebLoginURL(ctx context.Context, p WebLoginParams) (*BrowserUR
 	if p.Lang != "" {
 		q = append(q, kv{"lang", p.Lang})
 	}
-	return s.browserURL(ctx, webLoginURL, p.RedirectURI, p.State, q, "")
+	return browserURL(ctx, st, webLoginURL, p.RedirectURI, p.State, q, "")
 }
 
 type kv struct{ k, v string }
 
 // browserURL fills the redirect_uri and state slots of q, in q's documented order, and
 // remembers a generated state.
-func (s *Service) browserURL(ctx context.Context, base, redirect, state string, q []kv, fragment string) (*BrowserURL, error) {
+func browserURL(ctx context.Context, st store.Store, base, redirect, state string, q []kv, fragment string) (*BrowserURL, error) {
 	redirect, err := redirectURI(redirect)
 	if err != nil {
 		return nil, err
 	}
 	if state == "" {
-		if state, err = s.NewState(ctx); err != nil {
+		if state, err = newState(ctx, st); err != nil {
 			return nil, err
 		}
 	} else if err := checkStateFormat(state); err != nil {
@@ -179,31 +214,31 @@ func redirectURI(raw string) (string, error) {
 	if l := strings.ToLower(raw); strings.HasPrefix(l, "http%3a") || strings.HasPrefix(l, "https%3a") {
 		dec, err := url.QueryUnescape(raw)
 		if err != nil {
-			return "", invalid("redirect_uri", "bad percent-encoding")
+			return "", check.Invalid("redirect_uri", "bad percent-encoding")
 		}
 		raw = dec
 	}
 	u, err := url.Parse(raw)
 	switch {
 	case raw == "":
-		return "", invalid("redirect_uri", "required")
+		return "", check.Invalid("redirect_uri", "required")
 	case err != nil:
-		return "", invalid("redirect_uri", "not a URL")
+		return "", check.Invalid("redirect_uri", "not a URL")
 	case (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		return "", invalid("redirect_uri", "must be an absolute http(s) URL")
+		return "", check.Invalid("redirect_uri", "must be an absolute http(s) URL")
 	case u.Fragment != "":
-		return "", invalid("redirect_uri", "must not have a #fragment: WeCom appends the code to the query")
+		return "", check.Invalid("redirect_uri", "must not have a #fragment: WeCom appends the code to the query")
 	}
 	return raw, nil
 }
 
 func checkStateFormat(state string) error {
 	if len(state) > 128 {
-		return invalid("state", "at most 128 bytes")
+		return check.Invalid("state", "at most 128 bytes")
 	}
 	for _, r := range state {
 		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return invalid("state", "only letters and digits")
+			return check.Invalid("state", "only letters and digits")
 		}
 	}
 	return nil
@@ -213,10 +248,24 @@ func stateKey(state string) string { return "wecom:v1:state:" + state }
 
 // NewState generates a random state value (26 letters and digits) and remembers it in the
 // client's store for [StateTTL], for a login or install URL built elsewhere.
-func (s *Service) NewState(ctx context.Context) (string, error) {
+func (s *Service) NewState(ctx context.Context) (string, error) { return newState(ctx, s.c.Store()) }
+
+// NewState generates a random state value and remembers it in the client's store for
+// [StateTTL], for a login or install URL built elsewhere.
+func (s *SuiteService) NewState(ctx context.Context) (string, error) {
+	return newState(ctx, s.c.Store())
+}
+
+// NewState generates a random state value and remembers it in the client's store for
+// [StateTTL], for a provider-site login URL (3rd_qrConnect) built elsewhere.
+func (s *ProviderService) NewState(ctx context.Context) (string, error) {
+	return newState(ctx, s.c.Store())
+}
+
+func newState(ctx context.Context, st store.Store) (string, error) {
 	state := rand.Text()
-	if err := s.c.Store().Set(ctx, stateKey(state), []byte{1}, StateTTL); err != nil {
-		return "", fmt.Errorf("apps: remember state: %w", err)
+	if err := st.Set(ctx, stateKey(state), []byte{1}, StateTTL); err != nil {
+		return "", fmt.Errorf("wecom: apps: remember state: %w", err)
 	}
 	return state, nil
 }
@@ -228,12 +277,26 @@ func (s *Service) NewState(ctx context.Context) (string, error) {
 // keep the BrowserURL's State in the user's session (a cookie set before redirecting) and
 // compare it with the returned state before calling CheckState.
 func (s *Service) CheckState(ctx context.Context, state string) error {
+	return checkState(ctx, s.c.Store(), state)
+}
+
+// CheckState accepts a state value from a redirect once, as [Service.CheckState] does.
+func (s *SuiteService) CheckState(ctx context.Context, state string) error {
+	return checkState(ctx, s.c.Store(), state)
+}
+
+// CheckState accepts a state value from a redirect once, as [Service.CheckState] does.
+func (s *ProviderService) CheckState(ctx context.Context, state string) error {
+	return checkState(ctx, s.c.Store(), state)
+}
+
+func checkState(ctx context.Context, st store.Store, state string) error {
 	if state == "" || checkStateFormat(state) != nil {
 		return ErrUnknownState
 	}
-	ok, err := store.CompareAndDelete(ctx, s.c.Store(), stateKey(state), []byte{1})
+	ok, err := store.CompareAndDelete(ctx, st, stateKey(state), []byte{1})
 	if err != nil {
-		return fmt.Errorf("apps: check state: %w", err)
+		return fmt.Errorf("wecom: apps: check state: %w", err)
 	}
 	if !ok {
 		return ErrUnknownState
@@ -241,25 +304,16 @@ func (s *Service) CheckState(ctx context.Context, state string) error {
 	return nil
 }
 
-// Gender is a member's gender as OAuth detail calls report it.
-type Gender int
+// Gender is a member's gender as the OAuth detail calls report it (sent as 1 or "1");
+// GenderUndefined unless the member consented. It is the SDK's one gender type.
+type Gender = wire.Gender
 
-// Genders; GenderUndefined unless the member consented.
+// Genders.
 const (
-	GenderUndefined Gender = 0
-	GenderMale      Gender = 1
-	GenderFemale    Gender = 2
+	GenderUndefined = wire.GenderUndefined // 未定义 (or not consented)
+	GenderMale      = wire.GenderMale      // 男性
+	GenderFemale    = wire.GenderFemale    // 女性
 )
-
-// UnmarshalJSON accepts the number or the string form ("1").
-func (g *Gender) UnmarshalJSON(b []byte) error {
-	var n flexInt
-	if err := n.UnmarshalJSON(b); err != nil {
-		return err
-	}
-	*g = Gender(n)
-	return nil
-}
 
 // UserIdentity is who an OAuth code belongs to: a member (UserID) or a visitor (OpenID).
 type UserIdentity struct {
@@ -274,7 +328,7 @@ type UserIdentity struct {
 
 func checkCode(code string) error {
 	if code == "" || len(code) > 512 {
-		return invalid("code", "1 to 512 bytes")
+		return check.Invalid("code", "1 to 512 bytes")
 	}
 	return nil
 }
@@ -344,12 +398,12 @@ type UserIdentity3rd struct {
 // GetUserInfo3rd exchanges a third-party app's OAuth or web-login code for the visitor's identity.
 // 获取访问用户身份（第三方）
 //
-// Suite client; 代开发 apps use GetUserInfo.
+// 代开发 apps use [Service.GetUserInfo].
 //
 // https://developer.work.weixin.qq.com/document/path/91121
 //
 //wecom:api GET /cgi-bin/service/auth/getuserinfo3rd
-func (s *Service) GetUserInfo3rd(ctx context.Context, code string) (*UserIdentity3rd, error) {
+func (s *SuiteService) GetUserInfo3rd(ctx context.Context, code string) (*UserIdentity3rd, error) {
 	if err := checkCode(code); err != nil {
 		return nil, err
 	}
@@ -375,12 +429,10 @@ type UserDetail3rd struct {
 // GetUserDetail3rd reads a member's details with the user_ticket from GetUserInfo3rd.
 // 获取访问用户敏感信息（第三方）
 //
-// Suite client.
-//
 // https://developer.work.weixin.qq.com/document/path/91122
 //
 //wecom:api POST /cgi-bin/service/auth/getuserdetail3rd
-func (s *Service) GetUserDetail3rd(ctx context.Context, userTicket string) (*UserDetail3rd, error) {
+func (s *SuiteService) GetUserDetail3rd(ctx context.Context, userTicket string) (*UserDetail3rd, error) {
 	var out UserDetail3rd
 	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/service/auth/getuserdetail3rd", nil, client.Idempotent(ticketBody{userTicket}), &out); err != nil {
 		return nil, err

@@ -183,7 +183,7 @@ func TestOAuthThirdParty(t *testing.T) {
 	t.Parallel()
 	x := newSuiteSetup(t)
 	srv, ctx := x.srv, t.Context()
-	isv := apps.New(x.suite)
+	isv := x.isv
 	au, err := isv.AuthorizeURL(ctx, apps.AuthorizeParams{AppID: testSuiteID, RedirectURI: "https://isv.example.com/cb", Scope: apps.ScopePrivateInfo})
 	if err != nil || strings.Contains(au.URL, "agentid") {
 		t.Fatalf("third-party authorize URL %v, %v", au, err)
@@ -233,7 +233,7 @@ func FuzzAuthorizeURL(f *testing.F) {
 	f.Fuzz(func(t *testing.T, redirect, state string) {
 		au, err := s.AuthorizeURL(t.Context(), apps.AuthorizeParams{AppID: "ww1", RedirectURI: redirect, State: state})
 		if err != nil {
-			var v *apps.ValidationError
+			var v *client.ValidationError
 			if !errors.As(err, &v) {
 				t.Fatalf("untyped error %v", err)
 			}

@@ -2,11 +2,13 @@ package apps
 
 import (
 	"context"
-	"errors"
 	"iter"
 	"net/http"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/pager"
+	"github.com/wecom-connector/wecom/internal/wire"
 )
 
 // BusinessType tells which corp network an app is shared in.
@@ -39,7 +41,7 @@ type SharedCorp struct {
 type ShareInfoPage struct {
 	Corps      []SharedCorp `json:"corp_list"`
 	NextCursor string       `json:"next_cursor"`
-	Ending     Flag         `json:"ending"` // true: no more pages
+	Ending     wire.Flag    `json:"ending"` // true: no more pages
 }
 
 // ListAppShareInfoPage lists one page of the corps an app of the calling corp is shared with.
@@ -52,7 +54,7 @@ type ShareInfoPage struct {
 //wecom:api POST /cgi-bin/corpgroup/corp/list_app_share_info
 func (s *Service) ListAppShareInfoPage(ctx context.Context, p ShareInfoParams) (*ShareInfoPage, error) {
 	if p.Limit < 0 || p.Limit > 100 {
-		return nil, invalid("limit", "0 to 100, got %d", p.Limit)
+		return nil, check.Invalid("limit", "0 to 100, got %d", p.Limit)
 	}
 	var out ShareInfoPage
 	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/corpgroup/corp/list_app_share_info", nil, client.Idempotent(p), &out); err != nil {
@@ -61,35 +63,18 @@ func (s *Service) ListAppShareInfoPage(ctx context.Context, p ShareInfoParams) (
 	return &out, nil
 }
 
-// errCursorLoop stops an iterator whose server repeats a cursor instead of looping forever.
-var errCursorLoop = errors.New("apps: the server returned the same cursor twice")
-
 // ListAppShareInfo yields every corp an app is shared with, across pages.
 // 获取应用共享信息（全部分页）
 //
-// It calls [Service.ListAppShareInfoPage] until the last page; p is copied, the caller's value
-// is never changed. A server repeating a cursor ends the iteration with an error.
+// It calls [Service.ListAppShareInfoPage] until the last page, from p.Cursor on; the caller's p
+// is never changed. A server repeating a cursor ends the iteration with client.ErrCursorLoop.
 func (s *Service) ListAppShareInfo(ctx context.Context, p ShareInfoParams) iter.Seq2[SharedCorp, error] {
-	return func(yield func(SharedCorp, error) bool) {
-		for {
-			page, err := s.ListAppShareInfoPage(ctx, p)
-			if err != nil {
-				yield(SharedCorp{}, err)
-				return
-			}
-			for _, c := range page.Corps {
-				if !yield(c, nil) {
-					return
-				}
-			}
-			switch {
-			case bool(page.Ending) || page.NextCursor == "":
-				return
-			case page.NextCursor == p.Cursor:
-				yield(SharedCorp{}, errCursorLoop)
-				return
-			}
-			p.Cursor = page.NextCursor
+	return pager.Cursor(ctx, p.Cursor, func(ctx context.Context, cursor string) ([]SharedCorp, string, bool, error) {
+		p.Cursor = cursor
+		page, err := s.ListAppShareInfoPage(ctx, p)
+		if err != nil {
+			return nil, "", false, err
 		}
-	}
+		return page.Corps, page.NextCursor, !bool(page.Ending), nil
+	})
 }

@@ -90,7 +90,7 @@ func TestListAppShareInfoErrors(t *testing.T) {
 		wantCode(t, err, 670001)
 	}
 
-	// A server that repeats its cursor ends the iteration with an error, not a loop.
+	// A server that repeats its cursor ends the iteration with client.ErrCursorLoop, not a loop.
 	srv.HandleFunc("POST", "/cgi-bin/corpgroup/corp/list_app_share_info", wecomtest.TokenCorp, func(*wecomtest.Call) (any, error) {
 		return wecomtest.J{"ending": 0, "next_cursor": "same", "corp_list": []wecomtest.J{{"corpid": "wwx", "agentid": 1}}}, nil
 	})
@@ -103,7 +103,7 @@ func TestListAppShareInfoErrors(t *testing.T) {
 			t.Fatal("iterator loops on a repeated cursor")
 		}
 	}
-	if last == nil || errors.As(last, new(*client.APIError)) {
+	if !errors.Is(last, client.ErrCursorLoop) {
 		t.Errorf("repeated cursor: last error %v", last)
 	}
 }

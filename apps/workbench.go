@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
 )
 
 // WorkbenchType is the kind of custom workbench tile (工作台自定义展示模板).
@@ -83,11 +84,11 @@ type WebviewTile struct {
 func (w WorkbenchContent) validate() error {
 	switch {
 	case w.Type == "":
-		return invalid("type", "a workbench type is required")
+		return check.Invalid("type", "a workbench type is required")
 	case w.KeyData != nil && len(w.KeyData.Items) > 4:
-		return invalid("keydata.items", "at most 4 items, got %d", len(w.KeyData.Items))
+		return check.Invalid("keydata.items", "at most 4 items, got %d", len(w.KeyData.Items))
 	case w.List != nil && len(w.List.Items) > 3:
-		return invalid("list.items", "at most 3 items, got %d", len(w.List.Items))
+		return check.Invalid("list.items", "at most 3 items, got %d", len(w.List.Items))
 	}
 	return nil
 }
@@ -148,8 +149,8 @@ type WorkbenchData struct {
 //
 //wecom:api POST /cgi-bin/agent/set_workbench_data
 func (s *Service) SetWorkbenchData(ctx context.Context, d WorkbenchData) error {
-	if d.UserID == "" {
-		return invalid("userid", "required")
+	if err := check.Required("userid", d.UserID); err != nil {
+		return err
 	}
 	if err := d.validate(); err != nil {
 		return err
@@ -172,7 +173,7 @@ type BatchWorkbenchData struct {
 //wecom:api POST /cgi-bin/agent/batch_set_workbench_data
 func (s *Service) BatchSetWorkbenchData(ctx context.Context, b BatchWorkbenchData) error {
 	if len(b.UserIDs) == 0 || len(b.UserIDs) > 1000 {
-		return invalid("userid_list", "1 to 1000 userids, got %d", len(b.UserIDs))
+		return check.Invalid("userid_list", "1 to 1000 userids, got %d", len(b.UserIDs))
 	}
 	if err := b.Data.validate(); err != nil {
 		return err
