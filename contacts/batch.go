@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/wecom-connector/wecom/internal/check"
 )
 
 // JobStatus is the state of an asynchronous job (batch import, chain import).
@@ -52,13 +54,13 @@ type InviteResult struct {
 func (s *Service) Invite(ctx context.Context, p InviteParams) (*InviteResult, error) {
 	switch {
 	case len(p.UserIDs)+len(p.Departments)+len(p.TagIDs) == 0:
-		return nil, invalid("user", "user, party and tag may not all be empty")
+		return nil, check.Invalid("user", "user, party and tag may not all be empty")
 	case len(p.UserIDs) > 1000:
-		return nil, invalid("user", "%d users, at most 1000", len(p.UserIDs))
+		return nil, check.Invalid("user", "%d users, at most 1000", len(p.UserIDs))
 	case len(p.Departments) > 100:
-		return nil, invalid("party", "%d departments, at most 100", len(p.Departments))
+		return nil, check.Invalid("party", "%d departments, at most 100", len(p.Departments))
 	case len(p.TagIDs) > 100:
-		return nil, invalid("tag", "%d tags, at most 100", len(p.TagIDs))
+		return nil, check.Invalid("tag", "%d tags, at most 100", len(p.TagIDs))
 	}
 	var out InviteResult
 	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/batch/invite", nil, p, &out); err != nil {
@@ -121,7 +123,7 @@ func (s *Service) ReplaceDepartments(ctx context.Context, p ReplaceDepartmentsPa
 }
 
 func (s *Service) startJob(ctx context.Context, path, mediaID string, body any) (string, error) {
-	if err := required("media_id", mediaID); err != nil {
+	if err := check.Required("media_id", mediaID); err != nil {
 		return "", err
 	}
 	var out struct {
@@ -158,7 +160,7 @@ type JobEntry struct {
 //
 //wecom:api GET /cgi-bin/batch/getresult
 func (s *Service) GetJobResult(ctx context.Context, jobID string) (*JobResult, error) {
-	if err := required("jobid", jobID); err != nil {
+	if err := check.Required("jobid", jobID); err != nil {
 		return nil, err
 	}
 	var out JobResult

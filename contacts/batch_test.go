@@ -87,11 +87,11 @@ func TestBatchValidation(t *testing.T) {
 	_, s := newSim(t)
 	ctx := context.Background()
 	for _, p := range []InviteParams{{}, {UserIDs: make([]string, 1001)}, {Departments: make([]int, 101)}, {TagIDs: make([]int, 101)}} {
-		if _, err := s.Invite(ctx, p); !errors.Is(err, ErrInvalidParams) {
+		if _, err := s.Invite(ctx, p); !errors.Is(err, client.ErrInvalidParams) {
 			t.Errorf("invite %d/%d/%d: %v", len(p.UserIDs), len(p.Departments), len(p.TagIDs), err)
 		}
 	}
-	if _, err := s.SyncUsers(ctx, SyncUsersParams{}); !errors.Is(err, ErrInvalidParams) {
+	if _, err := s.SyncUsers(ctx, SyncUsersParams{}); !errors.Is(err, client.ErrInvalidParams) {
 		t.Errorf("no media_id: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package contacts
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"iter"
 	"net/http"
 	"net/url"
@@ -11,6 +12,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/pager"
+	"github.com/wecom-connector/wecom/internal/wire"
 )
 
 // BusinessType tells linked-corp networks from upstream/downstream chains on corpgroup calls.
@@ -39,13 +43,13 @@ type ChainGroup struct {
 // ChainCorp is a downstream corp of a chain group. Joined corps have CorpID; corps imported but
 // not yet joined have PendingCorpID.
 type ChainCorp struct {
-	GroupID       int      `json:"groupid"`
-	CorpID        string   `json:"corpid,omitempty"`
-	PendingCorpID string   `json:"pending_corpid,omitempty"`
-	CorpName      string   `json:"corp_name"`
-	CustomID      string   `json:"custom_id,omitempty"`
-	InviteUserID  string   `json:"invite_userid,omitempty"`
-	IsJoined      FlexBool `json:"is_joined"`
+	GroupID       int       `json:"groupid"`
+	CorpID        string    `json:"corpid,omitempty"`
+	PendingCorpID string    `json:"pending_corpid,omitempty"`
+	CorpName      string    `json:"corp_name"`
+	CustomID      string    `json:"custom_id,omitempty"`
+	InviteUserID  string    `json:"invite_userid,omitempty"`
+	IsJoined      wire.Bool `json:"is_joined"`
 }
 
 // ListChains lists the chains the calling corp manages.
@@ -71,7 +75,7 @@ func (s *Service) ListChains(ctx context.Context) ([]Chain, error) {
 //
 //wecom:api POST /cgi-bin/corpgroup/corp/get_chain_group
 func (s *Service) ListChainGroups(ctx context.Context, chainID string, groupID int) ([]ChainGroup, error) {
-	if err := required("chain_id", chainID); err != nil {
+	if err := check.Required("chain_id", chainID); err != nil {
 		return nil, err
 	}
 	in := struct {
@@ -100,7 +104,7 @@ type ChainCorpsParams struct {
 // ChainCorpsPage is one page of a group's corps.
 type ChainCorpsPage struct {
 	Corps      []ChainCorp `json:"group_corps"`
-	HasMore    FlexBool    `json:"has_more"`
+	HasMore    wire.Bool   `json:"has_more"`
 	NextCursor string      `json:"next_cursor"`
 }
 
@@ -112,11 +116,11 @@ type ChainCorpsPage struct {
 //
 //wecom:api POST /cgi-bin/corpgroup/corp/get_chain_corpinfo_list
 func (s *Service) ListChainCorpsPage(ctx context.Context, p ChainCorpsParams) (*ChainCorpsPage, error) {
-	if err := required("chain_id", p.ChainID); err != nil {
+	if err := check.Required("chain_id", p.ChainID); err != nil {
 		return nil, err
 	}
 	if p.Limit < 0 {
-		return nil, invalid("limit", "%d, must not be negative", p.Limit)
+		return nil, check.Invalid("limit", "%d, must not be negative", p.Limit)
 	}
 	var out ChainCorpsPage
 	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/corpgroup/corp/get_chain_corpinfo_list", nil, client.Idempotent(p), &out); err != nil {
@@ -125,17 +129,21 @@ func (s *Service) ListChainCorpsPage(ctx context.Context, p ChainCorpsParams) (*
 	return &out, nil
 }
 
-// ListChainCorps walks the corps directly inside a group page by page.
+// ListChainCorps walks the corps directly inside a group page by page (Limit 0 pages by 100).
+// A page that says has_more without a next_cursor ends the walk with an error, not silently.
 func (s *Service) ListChainCorps(ctx context.Context, p ChainCorpsParams) iter.Seq2[ChainCorp, error] {
 	if p.Limit == 0 {
 		p.Limit = 100
 	}
-	return walk(ctx, p.Cursor, func(ctx context.Context, cursor string) ([]ChainCorp, string, bool, error) {
+	return pager.Cursor(ctx, p.Cursor, func(ctx context.Context, cursor string) ([]ChainCorp, string, bool, error) {
 		q := p
 		q.Cursor = cursor
 		pg, err := s.ListChainCorpsPage(ctx, q)
 		if err != nil {
 			return nil, "", false, err
+		}
+		if pg.HasMore && pg.NextCursor == "" {
+			return nil, "", false, errors.New("wecom: contacts: get_chain_corpinfo_list answered has_more without a next_cursor")
 		}
 		return pg.Corps, pg.NextCursor, bool(pg.HasMore), nil
 	})
@@ -150,11 +158,11 @@ type ChainCorpRef struct {
 }
 
 func (r ChainCorpRef) validate() error {
-	if err := required("chain_id", r.ChainID); err != nil {
+	if err := check.Required("chain_id", r.ChainID); err != nil {
 		return err
 	}
 	if r.CorpID == "" && r.PendingCorpID == "" {
-		return invalid("corpid", "corpid or pending_corpid is required")
+		return check.Invalid("corpid", "corpid or pending_corpid is required")
 	}
 	return nil
 }
@@ -175,7 +183,7 @@ type ChainCorpInfo struct {
 	GroupID             int           `json:"groupid"`
 	CustomID            string        `json:"custom_id"`
 	QualificationStatus Qualification `json:"qualification_status"`
-	IsJoined            FlexBool      `json:"is_joined"`
+	IsJoined            wire.Bool     `json:"is_joined"`
 }
 
 // GetChainCorp reads one downstream corp of a chain.
@@ -242,11 +250,11 @@ type ImportContact struct {
 }
 
 func (p *ImportChainContactsParams) validate() error {
-	if err := required("chain_id", p.ChainID); err != nil {
+	if err := check.Required("chain_id", p.ChainID); err != nil {
 		return err
 	}
 	if len(p.Corps) == 0 || len(p.Corps) > 1000 {
-		return invalid("contact_list", "%d corps, want 1–1000 (one job at a time: import the rest after this job)", len(p.Corps))
+		return check.Invalid("contact_list", "%d corps, want 1–1000 (one job at a time: import the rest after this job)", len(p.Corps))
 	}
 	total := 0
 	for i, c := range p.Corps {
@@ -255,10 +263,10 @@ func (p *ImportChainContactsParams) validate() error {
 			return err
 		}
 		if len(c.CustomID) > 64 || strings.TrimFunc(c.CustomID, isAlnum) != "" {
-			return invalid(f+".custom_id", "want at most 64 letters and digits")
+			return check.Invalid(f+".custom_id", "want at most 64 letters and digits")
 		}
 		if len(c.Contacts) == 0 || len(c.Contacts) > 200 {
-			return invalid(f+".contact_info_list", "%d contacts, want 1–200", len(c.Contacts))
+			return check.Invalid(f+".contact_info_list", "%d contacts, want 1–200", len(c.Contacts))
 		}
 		total += len(c.Contacts)
 		inCharge := 0
@@ -268,12 +276,12 @@ func (p *ImportChainContactsParams) validate() error {
 				return err
 			}
 			if ct.IdentityType != IdentityMember && ct.IdentityType != IdentityPersonInCharge {
-				return invalid(cf+".identity_type", "%d, want 1 (member) or 2 (person in charge)", ct.IdentityType)
+				return check.Invalid(cf+".identity_type", "%d, want 1 (member) or 2 (person in charge)", ct.IdentityType)
 			}
 			if ct.IdentityType == IdentityPersonInCharge {
 				inCharge++
 			}
-			if err := required(cf+".mobile", ct.Mobile); err != nil {
+			if err := check.Required(cf+".mobile", ct.Mobile); err != nil {
 				return err
 			}
 			if err := checkUserCustomID(cf+".user_custom_id", ct.UserCustomID); err != nil {
@@ -281,11 +289,11 @@ func (p *ImportChainContactsParams) validate() error {
 			}
 		}
 		if inCharge > 5 {
-			return invalid(f+".contact_info_list", "%d persons in charge, at most 5", inCharge)
+			return check.Invalid(f+".contact_info_list", "%d persons in charge, at most 5", inCharge)
 		}
 	}
 	if total > 2000 {
-		return invalid("contact_list", "%d contacts, at most 2000 per call", total)
+		return check.Invalid("contact_list", "%d contacts, at most 2000 per call", total)
 	}
 	return nil
 }
@@ -302,9 +310,9 @@ func checkUserCustomID(field, id string) error {
 	n, err := strconv.ParseUint(id, 10, 64)
 	switch {
 	case err != nil || n == 0 || n == 1<<64-1 || id[0] == '0':
-		return invalid(field, "%q, want an integer from 1 to 2^64-2 without leading zero", id)
+		return check.Invalid(field, "%q, want an integer from 1 to 2^64-2 without leading zero", id)
 	case len(id) == 11 || len(id) == 13:
-		return invalid(field, "%q: 11- and 13-digit ids are not allowed", id)
+		return check.Invalid(field, "%q: 11- and 13-digit ids are not allowed", id)
 	}
 	return nil
 }
@@ -393,7 +401,7 @@ func (f *ChainImportContactFailure) UnmarshalJSON(b []byte) error {
 //
 //wecom:api GET /cgi-bin/corpgroup/getresult
 func (s *Service) GetChainImportResult(ctx context.Context, jobID string) (*ChainImportResult, error) {
-	if err := required("jobid", jobID); err != nil {
+	if err := check.Required("jobid", jobID); err != nil {
 		return nil, err
 	}
 	var out ChainImportResult
@@ -425,10 +433,8 @@ type ChainUserRef struct {
 //
 //wecom:api POST /cgi-bin/corpgroup/corp/get_chain_user_custom_id
 func (s *Service) GetChainUserCustomID(ctx context.Context, r ChainUserRef) (string, error) {
-	for _, f := range [][2]string{{"chain_id", r.ChainID}, {"corpid", r.CorpID}, {"userid", r.UserID}} {
-		if err := required(f[0], f[1]); err != nil {
-			return "", err
-		}
+	if err := check.RequiredAll("chain_id", r.ChainID, "corpid", r.CorpID, "userid", r.UserID); err != nil {
+		return "", err
 	}
 	var out struct {
 		ID string `json:"user_custom_id"`
@@ -446,7 +452,7 @@ func (s *Service) GetChainUserCustomID(ctx context.Context, r ChainUserRef) (str
 //
 //wecom:api POST /cgi-bin/corpgroup/get_corp_shared_chain_list
 func (s *Service) ListCorpSharedChains(ctx context.Context, corpID string) ([]Chain, error) {
-	if err := required("corpid", corpID); err != nil {
+	if err := check.Required("corpid", corpID); err != nil {
 		return nil, err
 	}
 	in := struct {
@@ -532,9 +538,9 @@ type MiniprogramSession struct {
 func (s *Service) TransferMiniprogramSession(ctx context.Context, upstream MiniprogramSession) (*MiniprogramSession, error) {
 	switch {
 	case upstream.UserID == "" || len(upstream.UserID) > 64:
-		return nil, invalid("userid", "want 1 to 64 bytes, have %d", len(upstream.UserID))
+		return nil, check.Invalid("userid", "want 1 to 64 bytes, have %d", len(upstream.UserID))
 	case upstream.SessionKey == "" || len(upstream.SessionKey) > 64:
-		return nil, invalid("session_key", "want 1 to 64 bytes, have %d", len(upstream.SessionKey))
+		return nil, check.Invalid("session_key", "want 1 to 64 bytes, have %d", len(upstream.SessionKey))
 	}
 	var out MiniprogramSession
 	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/miniprogram/transfer_session", nil, client.Idempotent(upstream), &out); err != nil {
@@ -544,10 +550,7 @@ func (s *Service) TransferMiniprogramSession(ctx context.Context, upstream Minip
 }
 
 func checkUnion(unionID, openID string) error {
-	if err := required("unionid", unionID); err != nil {
-		return err
-	}
-	return required("openid", openID)
+	return check.RequiredAll("unionid", unionID, "openid", openID)
 }
 
 // UnionIDToPendingID returns the temporary pending_id (valid 90 days) of a WeChat user who is
@@ -592,7 +595,7 @@ type PendingIDMapping struct {
 //wecom:api POST /cgi-bin/corpgroup/batch/external_userid_to_pending_id
 func (s *Service) ExternalUserIDsToPendingIDs(ctx context.Context, p PendingIDsParams) ([]PendingIDMapping, error) {
 	if n := len(p.ExternalUserIDs); n == 0 || n > 100 {
-		return nil, invalid("external_userid", "%d ids, want 1–100", n)
+		return nil, check.Invalid("external_userid", "%d ids, want 1–100", n)
 	}
 	var out struct {
 		Result []PendingIDMapping `json:"result"`
@@ -601,28 +604,6 @@ func (s *Service) ExternalUserIDsToPendingIDs(ctx context.Context, p PendingIDsP
 		return nil, err
 	}
 	return out.Result, nil
-}
-
-// IntList is a list of integer ids that also decodes from JSON strings ("2"), as the chain rule
-// samples show placeholders as strings.
-type IntList []int
-
-// UnmarshalJSON accepts numbers and numeric strings.
-func (l *IntList) UnmarshalJSON(b []byte) error {
-	var raw []FlexString
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return err
-	}
-	out := make(IntList, len(raw))
-	for i, r := range raw {
-		n, err := strconv.Atoi(string(r))
-		if err != nil {
-			return invalid("id list", "%q is not an integer", r)
-		}
-		out[i] = n
-	}
-	*l = out
-	return nil
 }
 
 // ChainRule is a connection rule (对接规则): which upstream members or departments serve which
@@ -634,22 +615,22 @@ type ChainRule struct {
 
 // OwnerCorpRange is the upstream side of a rule.
 type OwnerCorpRange struct {
-	UserIDs       []string `json:"userids,omitempty"`
-	DepartmentIDs IntList  `json:"departmentids,omitempty"`
+	UserIDs       []string     `json:"userids,omitempty"`
+	DepartmentIDs wire.IntList `json:"departmentids,omitempty"`
 }
 
 // MemberCorpRange is the downstream side of a rule.
 type MemberCorpRange struct {
-	GroupIDs IntList  `json:"groupids,omitempty"`
-	CorpIDs  []string `json:"corpids,omitempty"`
+	GroupIDs wire.IntList `json:"groupids,omitempty"`
+	CorpIDs  []string     `json:"corpids,omitempty"`
 }
 
 func (r *ChainRule) validate() error {
 	if len(r.OwnerCorpRange.UserIDs)+len(r.OwnerCorpRange.DepartmentIDs) == 0 {
-		return invalid("rule_info.owner_corp_range", "userids or departmentids is required")
+		return check.Invalid("rule_info.owner_corp_range", "userids or departmentids is required")
 	}
 	if len(r.MemberCorpRange.GroupIDs)+len(r.MemberCorpRange.CorpIDs) == 0 {
-		return invalid("rule_info.member_corp_range", "groupids or corpids is required")
+		return check.Invalid("rule_info.member_corp_range", "groupids or corpids is required")
 	}
 	return nil
 }
@@ -667,7 +648,7 @@ type ruleBody struct {
 //
 //wecom:api POST /cgi-bin/corpgroup/rule/list_ids
 func (s *Service) ListChainRuleIDs(ctx context.Context, chainID string) ([]int, error) {
-	if err := required("chain_id", chainID); err != nil {
+	if err := check.Required("chain_id", chainID); err != nil {
 		return nil, err
 	}
 	var out struct {
@@ -686,7 +667,7 @@ func (s *Service) ListChainRuleIDs(ctx context.Context, chainID string) ([]int, 
 //
 //wecom:api POST /cgi-bin/corpgroup/rule/get_rule_info
 func (s *Service) GetChainRule(ctx context.Context, chainID string, ruleID int) (*ChainRule, error) {
-	if err := required("chain_id", chainID); err != nil {
+	if err := check.Required("chain_id", chainID); err != nil {
 		return nil, err
 	}
 	var out struct {
@@ -705,7 +686,7 @@ func (s *Service) GetChainRule(ctx context.Context, chainID string, ruleID int) 
 //
 //wecom:api POST /cgi-bin/corpgroup/rule/add_rule
 func (s *Service) AddChainRule(ctx context.Context, chainID string, rule ChainRule) (int, error) {
-	if err := required("chain_id", chainID); err != nil {
+	if err := check.Required("chain_id", chainID); err != nil {
 		return 0, err
 	}
 	if err := rule.validate(); err != nil {
@@ -734,7 +715,7 @@ type ModifyChainRuleParams struct {
 //
 //wecom:api POST /cgi-bin/corpgroup/rule/modify_rule
 func (s *Service) ModifyChainRule(ctx context.Context, p ModifyChainRuleParams) error {
-	if err := required("chain_id", p.ChainID); err != nil {
+	if err := check.Required("chain_id", p.ChainID); err != nil {
 		return err
 	}
 	if err := p.Rule.validate(); err != nil {
@@ -750,7 +731,7 @@ func (s *Service) ModifyChainRule(ctx context.Context, p ModifyChainRuleParams) 
 //
 //wecom:api POST /cgi-bin/corpgroup/rule/delete_rule
 func (s *Service) DeleteChainRule(ctx context.Context, chainID string, ruleID int) error {
-	if err := required("chain_id", chainID); err != nil {
+	if err := check.Required("chain_id", chainID); err != nil {
 		return err
 	}
 	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/corpgroup/rule/delete_rule", nil, ruleBody{ChainID: chainID, RuleID: ruleID}, nil)

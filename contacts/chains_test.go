@@ -27,7 +27,7 @@ func seedChain(t *testing.T, srv *wecomtest.Server, _ *Service) {
 func TestChainsMatrix(t *testing.T) {
 	t.Parallel()
 	joined := ChainCorpRef{ChainID: chainID, CorpID: "wwf00d1e5a0c1d2e3f"}
-	rule := ChainRule{OwnerCorpRange: OwnerCorpRange{UserIDs: []string{"wang.wei"}}, MemberCorpRange: MemberCorpRange{GroupIDs: IntList{2}}}
+	rule := ChainRule{OwnerCorpRange: OwnerCorpRange{UserIDs: []string{"wang.wei"}}, MemberCorpRange: MemberCorpRange{GroupIDs: []int{2}}}
 	withRule := func(t *testing.T, srv *wecomtest.Server, s *Service) {
 		seedChain(t, srv, s)
 		if _, err := s.AddChainRule(context.Background(), chainID, rule); err != nil {
@@ -162,7 +162,7 @@ func TestChainCorpsAndRemoval(t *testing.T) {
 	if _, err := s.GetChainUserCustomID(ctx, ChainUserRef{ChainID: chainID, CorpID: "wwf00d1e5a0c1d2e3f", UserID: "nobody"}); codeOf(err) != 670035 {
 		t.Errorf("no custom id: %v, want 670035", err)
 	}
-	if err := s.RemoveChainCorp(ctx, ChainCorpRef{ChainID: chainID}); !errors.Is(err, ErrInvalidParams) {
+	if err := s.RemoveChainCorp(ctx, ChainCorpRef{ChainID: chainID}); !errors.Is(err, client.ErrInvalidParams) {
 		t.Errorf("no corp named: %v", err)
 	}
 }
@@ -255,7 +255,7 @@ func TestImportChainValidation(t *testing.T) {
 		}), "contact_list[0].contact_info_list"},
 	} {
 		_, err := s.ImportChainContacts(context.Background(), ImportChainContactsParams{ChainID: chainID, Corps: tc.corps})
-		var ve *ValidationError
+		var ve *client.ValidationError
 		if !errors.As(err, &ve) || ve.Field != tc.field {
 			t.Errorf("want %s: %v", tc.field, err)
 		}
@@ -267,10 +267,10 @@ func TestChainRulesLifecycle(t *testing.T) {
 	srv, s := newSim(t)
 	seedChain(t, srv, s)
 	ctx := context.Background()
-	if _, err := s.AddChainRule(ctx, chainID, ChainRule{}); !errors.Is(err, ErrInvalidParams) {
+	if _, err := s.AddChainRule(ctx, chainID, ChainRule{}); !errors.Is(err, client.ErrInvalidParams) {
 		t.Errorf("empty rule: %v", err)
 	}
-	id, err := s.AddChainRule(ctx, chainID, ChainRule{OwnerCorpRange: OwnerCorpRange{DepartmentIDs: IntList{12}},
+	id, err := s.AddChainRule(ctx, chainID, ChainRule{OwnerCorpRange: OwnerCorpRange{DepartmentIDs: []int{12}},
 		MemberCorpRange: MemberCorpRange{CorpIDs: []string{"wwf00d1e5a0c1d2e3f"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -339,11 +339,34 @@ func TestMassCallTicketAndMiniprogramSession(t *testing.T) {
 	}
 	before := srv.Calls("/cgi-bin/miniprogram/transfer_session")
 	for _, bad := range []MiniprogramSession{{SessionKey: "k"}, {UserID: "u"}, {UserID: strings.Repeat("u", 65), SessionKey: "k"}} {
-		if _, err := up.TransferMiniprogramSession(ctx, bad); !errors.Is(err, ErrInvalidParams) {
+		if _, err := up.TransferMiniprogramSession(ctx, bad); !errors.Is(err, client.ErrInvalidParams) {
 			t.Errorf("%+v: %v", bad, err)
 		}
 	}
 	if srv.Calls("/cgi-bin/miniprogram/transfer_session") != before {
 		t.Error("invalid sessions reached the server")
+	}
+}
+
+// TestListChainCorpsHasMoreWithoutCursor: a page that says has_more but gives no cursor would
+// cut the list short; the walk ends with an error instead.
+func TestListChainCorpsHasMoreWithoutCursor(t *testing.T) {
+	t.Parallel()
+	s, mt := mockService(t)
+	captureJSON(mt, "POST", "/cgi-bin/corpgroup/corp/get_chain_corpinfo_list",
+		`{"errcode":0,"has_more":true,"next_cursor":"","group_corps":[{"groupid":2,"corpid":"ww1"}]}`)
+	n, errs := 0, 0
+	for _, err := range s.ListChainCorps(context.Background(), ChainCorpsParams{ChainID: "c"}) {
+		if err != nil {
+			errs++
+			if !strings.HasPrefix(err.Error(), "wecom: ") || !strings.Contains(err.Error(), "has_more") {
+				t.Errorf("err = %v", err)
+			}
+			continue
+		}
+		n++
+	}
+	if n != 0 || errs != 1 {
+		t.Errorf("items %d, errors %d; want 0 and 1 (the page is not trusted)", n, errs)
 	}
 }

@@ -5,7 +5,11 @@
 //
 // Every call goes through the one request path of [client.Client]. Lists that page by cursor are
 // offered twice: a ...Page call returning one page with its next cursor, and an iterator
-// (iter.Seq2) that walks all pages with memory bounded by one page.
+// (iter.Seq2) that walks all pages with memory bounded by one page. A call whose lists WeCom
+// caps sends one request and refuses longer lists; its ...InParts helper (DeleteUsersInParts,
+// AddTagMembersInParts) splits them and returns one part per call. The service needs a
+// corp-token client; errors of the request path and validation are the client's
+// ([client.ErrInvalidParams], [client.ErrCursorLoop], [client.ErrWrongKind]).
 //
 //	svc := contacts.New(c)
 //	for m, err := range svc.ListUserIDs(ctx, contacts.ListUserIDsParams{Limit: 1000}) {
@@ -17,17 +21,14 @@
 package contacts
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"iter"
-	"strconv"
+	"slices"
 
 	"github.com/wecom-connector/wecom/client"
-	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/pager"
 )
 
 // Service calls the contacts, chain and customer-contact APIs. It holds only the client, so it
@@ -42,98 +43,31 @@ func (s *Service) Format(f fmt.State, _ rune) {
 	io.WriteString(f, "contacts.Service("+s.c.String()+")")
 }
 
-// New returns a Service that sends its calls through c.
-func New(c *client.Client) *Service { return &Service{c: c} }
+// New returns a Service that sends its calls through c, a corp-token client (internal app,
+// authorised corp or downstream corp). On a client of another kind every call fails with
+// [client.ErrWrongKind] before anything is sent.
+func New(c *client.Client) *Service {
+	c, _ = c.Require(client.KindCorp)
+	return &Service{c: c}
+}
 
-// ErrInvalidParams matches every [*ValidationError] with errors.Is.
-var ErrInvalidParams = client.ErrInvalidParams
-
-// ValidationError is a request refused before sending because it breaks a documented limit
-// (required field, length, charset, list size). Field is the wire name of the offending field.
-type ValidationError = client.ValidationError
-
-var invalid = check.Invalid
-
-// ErrCursorLoop is returned by an iterator when WeCom answers the same non-empty cursor twice
-// in a row; the walk stops instead of looping forever.
-var ErrCursorLoop = errors.New("contacts: server repeated the same cursor")
-
-// pageFunc fetches one page for cursor and returns its items, the next cursor and whether more
-// pages follow.
-type pageFunc[T any] func(ctx context.Context, cursor string) (items []T, next string, more bool, err error)
-
-// walk turns a page call into an iterator. Only one page is held at a time; an error is yielded
-// once and ends the walk; breaking out of the loop stops fetching.
-func walk[T any](ctx context.Context, cursor string, page pageFunc[T]) iter.Seq2[T, error] {
+// chunkedCursor walks one cursor list per chunk of at most size ids, in turn, for the calls
+// that take a bounded id list; cursor applies to the first chunk. No ids walk one list
+// without an id filter.
+func chunkedCursor[T any](ctx context.Context, ids []string, size int, cursor string, page func(chunk []string) pager.CursorPage[T]) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
-		var zero T
-		for {
-			items, next, more, err := page(ctx, cursor)
-			if err != nil {
-				yield(zero, err)
-				return
-			}
-			for _, it := range items {
-				if !yield(it, nil) {
+		chunks := slices.Chunk(ids, size)
+		if len(ids) == 0 {
+			chunks = slices.Values([][]string{nil})
+		}
+		from := cursor
+		for chunk := range chunks {
+			for v, err := range pager.Cursor(ctx, from, page(chunk)) {
+				if !yield(v, err) || err != nil {
 					return
 				}
 			}
-			if !more || next == "" {
-				return
-			}
-			if next == cursor {
-				yield(zero, ErrCursorLoop)
-				return
-			}
-			cursor = next
+			from = ""
 		}
 	}
-}
-
-// FlexBool decodes WeCom flags sent as true/false, 0/1 or "0"/"1" (is_joined and similar) and
-// encodes as a JSON boolean.
-type FlexBool bool
-
-// UnmarshalJSON accepts a boolean, a number or a quoted number or boolean.
-func (b *FlexBool) UnmarshalJSON(data []byte) error {
-	s := string(bytes.Trim(data, `"`))
-	switch s {
-	case "true", "1":
-		*b = true
-	case "false", "0", "", "null":
-		*b = false
-	default:
-		n, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return fmt.Errorf("contacts: flag %s: not a boolean", data)
-		}
-		*b = n != 0
-	}
-	return nil
-}
-
-// FlexString decodes an identifier WeCom sends either as a JSON string or as a number (linked
-// corp department ids) and encodes as a string.
-type FlexString string
-
-// UnmarshalJSON accepts a string or a number.
-func (s *FlexString) UnmarshalJSON(data []byte) error {
-	if len(data) > 0 && data[0] == '"' {
-		var v string
-		if err := json.Unmarshal(data, &v); err != nil {
-			return err
-		}
-		*s = FlexString(v)
-		return nil
-	}
-	if string(data) == "null" {
-		*s = ""
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(data, &n); err != nil {
-		return fmt.Errorf("contacts: id %s: not a string or number", data)
-	}
-	*s = FlexString(n.String())
-	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jarcoal/httpmock"
 
@@ -16,14 +15,12 @@ import (
 	"github.com/wecom-connector/wecom/wecomtest"
 )
 
-var fastRetry = client.WithRetry(client.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
-
 // newSim starts a simulator and a Service talking to it with the default corp app.
 func newSim(t testing.TB, opts ...wecomtest.Option) (*wecomtest.Server, *Service) {
 	t.Helper()
 	srv := wecomtest.NewServer(opts...)
 	t.Cleanup(srv.Close)
-	return srv, New(srv.NewClient(t, fastRetry))
+	return srv, New(srv.NewClient(t))
 }
 
 // codeOf returns the errcode of an *APIError, 0 for nil and -999 for any other error.
@@ -118,15 +115,15 @@ func runMatrix(t *testing.T, eps []endpoint) {
 	}
 }
 
-// mockService returns a Service whose HTTP goes to an httpmock transport and a function that
-// returns the JSON body of the last request to path (decoded into a map).
+// mockService returns a Service whose HTTP goes to an httpmock transport, for answers the
+// simulator never gives (repeated cursors, odd encodings); captureJSON records what it sent.
 func mockService(t *testing.T) (*Service, *httpmock.MockTransport) {
 	t.Helper()
 	mt := httpmock.NewMockTransport()
 	mt.RegisterResponder(http.MethodGet, "https://sim.test/cgi-bin/gettoken",
 		httpmock.NewStringResponder(200, `{"errcode":0,"access_token":"tok-1","expires_in":7200}`))
 	c, err := client.New(client.CorpApp{CorpID: "wwmock", Secret: "s"}, client.WithBaseURL("https://sim.test"),
-		client.WithHTTPClient(&http.Client{Transport: mt}), fastRetry)
+		client.WithHTTPClient(&http.Client{Transport: mt}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,8 +164,8 @@ func TestValidationErrorNamesField(t *testing.T) {
 	t.Parallel()
 	_, s := newSim(t)
 	_, err := s.CreateUser(context.Background(), CreateUserParams{UserID: "-bad", Name: "x", Mobile: "1"})
-	var ve *ValidationError
-	if !errors.As(err, &ve) || ve.Field != "userid" || !errors.Is(err, ErrInvalidParams) {
+	var ve *client.ValidationError
+	if !errors.As(err, &ve) || ve.Field != "userid" || !errors.Is(err, client.ErrInvalidParams) {
 		t.Fatalf("err = %v, want a ValidationError on userid", err)
 	}
 	if !strings.Contains(err.Error(), "userid") {
@@ -176,22 +173,72 @@ func TestValidationErrorNamesField(t *testing.T) {
 	}
 }
 
-func TestFlexDecoding(t *testing.T) {
+// TestLenientAnswers decodes the encodings WeCom mixes in contacts answers: flags as 0/1 or
+// "1", ids as numbers or strings (TestChainEncoding covers id lists).
+func TestLenientAnswers(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]bool{`true`: true, `1`: true, `"1"`: true, `false`: false, `0`: false, `"0"`: false, `null`: false} {
-		var b FlexBool
-		if err := json.Unmarshal([]byte(in), &b); err != nil || bool(b) != want {
-			t.Errorf("FlexBool(%s) = %v, %v; want %v", in, b, err, want)
+	var pg ChainCorpsPage
+	if err := json.Unmarshal([]byte(`{"group_corps":[{"corp_name":"A","is_joined":1},{"corp_name":"B","is_joined":"0"}],"has_more":"1"}`), &pg); err != nil {
+		t.Fatal(err)
+	}
+	if !pg.HasMore || !pg.Corps[0].IsJoined || pg.Corps[1].IsJoined {
+		t.Errorf("flags decoded as %+v", pg)
+	}
+	var d LinkedDepartment
+	if err := json.Unmarshal([]byte(`{"department_id":2,"parentid":"lk/1"}`), &d); err != nil || d.ID != "2" || d.ParentID != "lk/1" {
+		t.Errorf("linked department %+v, %v", d, err)
+	}
+	if err := json.Unmarshal([]byte(`{"is_joined":"maybe"}`), &ChainCorp{}); err == nil {
+		t.Error(`is_joined "maybe" accepted`)
+	}
+}
+
+// TestGenderRoundTrip: members' gender goes out as the address book's string and comes back
+// from a string or, as customer contact sends it, a number.
+func TestGenderRoundTrip(t *testing.T) {
+	t.Parallel()
+	s, mt := mockService(t)
+	got := captureJSON(mt, "POST", "/cgi-bin/user/create", `{"errcode":0}`)
+	if _, err := s.CreateUser(context.Background(), CreateUserParams{UserID: "li.na", Name: "李娜", Mobile: "13900001111", Gender: GenderFemale}); err != nil {
+		t.Fatal(err)
+	}
+	if g := string((*got)[0].fields(t)["gender"]); g != `"2"` {
+		t.Errorf(`gender sent as %s, want "2"`, g)
+	}
+	for _, in := range []string{`{"gender":"2"}`, `{"gender":2}`} {
+		var u User
+		var c ExternalContact
+		if err := json.Unmarshal([]byte(in), &u); err != nil || u.Gender != GenderFemale {
+			t.Errorf("User from %s: %v, %v", in, u.Gender, err)
+		}
+		if err := json.Unmarshal([]byte(in), &c); err != nil || c.Gender != GenderFemale {
+			t.Errorf("ExternalContact from %s: %v, %v", in, c.Gender, err)
 		}
 	}
-	var b FlexBool
-	if err := json.Unmarshal([]byte(`"maybe"`), &b); err == nil {
-		t.Error("FlexBool accepted \"maybe\"")
+}
+
+// TestWrongKindClientFailsBeforeSending builds the service on a suite client: every call fails
+// with ErrWrongKind and nothing reaches the server.
+func TestWrongKindClientFailsBeforeSending(t *testing.T) {
+	t.Parallel()
+	srv := wecomtest.NewServer()
+	t.Cleanup(srv.Close)
+	c, err := client.New(client.Suite{SuiteID: "wwsuite", Secret: "suite-secret"}, client.WithBaseURL(srv.URL()))
+	if err != nil {
+		t.Fatal(err)
 	}
-	for in, want := range map[string]string{`"2"`: "2", `2`: "2", `"lk/7"`: "lk/7"} {
-		var s FlexString
-		if err := json.Unmarshal([]byte(in), &s); err != nil || string(s) != want {
-			t.Errorf("FlexString(%s) = %q, %v; want %q", in, s, err, want)
+	s := New(c)
+	if _, err := s.GetUser(context.Background(), "li.na"); !errors.Is(err, client.ErrWrongKind) {
+		t.Errorf("GetUser: %v, want ErrWrongKind", err)
+	}
+	for _, err := range s.ListUserIDs(context.Background(), ListUserIDsParams{}) {
+		if !errors.Is(err, client.ErrWrongKind) {
+			t.Errorf("ListUserIDs: %v, want ErrWrongKind", err)
+		}
+	}
+	for _, p := range []string{"/cgi-bin/user/get", "/cgi-bin/user/list_id", "/cgi-bin/service/get_suite_token"} {
+		if n := srv.Calls(p); n != 0 {
+			t.Errorf("%s called %d times", p, n)
 		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/pager"
 )
 
 // ContactWayType says whether a contact way adds one member or one of several.
@@ -61,11 +63,11 @@ const maxTempExpiry = 14 * 24 * 3600
 func checkWayText(remark, state string, style int) error {
 	switch {
 	case utf8.RuneCountInString(remark) > 30:
-		return invalid("remark", "%d characters, at most 30", utf8.RuneCountInString(remark))
+		return check.Invalid("remark", "%d characters, at most 30", utf8.RuneCountInString(remark))
 	case utf8.RuneCountInString(state) > 30:
-		return invalid("state", "%d characters, at most 30", utf8.RuneCountInString(state))
+		return check.Invalid("state", "%d characters, at most 30", utf8.RuneCountInString(state))
 	case style < 0 || style > 3:
-		return invalid("style", "%d, want 1–3", style)
+		return check.Invalid("style", "%d, want 1–3", style)
 	}
 	return nil
 }
@@ -73,22 +75,22 @@ func checkWayText(remark, state string, style int) error {
 func (p *ContactWayParams) validate() error {
 	switch {
 	case p.Type != ContactWaySingle && p.Type != ContactWayMulti:
-		return invalid("type", "%d, want 1 (single) or 2 (multi)", p.Type)
+		return check.Invalid("type", "%d, want 1 (single) or 2 (multi)", p.Type)
 	case p.Scene != SceneMiniprogram && p.Scene != SceneQRCode:
-		return invalid("scene", "%d, want 1 (mini program) or 2 (QR code)", p.Scene)
+		return check.Invalid("scene", "%d, want 1 (mini program) or 2 (QR code)", p.Scene)
 	case p.Type == ContactWaySingle && (len(p.Users) != 1 || len(p.Parties) > 0):
-		return invalid("user", "a single-member way takes exactly one user and no party")
+		return check.Invalid("user", "a single-member way takes exactly one user and no party")
 	case p.Type == ContactWayMulti && len(p.Users)+len(p.Parties) == 0:
-		return invalid("user", "a multi-member way needs users or parties")
+		return check.Invalid("user", "a multi-member way needs users or parties")
 	case p.IsTemp && p.Type != ContactWaySingle:
-		return invalid("is_temp", "temporary sessions are for single-member ways only")
+		return check.Invalid("is_temp", "temporary sessions are for single-member ways only")
 	case p.ExpiresIn < 0 || p.ExpiresIn > maxTempExpiry:
-		return invalid("expires_in", "%d s, at most 14 days", p.ExpiresIn)
+		return check.Invalid("expires_in", "%d s, at most 14 days", p.ExpiresIn)
 	case p.ChatExpiresIn < 0 || p.ChatExpiresIn > maxTempExpiry:
-		return invalid("chat_expires_in", "%d s, at most 14 days", p.ChatExpiresIn)
+		return check.Invalid("chat_expires_in", "%d s, at most 14 days", p.ChatExpiresIn)
 	}
 	if p.Conclusions != nil && p.Conclusions.Text != nil && len(p.Conclusions.Text.Content) > 4000 {
-		return invalid("conclusions.text.content", "%d bytes, at most 4000", len(p.Conclusions.Text.Content))
+		return check.Invalid("conclusions.text.content", "%d bytes, at most 4000", len(p.Conclusions.Text.Content))
 	}
 	return checkWayText(p.Remark, p.State, p.Style)
 }
@@ -149,7 +151,7 @@ type configBody struct {
 //
 //wecom:api POST /cgi-bin/externalcontact/get_contact_way
 func (s *Service) GetContactWay(ctx context.Context, configID string) (*ContactWay, error) {
-	if err := required("config_id", configID); err != nil {
+	if err := check.Required("config_id", configID); err != nil {
 		return nil, err
 	}
 	var out struct {
@@ -189,9 +191,9 @@ func (s *Service) ListContactWaysPage(ctx context.Context, p ListContactWaysPara
 	}
 	switch {
 	case p.Limit < 1 || p.Limit > 1000:
-		return nil, invalid("limit", "%d, want 1–1000", p.Limit)
+		return nil, check.Invalid("limit", "%d, want 1–1000", p.Limit)
 	case p.EndTime != 0 && p.StartTime > p.EndTime:
-		return nil, invalid("start_time", "after end_time")
+		return nil, check.Invalid("start_time", "after end_time")
 	}
 	var out struct {
 		Ways       []configBody `json:"contact_way"`
@@ -209,7 +211,7 @@ func (s *Service) ListContactWaysPage(ctx context.Context, p ListContactWaysPara
 
 // ListContactWays walks the config ids of every contact way matching p.
 func (s *Service) ListContactWays(ctx context.Context, p ListContactWaysParams) iter.Seq2[string, error] {
-	return walk(ctx, p.Cursor, func(ctx context.Context, cursor string) ([]string, string, bool, error) {
+	return pager.Cursor(ctx, p.Cursor, func(ctx context.Context, cursor string) ([]string, string, bool, error) {
 		q := p
 		q.Cursor = cursor
 		pg, err := s.ListContactWaysPage(ctx, q)
@@ -244,7 +246,7 @@ type UpdateContactWayParams struct {
 //
 //wecom:api POST /cgi-bin/externalcontact/update_contact_way
 func (s *Service) UpdateContactWay(ctx context.Context, p UpdateContactWayParams) error {
-	if err := required("config_id", p.ConfigID); err != nil {
+	if err := check.Required("config_id", p.ConfigID); err != nil {
 		return err
 	}
 	if err := checkWayText(p.Remark, p.State, p.Style); err != nil {
@@ -260,7 +262,7 @@ func (s *Service) UpdateContactWay(ctx context.Context, p UpdateContactWayParams
 //
 //wecom:api POST /cgi-bin/externalcontact/del_contact_way
 func (s *Service) DeleteContactWay(ctx context.Context, configID string) error {
-	if err := required("config_id", configID); err != nil {
+	if err := check.Required("config_id", configID); err != nil {
 		return err
 	}
 	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/externalcontact/del_contact_way", nil, configBody{configID}, nil)
@@ -273,10 +275,7 @@ func (s *Service) DeleteContactWay(ctx context.Context, configID string) error {
 //
 //wecom:api POST /cgi-bin/externalcontact/close_temp_chat
 func (s *Service) CloseTempChat(ctx context.Context, userID, externalUserID string) error {
-	if err := required("userid", userID); err != nil {
-		return err
-	}
-	if err := required("external_userid", externalUserID); err != nil {
+	if err := check.RequiredAll("userid", userID, "external_userid", externalUserID); err != nil {
 		return err
 	}
 	in := struct {

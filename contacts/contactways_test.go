@@ -147,7 +147,7 @@ func TestContactWayValidation(t *testing.T) {
 		{one(func(p *ContactWayParams) { p.ExpiresIn = 15 * 24 * 3600 }), "expires_in"},
 	} {
 		_, err := s.AddContactWay(context.Background(), tc.p)
-		var ve *ValidationError
+		var ve *client.ValidationError
 		if !errors.As(err, &ve) || ve.Field != tc.field {
 			t.Errorf("want %s: %v", tc.field, err)
 		}

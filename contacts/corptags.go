@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
 )
 
 // CorpTagGroup is a group of corporate customer tags (企业客户标签组).
@@ -76,11 +77,11 @@ func checkCorpTagName(field, name string) error { return checkChars(field, name,
 func (s *Service) AddCorpTags(ctx context.Context, p AddCorpTagsParams) (*CorpTagGroup, error) {
 	if p.GroupID == "" {
 		if err := checkCorpTagName("group_name", p.GroupName); err != nil {
-			return nil, invalid("group_name", "group_id or a group_name of 1–30 characters is required")
+			return nil, check.Invalid("group_name", "group_id or a group_name of 1–30 characters is required")
 		}
 	}
 	if len(p.Tags) == 0 {
-		return nil, invalid("tag", "required (empty groups cannot be created)")
+		return nil, check.Invalid("tag", "required (empty groups cannot be created)")
 	}
 	for _, t := range p.Tags {
 		if err := checkCorpTagName("tag.name", t.Name); err != nil {
@@ -111,11 +112,11 @@ type EditCorpTagParams struct {
 //
 //wecom:api POST /cgi-bin/externalcontact/edit_corp_tag
 func (s *Service) EditCorpTag(ctx context.Context, p EditCorpTagParams) error {
-	if err := required("id", p.ID); err != nil {
+	if err := check.Required("id", p.ID); err != nil {
 		return err
 	}
 	if n := utf8.RuneCountInString(p.Name); n > 30 {
-		return invalid("name", "%d characters, at most 30", n)
+		return check.Invalid("name", "%d characters, at most 30", n)
 	}
 	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/externalcontact/edit_corp_tag", nil, p, nil)
 }
@@ -136,7 +137,7 @@ type DeleteCorpTagsParams struct {
 //wecom:api POST /cgi-bin/externalcontact/del_corp_tag
 func (s *Service) DeleteCorpTags(ctx context.Context, p DeleteCorpTagsParams) error {
 	if len(p.TagIDs)+len(p.GroupIDs) == 0 {
-		return invalid("tag_id", "tag_id and group_id may not both be empty")
+		return check.Invalid("tag_id", "tag_id and group_id may not both be empty")
 	}
 	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/externalcontact/del_corp_tag", nil, p, nil)
 }
@@ -156,14 +157,11 @@ type MarkTagsParams struct {
 //
 //wecom:api POST /cgi-bin/externalcontact/mark_tag
 func (s *Service) MarkTags(ctx context.Context, p MarkTagsParams) error {
-	if err := required("userid", p.UserID); err != nil {
-		return err
-	}
-	if err := required("external_userid", p.ExternalUserID); err != nil {
+	if err := check.RequiredAll("userid", p.UserID, "external_userid", p.ExternalUserID); err != nil {
 		return err
 	}
 	if len(p.AddTags)+len(p.RemoveTags) == 0 {
-		return invalid("add_tag", "add_tag and remove_tag may not both be empty")
+		return check.Invalid("add_tag", "add_tag and remove_tag may not both be empty")
 	}
 	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/externalcontact/mark_tag", nil, p, nil)
 }

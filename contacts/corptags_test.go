@@ -101,11 +101,11 @@ func TestCorpTagLifecycle(t *testing.T) {
 		s.MarkTags(ctx, MarkTagsParams{UserID: "li.na", ExternalUserID: "wm"}),
 		s.EditCorpTag(ctx, EditCorpTagParams{}),
 	} {
-		if !errors.Is(err, ErrInvalidParams) {
+		if !errors.Is(err, client.ErrInvalidParams) {
 			t.Errorf("want a validation error, got %v", err)
 		}
 	}
-	if _, err := s.AddCorpTags(ctx, AddCorpTagsParams{Tags: []NewCorpTag{{Name: "x"}}}); !errors.Is(err, ErrInvalidParams) {
+	if _, err := s.AddCorpTags(ctx, AddCorpTagsParams{Tags: []NewCorpTag{{Name: "x"}}}); !errors.Is(err, client.ErrInvalidParams) {
 		t.Errorf("no group: %v", err)
 	}
 }

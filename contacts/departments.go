@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/wecom-connector/wecom/internal/check"
 )
 
 // RootDepartment is the id of every corp's root department.
@@ -52,7 +54,7 @@ func checkDeptName(field, name string) error {
 		return err
 	}
 	if i := strings.IndexAny(name, `\:*?"<>|`); i >= 0 {
-		return invalid(field, "character %q not allowed", name[i])
+		return check.Invalid(field, "character %q not allowed", name[i])
 	}
 	return nil
 }
@@ -73,10 +75,10 @@ func (s *Service) CreateDepartment(ctx context.Context, p CreateDepartmentParams
 		}
 	}
 	if p.ParentID < 1 {
-		return 0, invalid("parentid", "required")
+		return 0, check.Invalid("parentid", "required")
 	}
 	if p.ID == 1 || p.ID < 0 {
-		return 0, invalid("id", "%d, want > 1 or 0 to let WeCom choose", p.ID)
+		return 0, check.Invalid("id", "%d, want > 1 or 0 to let WeCom choose", p.ID)
 	}
 	var out struct {
 		ID int `json:"id"`
@@ -95,7 +97,7 @@ func (s *Service) CreateDepartment(ctx context.Context, p CreateDepartmentParams
 //wecom:api POST /cgi-bin/department/update
 func (s *Service) UpdateDepartment(ctx context.Context, p UpdateDepartmentParams) error {
 	if p.ID < 1 {
-		return invalid("id", "required")
+		return check.Invalid("id", "required")
 	}
 	if p.Name != "" {
 		if err := checkDeptName("name", p.Name); err != nil {
@@ -114,7 +116,7 @@ func (s *Service) UpdateDepartment(ctx context.Context, p UpdateDepartmentParams
 //wecom:api GET /cgi-bin/department/delete
 func (s *Service) DeleteDepartment(ctx context.Context, id int) error {
 	if id < 1 {
-		return invalid("id", "required")
+		return check.Invalid("id", "required")
 	}
 	return s.c.Do(ctx, http.MethodGet, "/cgi-bin/department/delete", idQuery("id", id), nil, nil)
 }
@@ -168,7 +170,7 @@ func (s *Service) ListDepartmentIDs(ctx context.Context, id int) ([]DepartmentRe
 //wecom:api GET /cgi-bin/department/get
 func (s *Service) GetDepartment(ctx context.Context, id int) (*Department, error) {
 	if id < 1 {
-		return nil, invalid("id", "required")
+		return nil, check.Invalid("id", "required")
 	}
 	var out struct {
 		Department Department `json:"department"`

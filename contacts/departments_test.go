@@ -117,7 +117,7 @@ func TestDepartmentValidation(t *testing.T) {
 		{CreateDepartmentParams{Name: "a", ParentID: 1, ID: 1}, "id"},
 	} {
 		_, err := s.CreateDepartment(ctx, tc.p)
-		var ve *ValidationError
+		var ve *client.ValidationError
 		if !errors.As(err, &ve) || ve.Field != tc.field {
 			t.Errorf("%+v: %v, want a ValidationError on %s", tc.p, err, tc.field)
 		}

@@ -105,3 +105,34 @@ func ExampleService_AddContactWay() {
 	// Output:
 	// https://wecomtest.invalid/qr/000000000000000000009ad7fa5c0001
 }
+
+// A plant tags its 1,500 line workers for a safety drill. One tag/addtagusers call takes 1,000
+// members, so AddTagMembersInParts makes two and reports each call's rejected ids.
+func ExampleService_AddTagMembersInParts() {
+	svc, srv := newService()
+	defer srv.Close()
+	ctx := context.Background()
+	workers := make([]wecomtest.SeedUser, 1500)
+	ids := make([]string, len(workers))
+	for i := range workers {
+		ids[i] = fmt.Sprintf("w%04d", i)
+		workers[i] = wecomtest.SeedUser{UserID: ids[i], Name: "Worker", Department: []int{contacts.RootDepartment}}
+	}
+	srv.AddUsers(wecomtest.CorpID, workers...)
+	ids[1499] = "left.last.week" // no longer in the address book
+
+	tag, err := svc.CreateTag(ctx, contacts.CreateTagParams{Name: "Safety drill"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	parts, err := svc.AddTagMembersInParts(ctx, contacts.TagMembersParams{TagID: tag, UserIDs: ids})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for i, p := range parts {
+		fmt.Printf("call %d: %d sent, rejected %v\n", i+1, len(p.UserIDs), p.InvalidUsers)
+	}
+	// Output:
+	// call 1: 1000 sent, rejected []
+	// call 2: 500 sent, rejected [left.last.week]
+}

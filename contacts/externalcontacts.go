@@ -2,13 +2,16 @@ package contacts
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
-	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/pager"
 )
 
 // ExternalType tells WeChat customers from WeCom users of other corps.
@@ -54,7 +57,7 @@ type ExternalContact struct {
 	Name            string           `json:"name"`
 	Avatar          string           `json:"avatar,omitempty"`
 	Type            ExternalType     `json:"type"`
-	Gender          int              `json:"gender"` // a number here, unlike address-book members
+	Gender          Gender           `json:"gender"`
 	UnionID         string           `json:"unionid,omitempty"`
 	Position        string           `json:"position,omitempty"`
 	CorpName        string           `json:"corp_name,omitempty"`
@@ -121,7 +124,7 @@ func (s *Service) ListFollowUsers(ctx context.Context) ([]string, error) {
 //
 //wecom:api GET /cgi-bin/externalcontact/list
 func (s *Service) ListExternalContacts(ctx context.Context, userID string) ([]string, error) {
-	if err := required("userid", userID); err != nil {
+	if err := check.Required("userid", userID); err != nil {
 		return nil, err
 	}
 	var out struct {
@@ -133,44 +136,63 @@ func (s *Service) ListExternalContacts(ctx context.Context, userID string) ([]st
 	return out.IDs, nil
 }
 
-// GetExternalContact reads a customer and all follow-up members, following the cursor WeCom
-// adds when there are more than 500.
+// GetExternalContactParams selects one page of a customer's follow-up members; Cursor is only
+// needed past the first 500.
+type GetExternalContactParams struct {
+	ExternalUserID string
+	Cursor         string
+}
+
+// ExternalContactPage is one answer of externalcontact/get: the customer and up to 500 of its
+// follow-up members; NextCursor is empty on the last page.
+type ExternalContactPage struct {
+	Contact     ExternalContact `json:"external_contact"`
+	FollowUsers []FollowUser    `json:"follow_user"`
+	NextCursor  string          `json:"next_cursor"`
+}
+
+// GetExternalContactPage reads a customer and one page of its follow-up members.
 // 获取客户详情
 //
 // WeCom docs: https://developer.work.weixin.qq.com/document/path/92114
 //
 //wecom:api GET /cgi-bin/externalcontact/get
-func (s *Service) GetExternalContact(ctx context.Context, externalUserID string) (*ExternalContactDetail, error) {
-	if err := required("external_userid", externalUserID); err != nil {
+func (s *Service) GetExternalContactPage(ctx context.Context, p GetExternalContactParams) (*ExternalContactPage, error) {
+	if err := check.Required("external_userid", p.ExternalUserID); err != nil {
 		return nil, err
 	}
-	var d *ExternalContactDetail
-	cursor := ""
-	for {
-		var out struct {
-			ExternalContactDetail
-			NextCursor string `json:"next_cursor"`
+	q := url.Values{"external_userid": {p.ExternalUserID}}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	var out ExternalContactPage
+	if err := s.c.Do(ctx, http.MethodGet, "/cgi-bin/externalcontact/get", q, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetExternalContact reads a customer with all its follow-up members, one
+// [Service.GetExternalContactPage] call per 500 of them.
+//
+// WeCom docs: https://developer.work.weixin.qq.com/document/path/92114
+func (s *Service) GetExternalContact(ctx context.Context, externalUserID string) (*ExternalContactDetail, error) {
+	var d ExternalContactDetail
+	follows := pager.Cursor(ctx, "", func(ctx context.Context, cursor string) ([]FollowUser, string, bool, error) {
+		pg, err := s.GetExternalContactPage(ctx, GetExternalContactParams{ExternalUserID: externalUserID, Cursor: cursor})
+		if err != nil {
+			return nil, "", false, err
 		}
-		q := url.Values{"external_userid": {externalUserID}}
-		if cursor != "" {
-			q.Set("cursor", cursor)
-		}
-		if err := s.c.Do(ctx, http.MethodGet, "/cgi-bin/externalcontact/get", q, nil, &out); err != nil {
+		d.Contact = pg.Contact
+		return pg.FollowUsers, pg.NextCursor, true, nil
+	})
+	for f, err := range follows {
+		if err != nil {
 			return nil, err
 		}
-		if d == nil {
-			d = &out.ExternalContactDetail
-		} else {
-			d.FollowUsers = append(d.FollowUsers, out.FollowUsers...)
-		}
-		if out.NextCursor == "" {
-			return d, nil
-		}
-		if out.NextCursor == cursor {
-			return nil, ErrCursorLoop
-		}
-		cursor = out.NextCursor
+		d.FollowUsers = append(d.FollowUsers, f)
 	}
+	return &d, nil
 }
 
 const maxByUser = 100
@@ -221,7 +243,7 @@ type CustomerPage struct {
 //wecom:api POST /cgi-bin/externalcontact/batch/get_by_user
 func (s *Service) GetCustomersByUserPage(ctx context.Context, p BatchGetByUserParams) (*CustomerPage, error) {
 	if n := len(p.UserIDs); n == 0 || n > maxByUser {
-		return nil, invalid("userid_list", "%d members, want 1–100 (the iterator takes any number)", n)
+		return nil, check.Invalid("userid_list", "%d members, want 1–100 (the iterator takes any number)", n)
 	}
 	if p.Limit <= 0 || p.Limit > 100 {
 		p.Limit = 100
@@ -240,33 +262,56 @@ func (s *Service) GetCustomersByUserPage(ctx context.Context, p BatchGetByUserPa
 }
 
 // GetCustomersByUser walks every (customer, follow-up member) pair of the members in p. More
-// than 100 members are walked 100 at a time (p.Cursor applies to the first hundred).
+// than 100 members are walked 100 at a time (p.Cursor applies to the first hundred). When WeCom
+// left out the customers of members without an interface licence, the walk ends with an
+// [*UnlicensedError] after the last pair.
 func (s *Service) GetCustomersByUser(ctx context.Context, p BatchGetByUserParams) iter.Seq2[CustomerRelation, error] {
 	return func(yield func(CustomerRelation, error) bool) {
 		if len(p.UserIDs) == 0 {
-			yield(CustomerRelation{}, invalid("userid_list", "required"))
+			yield(CustomerRelation{}, check.Invalid("userid_list", "required"))
 			return
 		}
-		cursor := p.Cursor
-		for chunk := range slices.Chunk(p.UserIDs, maxByUser) {
+		var unlicensed []string
+		seen := map[string]bool{}
+		relations := chunkedCursor(ctx, p.UserIDs, maxByUser, p.Cursor, func(chunk []string) pager.CursorPage[CustomerRelation] {
 			q := p
 			q.UserIDs = chunk
-			pages := walk(ctx, cursor, func(ctx context.Context, cursor string) ([]CustomerRelation, string, bool, error) {
+			return func(ctx context.Context, cursor string) ([]CustomerRelation, string, bool, error) {
 				q.Cursor = cursor
 				pg, err := s.GetCustomersByUserPage(ctx, q)
 				if err != nil {
 					return nil, "", false, err
 				}
-				return pg.Relations, pg.NextCursor, true, nil
-			})
-			for r, err := range pages {
-				if !yield(r, err) || err != nil {
-					return
+				for _, id := range pg.UnlicensedUserIDs {
+					if !seen[id] {
+						seen[id] = true
+						unlicensed = append(unlicensed, id)
+					}
 				}
+				return pg.Relations, pg.NextCursor, true, nil
 			}
-			cursor = ""
+		})
+		for r, err := range relations {
+			if !yield(r, err) || err != nil {
+				return
+			}
+		}
+		if len(unlicensed) > 0 {
+			yield(CustomerRelation{}, &UnlicensedError{UserIDs: unlicensed})
 		}
 	}
+}
+
+// UnlicensedError ends a [Service.GetCustomersByUser] walk whose answers left out the customers
+// of members without an interface licence (接口许可); every other pair was yielded before it.
+type UnlicensedError struct {
+	UserIDs []string
+}
+
+// Error names the members whose customers are missing.
+func (e *UnlicensedError) Error() string {
+	return fmt.Sprintf("wecom: contacts: customers of %d members without an interface licence are missing: %s",
+		len(e.UserIDs), strings.Join(e.UserIDs, ", "))
 }
 
 // RemarkParams edits a member's notes on a customer; at least one optional field must be set.
@@ -282,10 +327,7 @@ type RemarkParams struct {
 }
 
 func (p *RemarkParams) validate() error {
-	if err := required("userid", p.UserID); err != nil {
-		return err
-	}
-	if err := required("external_userid", p.ExternalUserID); err != nil {
+	if err := check.RequiredAll("userid", p.UserID, "external_userid", p.ExternalUserID); err != nil {
 		return err
 	}
 	for _, f := range []struct {
@@ -294,11 +336,11 @@ func (p *RemarkParams) validate() error {
 		max  int
 	}{{"remark", p.Remark, 20}, {"description", p.Description, 150}, {"remark_company", p.RemarkCompany, 20}} {
 		if n := utf8.RuneCountInString(f.v); n > f.max {
-			return invalid(f.name, "%d characters, at most %d", n, f.max)
+			return check.Invalid(f.name, "%d characters, at most %d", n, f.max)
 		}
 	}
 	if p.Remark == "" && p.Description == "" && p.RemarkCompany == "" && p.RemarkMobiles == nil && p.RemarkPicMediaID == "" {
-		return invalid("remark", "set at least one of remark, description, remark_company, remark_mobiles, remark_pic_mediaid")
+		return check.Invalid("remark", "set at least one of remark, description, remark_company, remark_mobiles, remark_pic_mediaid")
 	}
 	return nil
 }

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/wecomtest"
 )
 
@@ -35,8 +37,8 @@ func TestExternalContactsMatrix(t *testing.T) {
 			return err
 		}},
 		{name: "get", path: "/cgi-bin/externalcontact/get", retried: true, prepare: seedCustomers, call: func(ctx context.Context, s *Service) error {
-			d, err := s.GetExternalContact(ctx, "wmAbc123")
-			if err == nil && (d.Contact.Name != "Grace" || d.Contact.Gender != 2 || len(d.FollowUsers) != 2 || d.FollowUsers[0].State != "expo2024") {
+			d, err := s.GetExternalContactPage(ctx, GetExternalContactParams{ExternalUserID: "wmAbc123"})
+			if err == nil && (d.Contact.Name != "Grace" || d.Contact.Gender != GenderFemale || len(d.FollowUsers) != 2 || d.FollowUsers[0].State != "expo2024" || d.NextCursor != "") {
 				return fmt.Errorf("detail %+v", d)
 			}
 			return err
@@ -68,10 +70,10 @@ func TestExternalContactErrorsAndRemark(t *testing.T) {
 	if err := s.RemarkExternalContact(ctx, RemarkParams{UserID: "wang.wei", ExternalUserID: "wmAbc123", Remark: "x"}); codeOf(err) != 84061 {
 		t.Errorf("remark without relationship: %v, want 84061", err)
 	}
-	if err := s.RemarkExternalContact(ctx, RemarkParams{UserID: "li.na", ExternalUserID: "wmAbc123"}); !errors.Is(err, ErrInvalidParams) {
+	if err := s.RemarkExternalContact(ctx, RemarkParams{UserID: "li.na", ExternalUserID: "wmAbc123"}); !errors.Is(err, client.ErrInvalidParams) {
 		t.Errorf("no field: %v", err)
 	}
-	if err := s.RemarkExternalContact(ctx, RemarkParams{UserID: "li.na", ExternalUserID: "wmAbc123", Remark: "一二三四五六七八九十一二三四五六七八九十一"}); !errors.Is(err, ErrInvalidParams) {
+	if err := s.RemarkExternalContact(ctx, RemarkParams{UserID: "li.na", ExternalUserID: "wmAbc123", Remark: "一二三四五六七八九十一二三四五六七八九十一"}); !errors.Is(err, client.ErrInvalidParams) {
 		t.Errorf("21-character remark: %v", err)
 	}
 	if err := s.RemarkExternalContact(ctx, RemarkParams{UserID: "li.na", ExternalUserID: "wmAbc123", Description: "VIP", RemarkMobiles: []string{"13600003333"}}); err != nil {
@@ -87,7 +89,7 @@ func TestExternalContactErrorsAndRemark(t *testing.T) {
 	if f := srv.CustomerRemark(wecomtest.CorpID, "li.na", "wmAbc123"); len(f.RemarkMobiles) != 0 {
 		t.Errorf(`[""] did not clear the mobiles: %v`, f.RemarkMobiles)
 	}
-	if _, err := s.GetCustomersByUserPage(ctx, BatchGetByUserParams{UserIDs: make([]string, 101)}); !errors.Is(err, ErrInvalidParams) {
+	if _, err := s.GetCustomersByUserPage(ctx, BatchGetByUserParams{UserIDs: make([]string, 101)}); !errors.Is(err, client.ErrInvalidParams) {
 		t.Errorf("101 members: %v", err)
 	}
 }
@@ -100,12 +102,19 @@ func TestGetExternalContactFollowsCursor(t *testing.T) {
 		follows[i] = wecomtest.SeedFollow{UserID: fmt.Sprintf("rep%04d", i)}
 	}
 	srv.AddExternalContacts(wecomtest.CorpID, wecomtest.SeedExternalContact{ExternalUserID: "wmBig", Name: "Big", FollowUsers: follows})
+	pg, err := s.GetExternalContactPage(context.Background(), GetExternalContactParams{ExternalUserID: "wmBig"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pg.FollowUsers) != 500 || pg.NextCursor == "" || srv.Served("/cgi-bin/externalcontact/get") != 1 {
+		t.Errorf("page: %d follow users, cursor %q, %d calls; want 500, a cursor, 1 call", len(pg.FollowUsers), pg.NextCursor, srv.Served("/cgi-bin/externalcontact/get"))
+	}
 	d, err := s.GetExternalContact(context.Background(), "wmBig")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(d.FollowUsers) != 1200 || srv.Served("/cgi-bin/externalcontact/get") != 3 {
-		t.Errorf("%d follow users in %d calls, want 1200 in 3", len(d.FollowUsers), srv.Served("/cgi-bin/externalcontact/get"))
+	if len(d.FollowUsers) != 1200 || d.Contact.Name != "Big" || srv.Served("/cgi-bin/externalcontact/get") != 4 {
+		t.Errorf("%d follow users in %d calls, want 1200 in 3 more", len(d.FollowUsers), srv.Served("/cgi-bin/externalcontact/get")-1)
 	}
 }
 
@@ -210,7 +219,7 @@ func TestIteratorStopsOnRepeatedCursor(t *testing.T) {
 		`{"errcode":0,"next_cursor":"same","external_contact_list":[{"external_contact":{"external_userid":"wm1"}}]}`)
 	n, errs := 0, 0
 	for _, err := range s.GetCustomersByUser(context.Background(), BatchGetByUserParams{UserIDs: []string{"u"}}) {
-		if errors.Is(err, ErrCursorLoop) {
+		if errors.Is(err, client.ErrCursorLoop) {
 			errs++
 		} else if err == nil {
 			n++
@@ -320,24 +329,46 @@ func TestCustomerIteratorSplitsMembers(t *testing.T) {
 		t.Errorf("%d relations in %d calls, want 250 in 3 (100-member chunks)", n, srv.Served("/cgi-bin/externalcontact/batch/get_by_user"))
 	}
 	for _, err := range s.GetCustomersByUser(context.Background(), BatchGetByUserParams{}) {
-		if !errors.Is(err, ErrInvalidParams) {
+		if !errors.Is(err, client.ErrInvalidParams) {
 			t.Errorf("no members: %v", err)
 		}
 	}
 }
 
 // TestGetExternalContactRepeatedCursorIsAnError checks that a server repeating next_cursor ends
-// GetExternalContact with ErrCursorLoop instead of a silently truncated follow-user list.
+// GetExternalContact with client.ErrCursorLoop instead of a silently truncated follow-user list.
 func TestGetExternalContactRepeatedCursorIsAnError(t *testing.T) {
 	t.Parallel()
 	s, mt := mockService(t)
 	got := captureJSON(mt, "GET", "/cgi-bin/externalcontact/get",
 		`{"errcode":0,"external_contact":{"external_userid":"wm1"},"follow_user":[{"userid":"u1"}],"next_cursor":"same"}`)
 	d, err := s.GetExternalContact(context.Background(), "wm1")
-	if !errors.Is(err, ErrCursorLoop) {
-		t.Fatalf("detail %+v, err %v; want ErrCursorLoop", d, err)
+	if !errors.Is(err, client.ErrCursorLoop) {
+		t.Fatalf("detail %+v, err %v; want client.ErrCursorLoop", d, err)
 	}
 	if len(*got) != 2 {
 		t.Errorf("%d calls, want 2 (stop at the first repeat)", len(*got))
+	}
+}
+
+// TestCustomerIteratorReportsUnlicensed: members without an interface licence have their
+// customers left out of the answers; the walk yields the rest and then says so.
+func TestCustomerIteratorReportsUnlicensed(t *testing.T) {
+	t.Parallel()
+	s, mt := mockService(t)
+	captureJSON(mt, "POST", "/cgi-bin/externalcontact/batch/get_by_user",
+		`{"errcode":0,"next_cursor":"","external_contact_list":[{"external_contact":{"external_userid":"wm1"}}],"fail_info":{"unlicensed_userid_list":["u2"]}}`)
+	n := 0
+	var last error
+	for _, err := range s.GetCustomersByUser(context.Background(), BatchGetByUserParams{UserIDs: []string{"u1", "u2"}}) {
+		if err != nil {
+			last = err
+			continue
+		}
+		n++
+	}
+	var ue *UnlicensedError
+	if n != 1 || !errors.As(last, &ue) || !slices.Equal(ue.UserIDs, []string{"u2"}) || !strings.HasPrefix(last.Error(), "wecom: ") {
+		t.Errorf("items %d, last error %v; want 1 item then an UnlicensedError for u2", n, last)
 	}
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"iter"
 	"net/http"
-	"slices"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/pager"
+	"github.com/wecom-connector/wecom/internal/wire"
 )
 
 // GroupChatStatus is a customer group's ownership state.
@@ -66,9 +68,9 @@ func (s *Service) ListGroupChatsPage(ctx context.Context, p GroupChatListParams)
 	}
 	switch {
 	case p.Limit < 1 || p.Limit > 1000:
-		return nil, invalid("limit", "%d, want 1–1000", p.Limit)
+		return nil, check.Invalid("limit", "%d, want 1–1000", p.Limit)
 	case len(p.OwnerUserIDs) > maxOwners:
-		return nil, invalid("owner_filter.userid_list", "%d owners, at most 100 (the iterator takes any number)", len(p.OwnerUserIDs))
+		return nil, check.Invalid("owner_filter.userid_list", "%d owners, at most 100 (the iterator takes any number)", len(p.OwnerUserIDs))
 	}
 	body := groupChatListBody{StatusFilter: p.StatusFilter, Cursor: p.Cursor, Limit: p.Limit}
 	if len(p.OwnerUserIDs) > 0 {
@@ -84,31 +86,18 @@ func (s *Service) ListGroupChatsPage(ctx context.Context, p GroupChatListParams)
 // ListGroupChats walks every customer group matching p. More than 100 owners are walked 100
 // at a time (p.Cursor applies to the first hundred).
 func (s *Service) ListGroupChats(ctx context.Context, p GroupChatListParams) iter.Seq2[GroupChatRef, error] {
-	owners := slices.Collect(slices.Chunk(p.OwnerUserIDs, maxOwners))
-	if len(owners) == 0 {
-		owners = [][]string{nil}
-	}
-	return func(yield func(GroupChatRef, error) bool) {
-		cursor := p.Cursor
-		for _, chunk := range owners {
-			q := p
-			q.OwnerUserIDs = chunk
-			pages := walk(ctx, cursor, func(ctx context.Context, cursor string) ([]GroupChatRef, string, bool, error) {
-				q.Cursor = cursor
-				pg, err := s.ListGroupChatsPage(ctx, q)
-				if err != nil {
-					return nil, "", false, err
-				}
-				return pg.Chats, pg.NextCursor, true, nil
-			})
-			for c, err := range pages {
-				if !yield(c, err) || err != nil {
-					return
-				}
+	return chunkedCursor(ctx, p.OwnerUserIDs, maxOwners, p.Cursor, func(owners []string) pager.CursorPage[GroupChatRef] {
+		q := p
+		q.OwnerUserIDs = owners
+		return func(ctx context.Context, cursor string) ([]GroupChatRef, string, bool, error) {
+			q.Cursor = cursor
+			pg, err := s.ListGroupChatsPage(ctx, q)
+			if err != nil {
+				return nil, "", false, err
 			}
-			cursor = ""
+			return pg.Chats, pg.NextCursor, true, nil
 		}
-	}
+	})
 }
 
 // GroupChat is a customer group (客户群) with its members.
@@ -148,16 +137,13 @@ type GroupMember struct {
 //
 //wecom:api POST /cgi-bin/externalcontact/groupchat/get
 func (s *Service) GetGroupChat(ctx context.Context, chatID string, needName bool) (*GroupChat, error) {
-	if err := required("chat_id", chatID); err != nil {
+	if err := check.Required("chat_id", chatID); err != nil {
 		return nil, err
 	}
 	in := struct {
-		ChatID   string `json:"chat_id"`
-		NeedName int    `json:"need_name,omitempty"`
-	}{ChatID: chatID}
-	if needName {
-		in.NeedName = 1
-	}
+		ChatID   string    `json:"chat_id"`
+		NeedName wire.Flag `json:"need_name,omitempty"`
+	}{chatID, wire.Flag(needName)}
 	var out struct {
 		Chat GroupChat `json:"group_chat"`
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/wecomtest"
 )
 
@@ -72,10 +73,10 @@ func TestGroupChatPagingAndErrors(t *testing.T) {
 	if _, err := s.GetGroupChat(ctx, "wrNope", false); codeOf(err) != 86003 {
 		t.Errorf("unknown chat: %v, want 86003", err)
 	}
-	if _, err := s.ListGroupChatsPage(ctx, GroupChatListParams{Limit: 1001}); !errors.Is(err, ErrInvalidParams) {
+	if _, err := s.ListGroupChatsPage(ctx, GroupChatListParams{Limit: 1001}); !errors.Is(err, client.ErrInvalidParams) {
 		t.Errorf("limit 1001: %v", err)
 	}
-	if _, err := s.ListGroupChatsPage(ctx, GroupChatListParams{OwnerUserIDs: make([]string, 101)}); !errors.Is(err, ErrInvalidParams) {
+	if _, err := s.ListGroupChatsPage(ctx, GroupChatListParams{OwnerUserIDs: make([]string, 101)}); !errors.Is(err, client.ErrInvalidParams) {
 		t.Errorf("101 owners: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
 )
 
 // EmailType says which mailbox user/get_userid_by_email searches.
@@ -24,7 +25,7 @@ const (
 //
 //wecom:api POST /cgi-bin/user/convert_to_openid
 func (s *Service) ConvertToOpenID(ctx context.Context, userID string) (string, error) {
-	if err := required("userid", userID); err != nil {
+	if err := check.Required("userid", userID); err != nil {
 		return "", err
 	}
 	var out struct {
@@ -46,7 +47,7 @@ func (s *Service) ConvertToOpenID(ctx context.Context, userID string) (string, e
 //
 //wecom:api POST /cgi-bin/user/convert_to_userid
 func (s *Service) ConvertToUserID(ctx context.Context, openID string) (string, error) {
-	if err := required("openid", openID); err != nil {
+	if err := check.Required("openid", openID); err != nil {
 		return "", err
 	}
 	in := struct {
@@ -63,7 +64,7 @@ func (s *Service) ConvertToUserID(ctx context.Context, openID string) (string, e
 //wecom:api POST /cgi-bin/user/getuserid
 func (s *Service) GetUserIDByMobile(ctx context.Context, mobile string) (string, error) {
 	if len(mobile) < 5 || len(mobile) > 32 {
-		return "", invalid("mobile", "%d bytes, want 5–32", len(mobile))
+		return "", check.Invalid("mobile", "%d bytes, want 5–32", len(mobile))
 	}
 	in := struct {
 		Mobile string `json:"mobile"`
@@ -78,7 +79,7 @@ func (s *Service) GetUserIDByMobile(ctx context.Context, mobile string) (string,
 //
 //wecom:api POST /cgi-bin/user/get_userid_by_email
 func (s *Service) GetUserIDByEmail(ctx context.Context, email string, typ EmailType) (string, error) {
-	if err := required("email", email); err != nil {
+	if err := check.Required("email", email); err != nil {
 		return "", err
 	}
 	in := struct {

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/wire"
 )
 
 // Linked corps (互联企业) use composite ids: users "CorpID/UserID", departments
@@ -33,10 +35,10 @@ type LinkedUser struct {
 
 // LinkedDepartment is a department of a linked corp; ids may arrive as numbers or strings.
 type LinkedDepartment struct {
-	ID       FlexString `json:"department_id"`
-	Name     string     `json:"department_name"`
-	ParentID FlexString `json:"parentid"`
-	Order    int64      `json:"order"`
+	ID       wire.String `json:"department_id"`
+	Name     string      `json:"department_name"`
+	ParentID wire.String `json:"parentid"`
+	Order    int64       `json:"order"`
 }
 
 // GetLinkedPermList lists the linked-corp members and departments the app may see.
@@ -55,7 +57,7 @@ func (s *Service) GetLinkedPermList(ctx context.Context) (*LinkedPermList, error
 
 func checkComposite(field, id string) error {
 	if a, b, ok := strings.Cut(id, "/"); !ok || a == "" || b == "" {
-		return invalid(field, "%q, want the form CorpID/ID", id)
+		return check.Invalid(field, "%q, want the form CorpID/ID", id)
 	}
 	return nil
 }

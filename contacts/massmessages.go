@@ -3,6 +3,8 @@ package contacts
 import (
 	"context"
 	"net/http"
+
+	"github.com/wecom-connector/wecom/internal/check"
 )
 
 // MassChatType says whom a mass message (企业群发) goes to.
@@ -68,31 +70,31 @@ func (p MassMessageParams) check() error {
 	switch p.ChatType {
 	case "", MassToCustomers:
 		if p.Sender == "" && len(p.ExternalUserIDs) == 0 && p.TagFilter == nil {
-			return invalid("sender", "give a sender, customers or a tag filter")
+			return check.Invalid("sender", "give a sender, customers or a tag filter")
 		}
 		if len(p.ChatIDs) > 0 {
-			return invalid("chat_id_list", "only for chat_type group")
+			return check.Invalid("chat_id_list", "only for chat_type group")
 		}
 	case MassToGroups:
 		if p.Sender == "" {
-			return invalid("sender", "required for chat_type group")
+			return check.Invalid("sender", "required for chat_type group")
 		}
 		if len(p.ExternalUserIDs) > 0 || p.AllowSelect {
-			return invalid("external_userid", "customers and allow_select are for chat_type single")
+			return check.Invalid("external_userid", "customers and allow_select are for chat_type single")
 		}
 	default:
-		return invalid("chat_type", "want single or group, have %q", p.ChatType)
+		return check.Invalid("chat_type", "want single or group, have %q", p.ChatType)
 	}
 	switch {
 	case len(p.ExternalUserIDs) > 10000:
-		return invalid("external_userid", "%d customers, at most 10000", len(p.ExternalUserIDs))
+		return check.Invalid("external_userid", "%d customers, at most 10000", len(p.ExternalUserIDs))
 	case len(p.ChatIDs) > 2000:
-		return invalid("chat_id_list", "%d groups, at most 2000", len(p.ChatIDs))
+		return check.Invalid("chat_id_list", "%d groups, at most 2000", len(p.ChatIDs))
 	}
 	if p.TagFilter != nil {
 		for _, g := range p.TagFilter.Groups {
 			if len(g.TagIDs) == 0 || len(g.TagIDs) > 100 {
-				return invalid("tag_filter.group_list.tag_list", "%d tags, want 1 to 100", len(g.TagIDs))
+				return check.Invalid("tag_filter.group_list.tag_list", "%d tags, want 1 to 100", len(g.TagIDs))
 			}
 		}
 	}

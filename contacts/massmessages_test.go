@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/wecomtest"
 )
 
@@ -45,8 +46,8 @@ func TestAddMassMessage(t *testing.T) {
 		"ten attachments":    {Sender: "li.na", Attachments: make([]Attachment, 10)},
 	} {
 		before := srv.Calls("/cgi-bin/externalcontact/add_msg_template")
-		if _, err := s.AddMassMessage(ctx, p); !errors.Is(err, ErrInvalidParams) {
-			t.Errorf("%s: %v, want ErrInvalidParams", name, err)
+		if _, err := s.AddMassMessage(ctx, p); !errors.Is(err, client.ErrInvalidParams) {
+			t.Errorf("%s: %v, want client.ErrInvalidParams", name, err)
 		}
 		if srv.Calls("/cgi-bin/externalcontact/add_msg_template") != before {
 			t.Errorf("%s: a request was sent", name)

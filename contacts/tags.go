@@ -2,11 +2,14 @@ package contacts
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/wecom-connector/wecom/internal/check"
 )
 
 // Tag is an address-book tag (标签): its id and name.
@@ -36,10 +39,10 @@ type CreateTagParams struct {
 
 func checkTagName(name string) error {
 	if name == "" {
-		return invalid("tagname", "required")
+		return check.Invalid("tagname", "required")
 	}
 	if n := utf8.RuneCountInString(name); n > 32 {
-		return invalid("tagname", "%d characters, at most 32", n)
+		return check.Invalid("tagname", "%d characters, at most 32", n)
 	}
 	return nil
 }
@@ -55,7 +58,7 @@ func (s *Service) CreateTag(ctx context.Context, p CreateTagParams) (int, error)
 		return 0, err
 	}
 	if p.ID != nil && *p.ID < 0 {
-		return 0, invalid("tagid", "%d, must not be negative", *p.ID)
+		return 0, check.Invalid("tagid", "%d, must not be negative", *p.ID)
 	}
 	var out struct {
 		ID int `json:"tagid"`
@@ -121,8 +124,8 @@ func (s *Service) ListTags(ctx context.Context) ([]Tag, error) {
 	return out.Tags, nil
 }
 
-// TagMembersParams names the members and departments to add to or remove from a tag. Longer
-// lists than one call takes (1000 users, 100 departments) are sent in several calls.
+// TagMembersParams names the members and departments to add to or remove from a tag: at most
+// 1000 users and 100 departments a call, not both empty.
 type TagMembersParams struct {
 	TagID       int      `json:"tagid"`
 	UserIDs     []string `json:"userlist,omitempty"`
@@ -145,7 +148,20 @@ const (
 	maxTagDepts = 100
 )
 
-// AddTagMembers adds members and departments to a tag.
+func (p *TagMembersParams) validate() error {
+	switch {
+	case len(p.UserIDs) == 0 && len(p.Departments) == 0:
+		return check.Invalid("userlist", "userlist and partylist may not both be empty")
+	case len(p.UserIDs) > maxTagUsers:
+		return check.Invalid("userlist", "%d users, at most 1000 a call (the ...InParts helpers take more)", len(p.UserIDs))
+	case len(p.Departments) > maxTagDepts:
+		return check.Invalid("partylist", "%d departments, at most 100 a call (the ...InParts helpers take more)", len(p.Departments))
+	}
+	return nil
+}
+
+// AddTagMembers adds members and departments to a tag in one call;
+// [Service.AddTagMembersInParts] takes longer lists.
 // 增加标签成员
 //
 // WeCom docs: https://developer.work.weixin.qq.com/document/path/90214
@@ -155,7 +171,8 @@ func (s *Service) AddTagMembers(ctx context.Context, p TagMembersParams) (*TagMe
 	return s.tagMembers(ctx, "/cgi-bin/tag/addtagusers", p)
 }
 
-// RemoveTagMembers removes members and departments from a tag.
+// RemoveTagMembers removes members and departments from a tag in one call;
+// [Service.RemoveTagMembersInParts] takes longer lists.
 // 删除标签成员
 //
 // WeCom docs: https://developer.work.weixin.qq.com/document/path/90215
@@ -166,23 +183,59 @@ func (s *Service) RemoveTagMembers(ctx context.Context, p TagMembersParams) (*Ta
 }
 
 func (s *Service) tagMembers(ctx context.Context, path string, p TagMembersParams) (*TagMembersResult, error) {
-	if len(p.UserIDs) == 0 && len(p.Departments) == 0 {
-		return nil, invalid("userlist", "userlist and partylist may not both be empty")
+	if err := p.validate(); err != nil {
+		return nil, err
 	}
-	res := &TagMembersResult{}
-	users, depts := p.UserIDs, p.Departments
-	for len(users) > 0 || len(depts) > 0 {
-		chunk := TagMembersParams{TagID: p.TagID}
-		chunk.UserIDs, users = users[:min(maxTagUsers, len(users))], users[min(maxTagUsers, len(users)):]
-		chunk.Departments, depts = depts[:min(maxTagDepts, len(depts))], depts[min(maxTagDepts, len(depts)):]
-		var out tagMembersAnswer
-		if err := s.c.Do(ctx, http.MethodPost, path, nil, chunk, &out); err != nil {
-			return res, err
-		}
-		if out.InvalidList != "" {
-			res.InvalidUsers = append(res.InvalidUsers, strings.Split(out.InvalidList, "|")...)
-		}
-		res.InvalidDepartments = append(res.InvalidDepartments, out.InvalidParty...)
+	var out tagMembersAnswer
+	if err := s.c.Do(ctx, http.MethodPost, path, nil, p, &out); err != nil {
+		return nil, err
+	}
+	res := &TagMembersResult{InvalidDepartments: out.InvalidParty}
+	if out.InvalidList != "" {
+		res.InvalidUsers = strings.Split(out.InvalidList, "|")
 	}
 	return res, nil
+}
+
+// TagMembersPart is one call of [Service.AddTagMembersInParts] or
+// [Service.RemoveTagMembersInParts]: the entries it sent and those WeCom rejected.
+type TagMembersPart struct {
+	UserIDs            []string
+	Departments        []int
+	InvalidUsers       []string
+	InvalidDepartments []int
+}
+
+// AddTagMembersInParts adds any number of members and departments to a tag, one
+// [Service.AddTagMembers] call per 1000 users and 100 departments. It stops at the first
+// failing call and returns the parts done before it with the error.
+func (s *Service) AddTagMembersInParts(ctx context.Context, p TagMembersParams) ([]TagMembersPart, error) {
+	return tagMembersInParts(ctx, s.AddTagMembers, p)
+}
+
+// RemoveTagMembersInParts removes any number of members and departments from a tag, one
+// [Service.RemoveTagMembers] call per 1000 users and 100 departments. It stops at the first
+// failing call and returns the parts done before it with the error.
+func (s *Service) RemoveTagMembersInParts(ctx context.Context, p TagMembersParams) ([]TagMembersPart, error) {
+	return tagMembersInParts(ctx, s.RemoveTagMembers, p)
+}
+
+func tagMembersInParts(ctx context.Context, call func(context.Context, TagMembersParams) (*TagMembersResult, error), p TagMembersParams) ([]TagMembersPart, error) {
+	if len(p.UserIDs) == 0 && len(p.Departments) == 0 {
+		return nil, check.Invalid("userlist", "userlist and partylist may not both be empty")
+	}
+	calls := max((len(p.UserIDs)+maxTagUsers-1)/maxTagUsers, (len(p.Departments)+maxTagDepts-1)/maxTagDepts)
+	var parts []TagMembersPart
+	users, depts := p.UserIDs, p.Departments
+	for i := range calls {
+		part := TagMembersPart{UserIDs: users[:min(maxTagUsers, len(users))], Departments: depts[:min(maxTagDepts, len(depts))]}
+		users, depts = users[len(part.UserIDs):], depts[len(part.Departments):]
+		res, err := call(ctx, TagMembersParams{TagID: p.TagID, UserIDs: part.UserIDs, Departments: part.Departments})
+		if err != nil {
+			return parts, fmt.Errorf("%w (call %d of %d)", err, i+1, calls)
+		}
+		part.InvalidUsers, part.InvalidDepartments = res.InvalidUsers, res.InvalidDepartments
+		parts = append(parts, part)
+	}
+	return parts, nil
 }

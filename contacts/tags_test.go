@@ -2,8 +2,10 @@ package contacts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/wecom-connector/wecom/client"
@@ -79,7 +81,7 @@ func TestTagLifecycle(t *testing.T) {
 
 	// Only the creating app may change a tag: a second app of the corp gets 81011.
 	srv.AddApp(wecomtest.App{CorpID: wecomtest.CorpID, Secret: "other-secret", AgentID: 1000003})
-	c2, _ := client.New(client.CorpApp{CorpID: wecomtest.CorpID, Secret: "other-secret"}, client.WithBaseURL(srv.URL()), fastRetry)
+	c2, _ := client.New(client.CorpApp{CorpID: wecomtest.CorpID, Secret: "other-secret"}, client.WithBaseURL(srv.URL()))
 	other := New(c2)
 	if err := other.UpdateTag(ctx, id, "mine now"); codeOf(err) != 81011 {
 		t.Errorf("other app renames: %v, want 81011", err)
@@ -95,7 +97,7 @@ func TestTagLifecycle(t *testing.T) {
 	}
 }
 
-func TestTagMembersSplitsLongLists(t *testing.T) {
+func TestTagMembersInPartsSplitsLongLists(t *testing.T) {
 	t.Parallel()
 	srv, s := newSim(t)
 	ctx := context.Background()
@@ -109,20 +111,37 @@ func TestTagMembersSplitsLongLists(t *testing.T) {
 	}
 	seedUser(t, s, "real", 1)
 	users[2400] = "real"
-	res, err := s.AddTagMembers(ctx, TagMembersParams{TagID: id, UserIDs: users[1999:]})
+	if _, err := s.AddTagMembers(ctx, TagMembersParams{TagID: id, UserIDs: users}); !errors.Is(err, client.ErrInvalidParams) {
+		t.Errorf("one call with 2500 users: %v, want a validation error", err)
+	}
+	if _, err := s.AddTagMembers(ctx, TagMembersParams{TagID: id, Departments: make([]int, 101)}); !errors.Is(err, client.ErrInvalidParams) {
+		t.Errorf("one call with 101 departments: %v, want a validation error", err)
+	}
+	if srv.Calls("/cgi-bin/tag/addtagusers") != 0 {
+		t.Error("an over-long call was sent")
+	}
+	parts, err := s.AddTagMembersInParts(ctx, TagMembersParams{TagID: id, UserIDs: users[1999:], Departments: []int{1}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.InvalidUsers) != 500 || srv.Served("/cgi-bin/tag/addtagusers") != 1 {
-		t.Errorf("invalid %d, calls %d", len(res.InvalidUsers), srv.Served("/cgi-bin/tag/addtagusers"))
+	if len(parts) != 1 || len(parts[0].UserIDs) != 501 || len(parts[0].InvalidUsers) != 500 || !slices.Equal(parts[0].Departments, []int{1}) {
+		t.Errorf("parts %+v", parts)
 	}
-	_, err = s.AddTagMembers(ctx, TagMembersParams{TagID: id, UserIDs: users})
-	// 3 calls; the first two hold only unknown ids, so WeCom answers 40070 on the first.
-	if codeOf(err) != 40070 {
-		t.Errorf("err = %v, want 40070 from the first chunk", err)
+	depts := make([]int, 150)
+	for i := range depts {
+		depts[i] = 1
 	}
-	if _, err := s.AddTagMembers(ctx, TagMembersParams{TagID: id}); err == nil {
-		t.Error("empty lists accepted")
+	parts, err = s.RemoveTagMembersInParts(ctx, TagMembersParams{TagID: id, UserIDs: []string{"real"}, Departments: depts})
+	if err != nil || len(parts) != 2 || len(parts[0].Departments) != 100 || len(parts[1].Departments) != 50 || len(parts[1].UserIDs) != 0 {
+		t.Errorf("remove in parts: %+v, %v; want 100 + 50 departments", parts, err)
+	}
+	// 3 calls; the first holds only unknown ids, so WeCom answers 40070 and the split stops.
+	parts, err = s.AddTagMembersInParts(ctx, TagMembersParams{TagID: id, UserIDs: users})
+	if codeOf(err) != 40070 || len(parts) != 0 || !strings.Contains(err.Error(), "call 1 of 3") {
+		t.Errorf("parts %d, err = %v; want none and 40070 from call 1 of 3", len(parts), err)
+	}
+	if _, err := s.AddTagMembersInParts(ctx, TagMembersParams{TagID: id}); !errors.Is(err, client.ErrInvalidParams) {
+		t.Errorf("empty lists: %v", err)
 	}
 }
 

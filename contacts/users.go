@@ -7,21 +7,25 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/pager"
+	"github.com/wecom-connector/wecom/internal/wire"
 )
 
-// Gender is a member's gender as the address book encodes it: a JSON string.
-type Gender string
+// Gender is a person's gender (性别): a member's, as the address book sends it (the string "1"),
+// or a customer's (the number 1). It decodes both and encodes as the address book's string.
+type Gender = wire.Gender
 
-// Genders of address-book members.
+// Genders.
 const (
-	GenderUndefined Gender = "0" // not set, or the caller may not read it
-	GenderMale      Gender = "1"
-	GenderFemale    Gender = "2"
+	GenderUndefined = wire.GenderUndefined // 未定义: not set, or the caller may not read it
+	GenderMale      = wire.GenderMale      // 男性
+	GenderFemale    = wire.GenderFemale    // 女性
 )
 
 // UserStatus is a member's activation status.
@@ -171,7 +175,7 @@ func (p *CreateUserParams) validate() error {
 		return err
 	}
 	if p.Mobile == "" && p.Email == "" {
-		return invalid("mobile", "mobile and email may not both be empty")
+		return check.Invalid("mobile", "mobile and email may not both be empty")
 	}
 	return checkUserLists(p.Department, len(p.Order), len(p.IsLeaderInDept), p.DirectLeader)
 }
@@ -221,7 +225,7 @@ func (p *UpdateUserParams) validate() error {
 		}
 	}
 	if p.BizMailAlias != nil && len(p.BizMailAlias.Item) > 5 {
-		return invalid("biz_mail_alias.item", "%d aliases, at most 5", len(p.BizMailAlias.Item))
+		return check.Invalid("biz_mail_alias.item", "%d aliases, at most 5", len(p.BizMailAlias.Item))
 	}
 	return checkUserLists(p.Department, len(p.Order), len(p.IsLeaderInDept), p.DirectLeader)
 }
@@ -229,13 +233,13 @@ func (p *UpdateUserParams) validate() error {
 func checkUserLists(dept []int, orders, leaders int, direct []string) error {
 	switch {
 	case len(dept) > 100:
-		return invalid("department", "%d departments, at most 100", len(dept))
+		return check.Invalid("department", "%d departments, at most 100", len(dept))
 	case orders > 0 && orders != len(dept):
-		return invalid("order", "%d entries for %d departments", orders, len(dept))
+		return check.Invalid("order", "%d entries for %d departments", orders, len(dept))
 	case leaders > 0 && leaders != len(dept):
-		return invalid("is_leader_in_dept", "%d entries for %d departments", leaders, len(dept))
+		return check.Invalid("is_leader_in_dept", "%d entries for %d departments", leaders, len(dept))
 	case len(direct) > 1:
-		return invalid("direct_leader", "%d entries, at most 1", len(direct))
+		return check.Invalid("direct_leader", "%d entries, at most 1", len(direct))
 	}
 	return nil
 }
@@ -243,19 +247,19 @@ func checkUserLists(dept []int, orders, leaders int, direct []string) error {
 // checkUserID checks a plaintext userid: 1–64 bytes of [0-9A-Za-z_-@.], first char alphanumeric.
 func checkUserID(field, id string) error {
 	if id == "" {
-		return invalid(field, "required")
+		return check.Invalid(field, "required")
 	}
 	if len(id) > 64 {
-		return invalid(field, "%d bytes, at most 64", len(id))
+		return check.Invalid(field, "%d bytes, at most 64", len(id))
 	}
 	for i := 0; i < len(id); i++ {
 		c := id[i]
 		alnum := c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 		if i == 0 && !alnum {
-			return invalid(field, "must start with a letter or digit")
+			return check.Invalid(field, "must start with a letter or digit")
 		}
 		if !alnum && c != '_' && c != '-' && c != '@' && c != '.' {
-			return invalid(field, "character %q not allowed (only letters, digits, _ - @ .)", c)
+			return check.Invalid(field, "character %q not allowed (only letters, digits, _ - @ .)", c)
 		}
 	}
 	return nil
@@ -266,14 +270,12 @@ func checkChars(field, s string, lo, hi int) error {
 	n := utf8.RuneCountInString(s)
 	switch {
 	case n == 0 && lo > 0:
-		return invalid(field, "required")
+		return check.Invalid(field, "required")
 	case n < lo || n > hi:
-		return invalid(field, "%d characters, want %d–%d", n, lo, hi)
+		return check.Invalid(field, "%d characters, want %d–%d", n, lo, hi)
 	}
 	return nil
 }
-
-var required = check.Required
 
 // CreatedDepartment is a department user/create made because the member named an unknown id.
 type CreatedDepartment struct {
@@ -314,7 +316,7 @@ func (s *Service) CreateUser(ctx context.Context, p CreateUserParams) (*CreateUs
 //
 //wecom:api GET /cgi-bin/user/get
 func (s *Service) GetUser(ctx context.Context, userID string) (*User, error) {
-	if err := required("userid", userID); err != nil {
+	if err := check.Required("userid", userID); err != nil {
 		return nil, err
 	}
 	var u User
@@ -344,7 +346,7 @@ func (s *Service) UpdateUser(ctx context.Context, p UpdateUserParams) error {
 //
 //wecom:api GET /cgi-bin/user/delete
 func (s *Service) DeleteUser(ctx context.Context, userID string) error {
-	if err := required("userid", userID); err != nil {
+	if err := check.Required("userid", userID); err != nil {
 		return err
 	}
 	return s.c.Do(ctx, http.MethodGet, "/cgi-bin/user/delete", url.Values{"userid": {userID}}, nil, nil)
@@ -353,31 +355,46 @@ func (s *Service) DeleteUser(ctx context.Context, userID string) error {
 // maxBatchDelete is user/batchdelete's per-call limit.
 const maxBatchDelete = 200
 
-// DeleteUsers removes members in calls of at most 200 userids each (user/batchdelete takes no
-// more). Within one call an invalid id fails the whole call; an error names how many members
-// earlier calls already deleted.
+// DeleteUsers removes 1–200 members in one call; one invalid userid fails the call and deletes
+// nobody. [Service.DeleteUsersInParts] takes longer lists.
 // 批量删除成员
 //
 // WeCom docs: https://developer.work.weixin.qq.com/document/path/90199
 //
 //wecom:api POST /cgi-bin/user/batchdelete
 func (s *Service) DeleteUsers(ctx context.Context, userIDs []string) error {
+	if n := len(userIDs); n == 0 || n > maxBatchDelete {
+		return check.Invalid("useridlist", "%d userids, want 1–200 (DeleteUsersInParts takes more)", n)
+	}
+	body := struct {
+		UserIDs []string `json:"useridlist"`
+	}{userIDs}
+	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/user/batchdelete", nil, body, nil)
+}
+
+// DeleteUsersPart is one user/batchdelete call of [Service.DeleteUsersInParts]: the members it
+// deleted.
+type DeleteUsersPart struct {
+	UserIDs []string
+}
+
+// DeleteUsersInParts removes any number of members, one [Service.DeleteUsers] call per 200. It
+// stops at the first failing call and returns the parts done before it with the error: the
+// members of the failing call and of the calls after it are still there.
+func (s *Service) DeleteUsersInParts(ctx context.Context, userIDs []string) ([]DeleteUsersPart, error) {
 	if len(userIDs) == 0 {
-		return invalid("useridlist", "required")
+		return nil, check.Invalid("useridlist", "required")
 	}
-	for i := 0; i < len(userIDs); i += maxBatchDelete {
-		chunk := userIDs[i:min(i+maxBatchDelete, len(userIDs))]
-		body := struct {
-			UserIDs []string `json:"useridlist"`
-		}{chunk}
-		if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/user/batchdelete", nil, body, nil); err != nil {
-			if i == 0 {
-				return err
-			}
-			return fmt.Errorf("contacts: batch delete: %d members deleted before this error: %w", i, err)
+	var parts []DeleteUsersPart
+	done := 0
+	for chunk := range slices.Chunk(userIDs, maxBatchDelete) {
+		if err := s.DeleteUsers(ctx, chunk); err != nil {
+			return parts, fmt.Errorf("%w (%d of %d members deleted before this call)", err, done, len(userIDs))
 		}
+		parts = append(parts, DeleteUsersPart{UserIDs: chunk})
+		done += len(chunk)
 	}
-	return nil
+	return parts, nil
 }
 
 // UserSummary is a member as user/simplelist returns it.
@@ -454,7 +471,7 @@ func (s *Service) ListUserIDsPage(ctx context.Context, p ListUserIDsParams) (*Us
 		p.Limit = 1000
 	}
 	if p.Limit < 1 || p.Limit > 10000 {
-		return nil, invalid("limit", "%d, want 1–10000", p.Limit)
+		return nil, check.Invalid("limit", "%d, want 1–10000", p.Limit)
 	}
 	var out UserIDPage
 	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/user/list_id", nil, client.Idempotent(p), &out); err != nil {
@@ -465,7 +482,7 @@ func (s *Service) ListUserIDsPage(ctx context.Context, p ListUserIDsParams) (*Us
 
 // ListUserIDs walks every (member, department) pair of the corp, page by page from p.Cursor.
 func (s *Service) ListUserIDs(ctx context.Context, p ListUserIDsParams) iter.Seq2[DeptUser, error] {
-	return walk(ctx, p.Cursor, func(ctx context.Context, cursor string) ([]DeptUser, string, bool, error) {
+	return pager.Cursor(ctx, p.Cursor, func(ctx context.Context, cursor string) ([]DeptUser, string, bool, error) {
 		q := p
 		q.Cursor = cursor
 		pg, err := s.ListUserIDsPage(ctx, q)

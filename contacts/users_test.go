@@ -157,7 +157,7 @@ func TestCreateUserValidation(t *testing.T) {
 		p := ok
 		tc.edit(&p)
 		_, err := s.CreateUser(context.Background(), p)
-		var ve *ValidationError
+		var ve *client.ValidationError
 		if !errors.As(err, &ve) || ve.Field != tc.field {
 			t.Errorf("%s: err = %v, want a ValidationError on %s", tc.field, err, tc.field)
 		}
@@ -167,7 +167,7 @@ func TestCreateUserValidation(t *testing.T) {
 	}
 }
 
-func TestDeleteUsersSplitsAt200(t *testing.T) {
+func TestDeleteUsersInPartsSplitsAt200(t *testing.T) {
 	t.Parallel()
 	srv, s := newSim(t)
 	ctx := context.Background()
@@ -176,8 +176,15 @@ func TestDeleteUsersSplitsAt200(t *testing.T) {
 		ids[i] = fmt.Sprintf("u%03d", i)
 		seedUser(t, s, ids[i])
 	}
-	if err := s.DeleteUsers(ctx, ids); err != nil {
+	if err := s.DeleteUsers(ctx, ids); !errors.Is(err, client.ErrInvalidParams) || srv.Calls("/cgi-bin/user/batchdelete") != 0 {
+		t.Errorf("DeleteUsers with 450 ids: %v, want a validation error and no call (one call takes 200)", err)
+	}
+	parts, err := s.DeleteUsersInParts(ctx, ids)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if len(parts) != 3 || len(parts[0].UserIDs) != 200 || len(parts[2].UserIDs) != 50 || parts[2].UserIDs[0] != "u400" {
+		t.Errorf("parts %d: %v", len(parts), parts)
 	}
 	if n := srv.Served("/cgi-bin/user/batchdelete"); n != 3 {
 		t.Errorf("batchdelete calls = %d, want 3", n)
@@ -185,14 +192,21 @@ func TestDeleteUsersSplitsAt200(t *testing.T) {
 	if us, _ := s.ListUsersSimple(ctx, 1); len(us) != 0 {
 		t.Errorf("%d users left", len(us))
 	}
-	seedUser(t, s, "keep")
-	if err := s.DeleteUsers(ctx, []string{"keep", "ghost"}); codeOf(err) != 40031 {
-		t.Errorf("unknown id: %v, want 40031", err)
+	// A failing call stops the split: the parts done before it come back with the error.
+	more := make([]string, 250)
+	for i := range more {
+		more[i] = fmt.Sprintf("v%03d", i)
+		seedUser(t, s, more[i])
 	}
-	if _, err := s.GetUser(ctx, "keep"); err != nil {
-		t.Errorf("a failed batch deleted a member: %v", err)
+	more[210] = "ghost"
+	parts, err = s.DeleteUsersInParts(ctx, more)
+	if codeOf(err) != 40031 || len(parts) != 1 || !strings.Contains(err.Error(), "200 of 250 members deleted") {
+		t.Errorf("parts %d, err %v; want 1 part and 40031 naming 200 deleted", len(parts), err)
 	}
-	if err := s.DeleteUsers(ctx, nil); !errors.Is(err, ErrInvalidParams) {
+	if _, err := s.GetUser(ctx, "v249"); err != nil {
+		t.Errorf("a failed call deleted a member: %v", err)
+	}
+	if _, err := s.DeleteUsersInParts(ctx, nil); !errors.Is(err, client.ErrInvalidParams) {
 		t.Errorf("empty list: %v", err)
 	}
 }
@@ -220,7 +234,7 @@ func TestListUserIDsWalksPages(t *testing.T) {
 	if _, err := s.ListUserIDsPage(ctx, ListUserIDsParams{Cursor: "garbage!", Limit: 10}); codeOf(err) != 50100 {
 		t.Errorf("bad cursor: %v, want 50100", err)
 	}
-	if _, err := s.ListUserIDsPage(ctx, ListUserIDsParams{Limit: 10001}); !errors.Is(err, ErrInvalidParams) {
+	if _, err := s.ListUserIDsPage(ctx, ListUserIDsParams{Limit: 10001}); !errors.Is(err, client.ErrInvalidParams) {
 		t.Errorf("limit 10001: %v", err)
 	}
 }
@@ -251,7 +265,7 @@ func TestIDConversions(t *testing.T) {
 	if _, err := s.GetUserIDByMobile(ctx, "13900009999"); codeOf(err) != 46004 {
 		t.Errorf("unknown mobile: %v, want 46004", err)
 	}
-	if _, err := s.GetUserIDByMobile(ctx, "12"); !errors.Is(err, ErrInvalidParams) {
+	if _, err := s.GetUserIDByMobile(ctx, "12"); !errors.Is(err, client.ErrInvalidParams) {
 		t.Errorf("short mobile: %v", err)
 	}
 }

@@ -3,6 +3,8 @@ package contacts
 import (
 	"context"
 	"net/http"
+
+	"github.com/wecom-connector/wecom/internal/check"
 )
 
 // Text is a text message part.
@@ -70,11 +72,11 @@ type WelcomeMessageParams struct {
 func checkContent(text *Text, atts []Attachment) error {
 	switch {
 	case (text == nil || text.Content == "") && len(atts) == 0:
-		return invalid("text", "text and attachments may not both be empty")
+		return check.Invalid("text", "text and attachments may not both be empty")
 	case text != nil && len(text.Content) > 4000:
-		return invalid("text.content", "%d bytes, at most 4000", len(text.Content))
+		return check.Invalid("text.content", "%d bytes, at most 4000", len(text.Content))
 	case len(atts) > 9:
-		return invalid("attachments", "%d attachments, at most 9", len(atts))
+		return check.Invalid("attachments", "%d attachments, at most 9", len(atts))
 	}
 	return nil
 }
@@ -87,7 +89,7 @@ func checkContent(text *Text, atts []Attachment) error {
 //
 //wecom:api POST /cgi-bin/externalcontact/send_welcome_msg
 func (s *Service) SendWelcomeMessage(ctx context.Context, p WelcomeMessageParams) error {
-	if err := required("welcome_code", p.WelcomeCode); err != nil {
+	if err := check.Required("welcome_code", p.WelcomeCode); err != nil {
 		return err
 	}
 	if err := checkContent(p.Text, p.Attachments); err != nil {

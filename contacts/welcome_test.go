@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/wecomtest"
 )
 
@@ -52,7 +53,7 @@ func TestSendWelcomeMessage(t *testing.T) {
 		{WelcomeCode: "c", Text: &Text{Content: strings.Repeat("a", 4001)}},
 		{WelcomeCode: "c", Attachments: make([]Attachment, 10)},
 	} {
-		if err := s.SendWelcomeMessage(ctx, p); !errors.Is(err, ErrInvalidParams) {
+		if err := s.SendWelcomeMessage(ctx, p); !errors.Is(err, client.ErrInvalidParams) {
 			t.Errorf("%+v: %v, want a validation error", p, err)
 		}
 	}
