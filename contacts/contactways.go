@@ -218,7 +218,7 @@ func (s *Service) ListContactWays(ctx context.Context, p ListContactWaysParams) 
 		if err != nil {
 			return nil, "", false, err
 		}
-		return pg.ConfigIDs, pg.NextCursor, true, nil
+		return pg.ConfigIDs, pg.NextCursor, pg.NextCursor != "", nil
 	})
 }
 

@@ -184,7 +184,7 @@ func (s *Service) GetExternalContact(ctx context.Context, externalUserID string)
 			return nil, "", false, err
 		}
 		d.Contact = pg.Contact
-		return pg.FollowUsers, pg.NextCursor, true, nil
+		return pg.FollowUsers, pg.NextCursor, pg.NextCursor != "", nil
 	})
 	for f, err := range follows {
 		if err != nil {
@@ -288,7 +288,7 @@ func (s *Service) GetCustomersByUser(ctx context.Context, p BatchGetByUserParams
 						unlicensed = append(unlicensed, id)
 					}
 				}
-				return pg.Relations, pg.NextCursor, true, nil
+				return pg.Relations, pg.NextCursor, pg.NextCursor != "", nil
 			}
 		})
 		for r, err := range relations {

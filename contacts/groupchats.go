@@ -95,7 +95,7 @@ func (s *Service) ListGroupChats(ctx context.Context, p GroupChatListParams) ite
 			if err != nil {
 				return nil, "", false, err
 			}
-			return pg.Chats, pg.NextCursor, true, nil
+			return pg.Chats, pg.NextCursor, pg.NextCursor != "", nil
 		}
 	})
 }

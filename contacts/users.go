@@ -489,6 +489,6 @@ func (s *Service) ListUserIDs(ctx context.Context, p ListUserIDsParams) iter.Seq
 		if err != nil {
 			return nil, "", false, err
 		}
-		return pg.Users, pg.NextCursor, true, nil
+		return pg.Users, pg.NextCursor, pg.NextCursor != "", nil
 	})
 }

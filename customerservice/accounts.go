@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/pager"
 )
 
 // AccountParams creates or changes a kf account.
@@ -24,7 +26,7 @@ type AccountParams struct {
 
 func checkName(name string) error {
 	if utf8.RuneCountInString(name) > 16 {
-		return invalid("name", "at most 16 characters, have %d", utf8.RuneCountInString(name))
+		return check.Invalid("name", "at most 16 characters, have %d", utf8.RuneCountInString(name))
 	}
 	return nil
 }
@@ -38,7 +40,7 @@ func checkName(name string) error {
 //
 //wecom:api POST /cgi-bin/kf/account/add
 func (s *Service) AddAccount(ctx context.Context, p AccountParams) (string, error) {
-	if err := required("name", p.Name, "media_id", p.MediaID); err != nil {
+	if err := check.RequiredAll("name", p.Name, "media_id", p.MediaID); err != nil {
 		return "", err
 	}
 	if err := checkName(p.Name); err != nil {
@@ -59,7 +61,7 @@ func (s *Service) AddAccount(ctx context.Context, p AccountParams) (string, erro
 //
 //wecom:api POST /cgi-bin/kf/account/del
 func (s *Service) DeleteAccount(ctx context.Context, openKfID string) error {
-	if err := required("open_kfid", openKfID); err != nil {
+	if err := check.Required("open_kfid", openKfID); err != nil {
 		return err
 	}
 	body := struct {
@@ -76,11 +78,11 @@ func (s *Service) DeleteAccount(ctx context.Context, openKfID string) error {
 //
 //wecom:api POST /cgi-bin/kf/account/update
 func (s *Service) UpdateAccount(ctx context.Context, p AccountParams) error {
-	if err := required("open_kfid", p.OpenKfID); err != nil {
+	if err := check.Required("open_kfid", p.OpenKfID); err != nil {
 		return err
 	}
 	if p.Name == "" && p.MediaID == "" {
-		return invalid("name", "nothing to change: give name or media_id")
+		return check.Invalid("name", "nothing to change: give name or media_id")
 	}
 	if err := checkName(p.Name); err != nil {
 		return err
@@ -114,7 +116,7 @@ type ListAccountsParams struct {
 //wecom:api POST /cgi-bin/kf/account/list
 func (s *Service) ListAccountsPage(ctx context.Context, p ListAccountsParams) ([]Account, error) {
 	if p.Offset < 0 || p.Limit < 0 || p.Limit > 100 {
-		return nil, invalid("limit", "offset must be ≥ 0 and limit 1 to 100")
+		return nil, check.Invalid("limit", "offset must be ≥ 0 and limit 1 to 100")
 	}
 	var out struct {
 		List []Account `json:"account_list"`
@@ -123,30 +125,16 @@ func (s *Service) ListAccountsPage(ctx context.Context, p ListAccountsParams) ([
 	return out.List, err
 }
 
-// ListAccounts yields every kf account of the corp, paging with offset and limit from p.
+// ListAccounts yields every kf account of the corp from p.Offset on, p.Limit accounts a call
+// (default 100); a page shorter than the limit ends the walk.
 func (s *Service) ListAccounts(ctx context.Context, p ListAccountsParams) iter.Seq2[Account, error] {
-	return func(yield func(Account, error) bool) {
-		q := p
-		if q.Limit == 0 {
-			q.Limit = 100
-		}
-		for {
-			page, err := s.ListAccountsPage(ctx, q)
-			if err != nil {
-				yield(Account{}, err)
-				return
-			}
-			for _, a := range page {
-				if !yield(a, nil) {
-					return
-				}
-			}
-			if len(page) < q.Limit {
-				return
-			}
-			q.Offset += q.Limit
-		}
+	if p.Limit == 0 {
+		p.Limit = 100
 	}
+	return pager.Offset(ctx, p.Offset, p.Limit, func(ctx context.Context, offset, limit int) ([]Account, bool, error) {
+		page, err := s.ListAccountsPage(ctx, ListAccountsParams{Offset: offset, Limit: limit})
+		return page, len(page) == limit, err
+	})
 }
 
 var sceneRe = regexp.MustCompile(`^[0-9a-zA-Z_-]{1,32}$`)
@@ -170,14 +158,14 @@ type ContactWayParams struct {
 //
 //wecom:api POST /cgi-bin/kf/add_contact_way
 func (s *Service) ContactWay(ctx context.Context, p ContactWayParams) (string, error) {
-	if err := required("open_kfid", p.OpenKfID); err != nil {
+	if err := check.Required("open_kfid", p.OpenKfID); err != nil {
 		return "", err
 	}
 	if p.Scene != "" && !sceneRe.MatchString(p.Scene) {
-		return "", invalid("scene", "want ≤ 32 bytes of [0-9a-zA-Z_-], have %q", p.Scene)
+		return "", check.Invalid("scene", "want ≤ 32 bytes of [0-9a-zA-Z_-], have %q", p.Scene)
 	}
 	if p.SceneParam != "" && (p.Scene == "" || len(url.QueryEscape(p.SceneParam)) > 128) {
-		return "", invalid("scene_param", "needs a scene and ≤ 128 bytes once URL-encoded")
+		return "", check.Invalid("scene_param", "needs a scene and ≤ 128 bytes once URL-encoded")
 	}
 	var out struct {
 		URL string `json:"url"`

@@ -91,7 +91,7 @@ func TestAccounts(t *testing.T) {
 			return err
 		}(),
 	} {
-		if !errors.Is(err, customerservice.ErrInvalidParams) {
+		if !errors.Is(err, client.ErrInvalidParams) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}

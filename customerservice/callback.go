@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/wecom-connector/wecom/internal/check"
 	"github.com/wecom-connector/wecom/store"
 	"github.com/wecom-connector/wecom/webhook"
 )
@@ -34,12 +35,12 @@ type CallbackParams struct {
 // afterwards.
 func (s *Service) HandleKfCallbacks(h *webhook.Handler, p CallbackParams) error {
 	if h == nil || p.Handle == nil {
-		return invalid("handle", "a webhook.Handler and a Handle function are required")
+		return check.Invalid("handle", "a webhook.Handler and a Handle function are required")
 	}
 	var locks sync.Map // open_kfid → *sync.Mutex
 	webhook.On(h, func(ctx context.Context, ev *webhook.KfMsgOrEvent) (webhook.Reply, error) {
 		if ev.OpenKfID == "" {
-			return nil, errors.New("customerservice: kf_msg_or_event without OpenKfId")
+			return nil, errors.New("wecom: kf_msg_or_event without OpenKfId")
 		}
 		mu, _ := locks.LoadOrStore(ev.OpenKfID, new(sync.Mutex))
 		mu.(*sync.Mutex).Lock()
@@ -66,28 +67,28 @@ func (s *Service) pull(ctx context.Context, sp SyncParams, handle func(context.C
 		// mid-handle blocks the message for minutes, not days, and a later pull delivers it.
 		first, err := s.c.Store().SetNX(ctx, seenKey(m), []byte(claimed), ClaimTTL)
 		if err != nil {
-			return fmt.Errorf("customerservice: dedupe kf message: %w", err)
+			return fmt.Errorf("wecom: dedupe kf message: %w", err)
 		}
 		if !first {
 			// Skip only what was handled. A claim still held (a run that died mid-handle, or
 			// one still handling) must stop the pull before Sync stores a cursor past it.
 			v, err := s.c.Store().Get(ctx, seenKey(m))
 			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("customerservice: dedupe kf message: %w", err)
+				return fmt.Errorf("wecom: dedupe kf message: %w", err)
 			}
 			if err == nil && string(v) != claimed {
 				continue
 			}
-			return fmt.Errorf("customerservice: %s %s is claimed by another pull; try again later", m.Header().MsgType, m.Header().MsgID)
+			return fmt.Errorf("wecom: kf %s %s is claimed by another pull; try again later", m.Header().MsgType, m.Header().MsgID)
 		}
 		if err := handle(ctx, m); err != nil {
 			if ferr := s.c.Store().Delete(ctx, seenKey(m)); ferr != nil {
-				err = errors.Join(err, fmt.Errorf("customerservice: forget failed message: %w", ferr))
+				err = errors.Join(err, fmt.Errorf("wecom: forget failed kf message: %w", ferr))
 			}
-			return fmt.Errorf("customerservice: handle %s %s: %w", m.Header().MsgType, m.Header().MsgID, err)
+			return fmt.Errorf("wecom: handle kf %s %s: %w", m.Header().MsgType, m.Header().MsgID, err)
 		}
 		if err := s.c.Store().Set(ctx, seenKey(m), []byte{1}, DedupeTTL); err != nil {
-			return fmt.Errorf("customerservice: dedupe kf message: %w", err)
+			return fmt.Errorf("wecom: dedupe kf message: %w", err)
 		}
 	}
 	return nil

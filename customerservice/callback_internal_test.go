@@ -19,12 +19,7 @@ func TestPullKeepsStaleClaim(t *testing.T) {
 	t.Cleanup(srv.Close)
 	kf := srv.AddKfAccount("Dairy desk")
 	st := store.NewMemory()
-	c, err := client.New(client.CorpApp{CorpID: wecomtest.CorpID, Secret: wecomtest.Secret},
-		client.WithBaseURL(srv.URL()), client.WithStore(st))
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := New(c)
+	svc := New(srv.NewClient(t, client.WithStore(st)))
 	id, err := srv.CustomerSays(kf, "wmCrash", "where is my parcel?")
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/customerservice"
 	"github.com/wecom-connector/wecom/store"
 	"github.com/wecom-connector/wecom/webhook"
@@ -130,7 +131,7 @@ func TestCallbackHandleError(t *testing.T) {
 	if attempts < 2 {
 		t.Errorf("%d callback attempts, want a redelivery", attempts)
 	}
-	if err := svc.HandleKfCallbacks(nil, customerservice.CallbackParams{}); !errors.Is(err, customerservice.ErrInvalidParams) {
+	if err := svc.HandleKfCallbacks(nil, customerservice.CallbackParams{}); !errors.Is(err, client.ErrInvalidParams) {
 		t.Fatalf("nil handler: %v", err)
 	}
 }

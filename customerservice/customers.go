@@ -3,19 +3,22 @@ package customerservice
 import (
 	"context"
 	"net/http"
+	"slices"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/wire"
 )
 
-// Gender is a WeChat customer's gender as customer/batchget reports it (values per the usual
-// WeChat convention, unverified for kf); third-party apps always get GenderUnknown.
-type Gender int
+// Gender is a WeChat customer's gender as customer/batchget reports it (the SDK's one gender
+// type, decoding 1 and "1" alike); third-party apps always get GenderUnknown.
+type Gender = wire.Gender
 
 // Genders.
 const (
-	GenderUnknown Gender = 0
-	GenderMale    Gender = 1
-	GenderFemale  Gender = 2
+	GenderUnknown = wire.GenderUndefined
+	GenderMale    = wire.GenderMale
+	GenderFemale  = wire.GenderFemale
 )
 
 // EnterSessionContext is where the customer last entered a session within 48 hours.
@@ -38,58 +41,93 @@ type Customer struct {
 
 // CustomersParams asks for customer profiles.
 type CustomersParams struct {
-	// ExternalUserIDs may hold any number of IDs: BatchGetCustomers asks 100 at a time.
+	// ExternalUserIDs are the customers: 1 to 100 for BatchGetCustomers, any number for
+	// BatchGetCustomersInBatches.
 	ExternalUserIDs []string
 	// NeedEnterSessionContext also returns each customer's latest entry context.
 	NeedEnterSessionContext bool
 }
 
+// check validates the IDs; limit > 0 caps their number.
+func (p CustomersParams) check(limit int) error {
+	switch n := len(p.ExternalUserIDs); {
+	case n == 0:
+		return check.Invalid("external_userid_list", "at least one ID")
+	case limit > 0 && n > limit:
+		return check.Invalid("external_userid_list", "at most %d IDs a call, have %d (BatchGetCustomersInBatches splits them)", limit, n)
+	}
+	for i, id := range p.ExternalUserIDs {
+		if id == "" {
+			return check.Invalid("external_userid_list", "ID %d is empty", i)
+		}
+	}
+	return nil
+}
+
 // CustomersResult holds the profiles found and the IDs that were not (customers not seen in
 // the last 48 hours, or unknown).
 type CustomersResult struct {
-	Customers []Customer
-	Invalid   []string
+	Customers []Customer `json:"customer_list"`
+	Invalid   []string   `json:"invalid_external_userid"`
 }
 
 // batchGetMax is the platform's limit of IDs per customer/batchget call.
 const batchGetMax = 100
 
-// BatchGetCustomers returns the profiles of customers who entered a session or wrote to a kf
-// account in the last 48 hours (获取客户基础信息). More than 100 IDs are split into calls of 100,
-// made one after the other; the first failing call ends it with its error.
+// BatchGetCustomers returns the profiles of up to 100 customers who entered a session or wrote
+// to a kf account in the last 48 hours (获取客户基础信息); for more IDs use
+// [Service.BatchGetCustomersInBatches].
 // 获取客户基础信息
 //
 // https://developer.work.weixin.qq.com/document/path/95159
 //
 //wecom:api POST /cgi-bin/kf/customer/batchget
-func (s *Service) BatchGetCustomers(ctx context.Context, p CustomersParams) (CustomersResult, error) {
-	var res CustomersResult
-	if len(p.ExternalUserIDs) == 0 {
-		return res, invalid("external_userid_list", "at least one ID")
+func (s *Service) BatchGetCustomers(ctx context.Context, p CustomersParams) (*CustomersResult, error) {
+	if err := p.check(batchGetMax); err != nil {
+		return nil, err
 	}
-	for i, id := range p.ExternalUserIDs {
-		if id == "" {
-			return res, invalid("external_userid_list", "ID %d is empty", i)
+	in := struct {
+		IDs  []string  `json:"external_userid_list"`
+		Need wire.Flag `json:"need_enter_session_context,omitempty"`
+	}{p.ExternalUserIDs, wire.Flag(p.NeedEnterSessionContext)}
+	out := new(CustomersResult)
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/customer/batchget", nil, client.Idempotent(in), out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CustomersPart is one customer/batchget call of [Service.BatchGetCustomersInBatches]: the IDs
+// it asked for and its answer, or its error.
+type CustomersPart struct {
+	ExternalUserIDs []string
+	Customers       []Customer
+	Invalid         []string
+	Err             error
+}
+
+// BatchGetCustomersInBatches is [Service.BatchGetCustomers] for any number of IDs: it makes one
+// customer/batchget call per 100 IDs, one after the other, and returns one part per call in
+// order. A failed call does not stop the others; the error returned is the first part's error
+// (nil when every call succeeded), or a validation error before any call.
+func (s *Service) BatchGetCustomersInBatches(ctx context.Context, p CustomersParams) ([]CustomersPart, error) {
+	if err := p.check(0); err != nil {
+		return nil, err
+	}
+	var parts []CustomersPart
+	var first error
+	for ids := range slices.Chunk(p.ExternalUserIDs, batchGetMax) {
+		part := CustomersPart{ExternalUserIDs: ids}
+		res, err := s.BatchGetCustomers(ctx, CustomersParams{ExternalUserIDs: ids, NeedEnterSessionContext: p.NeedEnterSessionContext})
+		if err != nil {
+			part.Err = err
+			if first == nil {
+				first = err
+			}
+		} else {
+			part.Customers, part.Invalid = res.Customers, res.Invalid
 		}
+		parts = append(parts, part)
 	}
-	need := 0
-	if p.NeedEnterSessionContext {
-		need = 1
-	}
-	for start := 0; start < len(p.ExternalUserIDs); start += batchGetMax {
-		in := struct {
-			IDs  []string `json:"external_userid_list"`
-			Need int      `json:"need_enter_session_context,omitempty"`
-		}{p.ExternalUserIDs[start:min(start+batchGetMax, len(p.ExternalUserIDs))], need}
-		var out struct {
-			Customers []Customer `json:"customer_list"`
-			Invalid   []string   `json:"invalid_external_userid"`
-		}
-		if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/customer/batchget", nil, client.Idempotent(in), &out); err != nil {
-			return CustomersResult{}, err
-		}
-		res.Customers = append(res.Customers, out.Customers...)
-		res.Invalid = append(res.Invalid, out.Invalid...)
-	}
-	return res, nil
+	return parts, first
 }

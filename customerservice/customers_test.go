@@ -2,6 +2,7 @@ package customerservice_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
@@ -9,14 +10,55 @@ import (
 
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/customerservice"
+	"github.com/wecom-connector/wecom/internal/wire"
 	"github.com/wecom-connector/wecom/wecomtest"
 )
 
 func errCode(code int) error { return &client.APIError{Code: code} }
 
-// TestBatchGetCustomersSplits asks for 250 customers: three calls of at most 100, results
-// merged in order.
-func TestBatchGetCustomersSplits(t *testing.T) {
+// TestBatchGetCustomers asks for up to 100 customers in one call; more are refused before
+// sending.
+func TestBatchGetCustomers(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, srv, kf := setup(t)
+	for _, id := range []string{"wm000", "wm002"} {
+		if err := srv.CustomerEnters(kf, id, "scene_a"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv.SetKfCustomer("wm000", "Li Hua", 2, "oUnion0")
+	res, err := svc.BatchGetCustomers(ctx, customerservice.CustomersParams{ExternalUserIDs: []string{"wm000", "wm001", "wm002"}, NeedEnterSessionContext: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Customers) != 2 || len(res.Invalid) != 1 || res.Invalid[0] != "wm001" {
+		t.Fatalf("%+v", res)
+	}
+	c := res.Customers[0]
+	if c.ExternalUserID != "wm000" || c.Nickname != "Li Hua" || c.Gender != customerservice.GenderFemale || c.UnionID != "oUnion0" ||
+		c.EnterSessionContext == nil || c.EnterSessionContext.Scene != "scene_a" {
+		t.Fatalf("customer %+v", c)
+	}
+
+	srv.AdvanceKfClock(49 * time.Hour)
+	res, err = svc.BatchGetCustomers(ctx, customerservice.CustomersParams{ExternalUserIDs: []string{"wm000"}})
+	if err != nil || len(res.Customers) != 0 || len(res.Invalid) != 1 {
+		t.Fatalf("after 48 hours: %+v %v", res, err)
+	}
+	for _, bad := range [][]string{nil, {"a", ""}, make([]string, 101)} {
+		if _, err := svc.BatchGetCustomers(ctx, customerservice.CustomersParams{ExternalUserIDs: bad}); !errors.Is(err, client.ErrInvalidParams) {
+			t.Errorf("%d IDs: %v", len(bad), err)
+		}
+	}
+	if n := srv.Calls("/cgi-bin/kf/customer/batchget"); n != 2 {
+		t.Errorf("batchget called %d times, want 2 (refusals are not sent)", n)
+	}
+}
+
+// TestBatchGetCustomersInBatches asks for 250 customers: three calls of at most 100, one part
+// per call in order, a failing call keeping its own error.
+func TestBatchGetCustomersInBatches(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	svc, srv, kf := setup(t)
@@ -30,45 +72,50 @@ func TestBatchGetCustomersSplits(t *testing.T) {
 			}
 		}
 	}
-	srv.SetKfCustomer("wm000", "Li Hua", 2, "oUnion0")
-	res, err := svc.BatchGetCustomers(ctx, customerservice.CustomersParams{ExternalUserIDs: ids, NeedEnterSessionContext: true})
+	parts, err := svc.BatchGetCustomersInBatches(ctx, customerservice.CustomersParams{ExternalUserIDs: ids})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := srv.Calls("/cgi-bin/kf/customer/batchget"); n != 3 {
-		t.Errorf("batchget called %d times, want 3", n)
+	if n := srv.Calls("/cgi-bin/kf/customer/batchget"); n != 3 || len(parts) != 3 {
+		t.Fatalf("%d calls, %d parts, want 3 and 3", n, len(parts))
 	}
-	if len(res.Customers) != 125 || len(res.Invalid) != 125 {
-		t.Fatalf("%d customers, %d invalid", len(res.Customers), len(res.Invalid))
-	}
-	c := res.Customers[0]
-	if c.ExternalUserID != "wm000" || c.Nickname != "Li Hua" || c.Gender != customerservice.GenderFemale || c.UnionID != "oUnion0" ||
-		c.EnterSessionContext == nil || c.EnterSessionContext.Scene != "scene_a" {
-		t.Fatalf("customer %+v", c)
-	}
-	if res.Customers[124].ExternalUserID != "wm248" || res.Invalid[0] != "wm001" {
-		t.Errorf("order lost: %s %s", res.Customers[124].ExternalUserID, res.Invalid[0])
-	}
-
-	srv.AdvanceKfClock(49 * time.Hour)
-	res, err = svc.BatchGetCustomers(ctx, customerservice.CustomersParams{ExternalUserIDs: ids[:1]})
-	if err != nil || len(res.Customers) != 0 || len(res.Invalid) != 1 {
-		t.Fatalf("after 48 hours: %+v %v", res, err)
-	}
-	for _, bad := range [][]string{nil, {"a", ""}} {
-		if _, err := svc.BatchGetCustomers(ctx, customerservice.CustomersParams{ExternalUserIDs: bad}); !errors.Is(err, customerservice.ErrInvalidParams) {
-			t.Errorf("%q: %v", bad, err)
+	for i, want := range []int{100, 100, 50} {
+		p := parts[i]
+		if len(p.ExternalUserIDs) != want || len(p.Customers) != want/2 || len(p.Invalid) != want/2 || p.Err != nil {
+			t.Errorf("part %d: %d IDs, %d customers, %d invalid, %v", i, len(p.ExternalUserIDs), len(p.Customers), len(p.Invalid), p.Err)
+		}
+		if p.Customers[0].ExternalUserID != ids[i*100] || p.Invalid[0] != ids[i*100+1] {
+			t.Errorf("part %d starts at %s / %s", i, p.Customers[0].ExternalUserID, p.Invalid[0])
 		}
 	}
-	// The second chunk fails: the error comes back, no partial result.
-	srv.Inject("/cgi-bin/kf/customer/batchget", wecomtest.Fault{}, 1) // first chunk passes
+
+	// The second call fails: its part holds the error, the others their answers.
+	srv.Inject("/cgi-bin/kf/customer/batchget", wecomtest.Fault{}, 1) // the first call passes
 	srv.FailNext("/cgi-bin/kf/customer/batchget", 48002, 1)
-	calls := srv.Calls("/cgi-bin/kf/customer/batchget")
-	res, err = svc.BatchGetCustomers(ctx, customerservice.CustomersParams{ExternalUserIDs: ids})
-	if !errors.Is(err, client.ErrPermission) || len(res.Customers) != 0 {
-		t.Fatalf("failing second chunk: %+v %v", res, err)
+	parts, err = svc.BatchGetCustomersInBatches(ctx, customerservice.CustomersParams{ExternalUserIDs: ids})
+	if !errors.Is(err, client.ErrPermission) || len(parts) != 3 {
+		t.Fatalf("failing second call: %d parts, %v", len(parts), err)
 	}
-	if n := srv.Calls("/cgi-bin/kf/customer/batchget") - calls; n != 2 {
-		t.Errorf("%d calls, want 2 (stop at the failure)", n)
+	if parts[0].Err != nil || len(parts[0].Customers) != 50 || !errors.Is(parts[1].Err, client.ErrPermission) ||
+		parts[1].Customers != nil || parts[2].Err != nil || len(parts[2].Customers) != 25 {
+		t.Fatalf("parts %+v", parts)
+	}
+	if _, err := svc.BatchGetCustomersInBatches(ctx, customerservice.CustomersParams{}); !errors.Is(err, client.ErrInvalidParams) {
+		t.Errorf("no IDs: %v", err)
+	}
+}
+
+// TestCustomerGender: gender is the SDK's one gender type, read from a number or a string.
+func TestCustomerGender(t *testing.T) {
+	t.Parallel()
+	var got []customerservice.Customer
+	if err := json.Unmarshal([]byte(`[{"gender":2},{"gender":"1"},{"gender":0}]`), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := []wire.Gender{customerservice.GenderFemale, customerservice.GenderMale, customerservice.GenderUnknown}
+	for i, c := range got {
+		if c.Gender != want[i] {
+			t.Errorf("%d: gender %v, want %v", i, c.Gender, want[i])
+		}
 	}
 }

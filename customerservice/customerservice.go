@@ -13,19 +13,25 @@
 //   - The app answers with [Service.Send] (at most 5 messages per customer message, within 48
 //     hours), or with [Service.SendOnEvent] using a one-shot code (welcome, queue prompt, ending).
 //   - [Service.Trans] moves the session between the smart assistant, the queue, a servicer and
-//     the end; the allowed moves are checked before any request is sent ([ServiceState]).
+//     the end; given the current state, moves the platform does not allow are refused before
+//     any request is sent ([ServiceState.CanTransition]).
 //
 // Every call goes through the [client.Client] it was built with; errcodes come back as
 // [*client.APIError], matched with errors.Is against this package's sentinels ([ErrSendQuota],
 // [ErrSendWindow], [ErrInvalidSyncToken], …). Bad input is refused before sending with a
-// [*ValidationError].
+// [*client.ValidationError] (errors.Is matches [client.ErrInvalidParams]).
+//
+// Each endpoint method makes exactly one API call; the List… iterators and Sync page through
+// their endpoint. The helpers that make several calls say so in their names and docs:
+// [Service.Transition] reads the state before moving the session, and the …InBatches helpers
+// split long ID lists into calls of 100, returning one part per call.
 package customerservice
 
 import (
 	"fmt"
-	"github.com/wecom-connector/wecom/client"
-	"github.com/wecom-connector/wecom/internal/check"
 	"io"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // Service is the WeChat Customer Service API (微信客服) of one client. It holds only the client
@@ -41,8 +47,12 @@ func (s *Service) Format(f fmt.State, _ rune) {
 }
 
 // New returns the customer service API on c. c's token must come from a secret allowed to call
-// the kf API (an app listed under 微信客服 → 可调用接口的应用).
-func New(c *client.Client) *Service { return &Service{c: c} }
+// the kf API (an app listed under 微信客服 → 可调用接口的应用). On a client of another token kind
+// (suite, provider, robot) every call fails with [client.ErrWrongKind] before anything is sent.
+func New(c *client.Client) *Service {
+	c, _ = c.Require(client.KindCorp) // the error comes back from every call
+	return &Service{c: c}
+}
 
 // The kf errcodes (微信客服错误码) of WeCom's global table, for matching an [*client.APIError]'s
 // Code; the Err* sentinels below match them with errors.Is.
@@ -100,22 +110,3 @@ var (
 	// ErrAccountNotFound: the open_kfid does not exist (95004).
 	ErrAccountNotFound error = codeErr(CodeAccountNotFound, "kf account not found")
 )
-
-// ErrInvalidParams matches every [*ValidationError]: a request refused before it was sent.
-var ErrInvalidParams = client.ErrInvalidParams
-
-// ValidationError is a request refused before sending because the platform would reject it (or
-// would burn the send quota on it): Field names the wire field, Reason says why.
-type ValidationError = client.ValidationError
-
-var invalid = check.Invalid
-
-// required checks that identity fields are non-empty (the platform rejects empty strings).
-func required(fields ...string) error {
-	for i := 0; i+1 < len(fields); i += 2 {
-		if err := check.Required(fields[i], fields[i+1]); err != nil {
-			return err
-		}
-	}
-	return nil
-}

@@ -3,6 +3,8 @@ package customerservice
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/wecom-connector/wecom/internal/wire"
 )
 
 // EventType is the event_type of a msgtype "event" element of sync_msg.
@@ -24,7 +26,7 @@ const (
 type WechatChannels struct {
 	Nickname     string   `json:"nickname"`
 	ShopNickname string   `json:"shop_nickname"`
-	Scene        FlexUint `json:"scene"`
+	Scene        wire.Int `json:"scene"`
 }
 
 // EnterSessionEvent: the customer opened the chat (用户进入会话事件). WelcomeCode, when set,
@@ -169,7 +171,7 @@ func decodeEvent(h MessageHeader) (Message, error) {
 	}
 	var ec eventCommon
 	if err := json.Unmarshal(h.raw, &wrap); err != nil || len(wrap.Event) == 0 || json.Unmarshal(wrap.Event, &ec) != nil {
-		return &UnknownEvent{MessageHeader: h}, fmt.Errorf("customerservice: event %s has no event object", h.MsgID)
+		return &UnknownEvent{MessageHeader: h}, fmt.Errorf("wecom: kf event %s has no event object", h.MsgID)
 	}
 	if h.OpenKfID == "" {
 		h.OpenKfID = ec.OpenKfID
@@ -187,7 +189,7 @@ func decodeEvent(h MessageHeader) (Message, error) {
 	m := mk()
 	if err := json.Unmarshal(wrap.Event, m); err != nil {
 		return &UnknownEvent{MessageHeader: h, EventType: ec.EventType},
-			fmt.Errorf("customerservice: decode %s event %s: %w", ec.EventType, h.MsgID, err)
+			fmt.Errorf("wecom: decode kf %s event %s: %w", ec.EventType, h.MsgID, err)
 	}
 	*m.Header() = h
 	return m, nil

@@ -124,16 +124,84 @@ func ExampleService_Trans() {
 		})
 		fmt.Println("prompt error:", err)
 	}
-	st, _ := svc.GetState(ctx, customerservice.Session{OpenKfID: kf, ExternalUserID: "wmCustomer01"})
+	st, err := svc.GetState(ctx, customerservice.Session{OpenKfID: kf, ExternalUserID: "wmCustomer01"})
+	if err != nil {
+		fmt.Println("state:", err)
+		return
+	}
 	fmt.Println("state:", st.State, "servicer:", st.ServicerUserID)
 
-	// A human session cannot go back to the assistant: refused before any request.
-	human := customerservice.Human
-	_, err := svc.Trans(ctx, customerservice.TransParams{OpenKfID: kf, ExternalUserID: "wmCustomer01",
-		State: customerservice.SmartAssistant, From: &human})
+	// A human session cannot go back to the assistant: with From known, refused before any
+	// request.
+	_, err = svc.Trans(ctx, customerservice.TransParams{OpenKfID: kf, ExternalUserID: "wmCustomer01",
+		State: customerservice.SmartAssistant, From: &st.State})
 	fmt.Println(err)
 	// Output:
 	// prompt error: <nil>
 	// state: human servicer: zhangsan
-	// customerservice: session cannot move from human to smart_assistant
+	// wecom: kf session cannot move from human to smart_assistant
+}
+
+// End a session whose state the program does not track: Transition reads the state first
+// (service_state/get), then moves it (service_state/trans), and the ending code lets the
+// program say goodbye.
+func ExampleService_Transition() {
+	ctx := context.Background()
+	svc, srv, kf := exampleService()
+	defer srv.Close()
+
+	_, _ = srv.CustomerSays(kf, "wmCustomer01", "Thanks, that's all!")
+	sess := customerservice.Session{OpenKfID: kf, ExternalUserID: "wmCustomer01"}
+	if _, err := svc.Trans(ctx, customerservice.TransParams{OpenKfID: kf, ExternalUserID: sess.ExternalUserID,
+		State: customerservice.Human, ServicerUserID: "zhangsan"}); err != nil {
+		fmt.Println("to human:", err)
+		return
+	}
+
+	res, err := svc.Transition(ctx, customerservice.TransParams{OpenKfID: kf, ExternalUserID: sess.ExternalUserID,
+		State: customerservice.Ended})
+	if err != nil {
+		fmt.Println("end:", err)
+		return
+	}
+	_, err = svc.SendOnEvent(ctx, customerservice.SendOnEventParams{Code: res.MsgCode,
+		Content: customerservice.Text{Content: "Thank you for shopping with us!"}})
+	fmt.Println("goodbye error:", err)
+
+	// Ended is final: Transition reads it and refuses the move without sending it.
+	_, err = svc.Transition(ctx, customerservice.TransParams{OpenKfID: kf, ExternalUserID: sess.ExternalUserID,
+		State: customerservice.Queued})
+	fmt.Println(err)
+	// Output:
+	// goodbye error: <nil>
+	// wecom: kf session cannot move from ended to queued
+}
+
+// Staff a new account with a whole team: AddServicers takes 100 members a call, so
+// AddServicersInBatches splits the list and reports each call on its own.
+func ExampleService_AddServicersInBatches() {
+	ctx := context.Background()
+	svc, srv, kf := exampleService()
+	defer srv.Close()
+
+	team := make([]string, 230)
+	for i := range team {
+		team[i] = fmt.Sprintf("agent%03d", i)
+	}
+	parts, err := svc.AddServicersInBatches(ctx, customerservice.ServicersParams{OpenKfID: kf, UserIDs: team})
+	for i, p := range parts {
+		ok := 0
+		for _, r := range p.Results {
+			if r.OK() {
+				ok++
+			}
+		}
+		fmt.Printf("call %d: %d members from %s, %d added, error: %v\n", i+1, len(p.UserIDs), p.UserIDs[0], ok, p.Err)
+	}
+	fmt.Println("error:", err)
+	// Output:
+	// call 1: 100 members from agent000, 100 added, error: <nil>
+	// call 2: 100 members from agent100, 100 added, error: <nil>
+	// call 3: 30 members from agent200, 30 added, error: <nil>
+	// error: <nil>
 }

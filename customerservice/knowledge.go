@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/pager"
 )
 
 // The knowledge base (知识库) of the native smart assistant: groups of Q&A items ("intents").
@@ -22,7 +24,7 @@ type KnowledgeGroup struct {
 
 func checkGroupName(name string) error {
 	if name == "" || utf8.RuneCountInString(name) > 12 {
-		return invalid("name", "want 1 to 12 characters, have %d", utf8.RuneCountInString(name))
+		return check.Invalid("name", "want 1 to 12 characters, have %d", utf8.RuneCountInString(name))
 	}
 	return nil
 }
@@ -59,7 +61,7 @@ func (g KnowledgeGroup) wire() any {
 //
 //wecom:api POST /cgi-bin/kf/knowledge/del_group
 func (s *Service) DeleteKnowledgeGroup(ctx context.Context, groupID string) error {
-	if err := required("group_id", groupID); err != nil {
+	if err := check.Required("group_id", groupID); err != nil {
 		return err
 	}
 	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/knowledge/del_group", nil, KnowledgeGroup{GroupID: groupID}.wire(), nil)
@@ -72,7 +74,7 @@ func (s *Service) DeleteKnowledgeGroup(ctx context.Context, groupID string) erro
 //
 //wecom:api POST /cgi-bin/kf/knowledge/mod_group
 func (s *Service) RenameKnowledgeGroup(ctx context.Context, groupID, name string) error {
-	if err := required("group_id", groupID); err != nil {
+	if err := check.Required("group_id", groupID); err != nil {
 		return err
 	}
 	if err := checkGroupName(name); err != nil {
@@ -105,45 +107,28 @@ type KnowledgeGroupsPage struct {
 // https://developer.work.weixin.qq.com/document/path/95971
 //
 //wecom:api POST /cgi-bin/kf/knowledge/list_group
-func (s *Service) ListKnowledgeGroupsPage(ctx context.Context, p KnowledgeListParams) (KnowledgeGroupsPage, error) {
-	var out KnowledgeGroupsPage
+func (s *Service) ListKnowledgeGroupsPage(ctx context.Context, p KnowledgeListParams) (*KnowledgeGroupsPage, error) {
 	if p.Limit < 0 || p.Limit > 1000 || p.IntentID != "" {
-		return out, invalid("limit", "limit 0 to 1000; no intent_id for groups")
+		return nil, check.Invalid("limit", "limit 0 to 1000; no intent_id for groups")
 	}
-	err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/knowledge/list_group", nil, client.Idempotent(p), &out)
-	return out, err
+	out := new(KnowledgeGroupsPage)
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/knowledge/list_group", nil, client.Idempotent(p), out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
-// ListKnowledgeGroups yields every group, paging with the cursor.
+// ListKnowledgeGroups yields every group from p.Cursor on, paging with the cursor.
 func (s *Service) ListKnowledgeGroups(ctx context.Context, p KnowledgeListParams) iter.Seq2[KnowledgeGroup, error] {
-	return pages(p, func(q KnowledgeListParams) ([]KnowledgeGroup, string, bool, error) {
-		pg, err := s.ListKnowledgeGroupsPage(ctx, q)
-		return pg.Groups, pg.NextCursor, pg.HasMore != 0, err
-	})
-}
-
-// pages runs a cursor-paged list as an iterator, never changing the caller's params.
-func pages[T any](p KnowledgeListParams, page func(KnowledgeListParams) ([]T, string, bool, error)) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
+	return pager.Cursor(ctx, p.Cursor, func(ctx context.Context, cursor string) ([]KnowledgeGroup, string, bool, error) {
 		q := p
-		for {
-			items, next, more, err := page(q)
-			if err != nil {
-				var zero T
-				yield(zero, err)
-				return
-			}
-			for _, it := range items {
-				if !yield(it, nil) {
-					return
-				}
-			}
-			if !more || next == "" || next == q.Cursor {
-				return
-			}
-			q.Cursor = next
+		q.Cursor = cursor
+		pg, err := s.ListKnowledgeGroupsPage(ctx, q)
+		if err != nil {
+			return nil, "", false, err
 		}
-	}
+		return pg.Groups, pg.NextCursor, pg.HasMore != 0, nil
+	})
 }
 
 // IntentText is a text part of a Q&A item.
@@ -218,26 +203,26 @@ type Intent struct {
 func (it Intent) check() error {
 	if it.Question != nil {
 		if n := utf8.RuneCountInString(it.Question.Text.Content); n == 0 || n > 200 {
-			return invalid("question", "want 1 to 200 characters, have %d", n)
+			return check.Invalid("question", "want 1 to 200 characters, have %d", n)
 		}
 	}
 	if it.SimilarQuestions != nil {
 		if len(it.SimilarQuestions.Items) > 100 {
-			return invalid("similar_questions", "at most 100, have %d", len(it.SimilarQuestions.Items))
+			return check.Invalid("similar_questions", "at most 100, have %d", len(it.SimilarQuestions.Items))
 		}
 		for i, q := range it.SimilarQuestions.Items {
 			if n := utf8.RuneCountInString(q.Text.Content); n == 0 || n > 200 {
-				return invalid("similar_questions", "item %d: want 1 to 200 characters", i)
+				return check.Invalid("similar_questions", "item %d: want 1 to 200 characters", i)
 			}
 		}
 	}
 	if it.Answers != nil {
 		if len(it.Answers) != 1 {
-			return invalid("answers", "exactly one answer is supported, have %d", len(it.Answers))
+			return check.Invalid("answers", "exactly one answer is supported, have %d", len(it.Answers))
 		}
 		a := it.Answers[0]
 		if n := utf8.RuneCountInString(a.Text.Content); n == 0 || n > 500 || len(a.Attachments) > 4 {
-			return invalid("answers", "text 1 to 500 characters and at most 4 attachments")
+			return check.Invalid("answers", "text 1 to 500 characters and at most 4 attachments")
 		}
 	}
 	return nil
@@ -251,11 +236,11 @@ func (it Intent) check() error {
 //
 //wecom:api POST /cgi-bin/kf/knowledge/add_intent
 func (s *Service) AddIntent(ctx context.Context, it Intent) (string, error) {
-	if err := required("group_id", it.GroupID); err != nil {
+	if err := check.Required("group_id", it.GroupID); err != nil {
 		return "", err
 	}
 	if it.Question == nil || it.Answers == nil {
-		return "", invalid("question", "question and answers are required")
+		return "", check.Invalid("question", "question and answers are required")
 	}
 	if err := it.check(); err != nil {
 		return "", err
@@ -275,7 +260,7 @@ func (s *Service) AddIntent(ctx context.Context, it Intent) (string, error) {
 //
 //wecom:api POST /cgi-bin/kf/knowledge/del_intent
 func (s *Service) DeleteIntent(ctx context.Context, intentID string) error {
-	if err := required("intent_id", intentID); err != nil {
+	if err := check.Required("intent_id", intentID); err != nil {
 		return err
 	}
 	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/knowledge/del_intent", nil, Intent{IntentID: intentID}, nil)
@@ -288,11 +273,11 @@ func (s *Service) DeleteIntent(ctx context.Context, intentID string) error {
 //
 //wecom:api POST /cgi-bin/kf/knowledge/mod_intent
 func (s *Service) UpdateIntent(ctx context.Context, it Intent) error {
-	if err := required("intent_id", it.IntentID); err != nil {
+	if err := check.Required("intent_id", it.IntentID); err != nil {
 		return err
 	}
 	if it.Question == nil && it.SimilarQuestions == nil && it.Answers == nil {
-		return invalid("question", "nothing to change")
+		return check.Invalid("question", "nothing to change")
 	}
 	if err := it.check(); err != nil {
 		return err
@@ -315,19 +300,26 @@ type IntentsPage struct {
 // https://developer.work.weixin.qq.com/document/path/95972
 //
 //wecom:api POST /cgi-bin/kf/knowledge/list_intent
-func (s *Service) ListIntentsPage(ctx context.Context, p KnowledgeListParams) (IntentsPage, error) {
-	var out IntentsPage
+func (s *Service) ListIntentsPage(ctx context.Context, p KnowledgeListParams) (*IntentsPage, error) {
 	if p.Limit < 0 || p.Limit > 1000 {
-		return out, invalid("limit", "want 0 to 1000, have %d", p.Limit)
+		return nil, check.Invalid("limit", "want 0 to 1000, have %d", p.Limit)
 	}
-	err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/knowledge/list_intent", nil, client.Idempotent(p), &out)
-	return out, err
+	out := new(IntentsPage)
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/knowledge/list_intent", nil, client.Idempotent(p), out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
-// ListIntents yields every Q&A item selected by p, paging with the cursor.
+// ListIntents yields every Q&A item selected by p from p.Cursor on, paging with the cursor.
 func (s *Service) ListIntents(ctx context.Context, p KnowledgeListParams) iter.Seq2[Intent, error] {
-	return pages(p, func(q KnowledgeListParams) ([]Intent, string, bool, error) {
+	return pager.Cursor(ctx, p.Cursor, func(ctx context.Context, cursor string) ([]Intent, string, bool, error) {
+		q := p
+		q.Cursor = cursor
 		pg, err := s.ListIntentsPage(ctx, q)
-		return pg.Intents, pg.NextCursor, pg.HasMore != 0, err
+		if err != nil {
+			return nil, "", false, err
+		}
+		return pg.Intents, pg.NextCursor, pg.HasMore != 0, nil
 	})
 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/customerservice"
+	"github.com/wecom-connector/wecom/wecomtest"
 )
 
 func TestKnowledge(t *testing.T) {
@@ -96,8 +98,42 @@ func TestKnowledge(t *testing.T) {
 			return err
 		}(),
 	} {
-		if !errors.Is(err, customerservice.ErrInvalidParams) {
+		if !errors.Is(err, client.ErrInvalidParams) {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+}
+
+// TestKnowledgeCursorLoop: a server answering the cursor it was given ends both lists with
+// client.ErrCursorLoop after the first repeat instead of stopping silently or looping.
+func TestKnowledgeCursorLoop(t *testing.T) {
+	t.Parallel()
+	srv := wecomtest.NewServer()
+	t.Cleanup(srv.Close)
+	answer := func(list string, item wecomtest.J) func(*wecomtest.Call) (any, error) {
+		return func(*wecomtest.Call) (any, error) {
+			return wecomtest.J{list: []any{item}, "next_cursor": "SAME", "has_more": 1}, nil
+		}
+	}
+	srv.HandleFunc("", "/cgi-bin/kf/knowledge/list_group", wecomtest.TokenCorp, answer("group_list", wecomtest.J{"group_id": "g1", "name": "G"}))
+	srv.HandleFunc("", "/cgi-bin/kf/knowledge/list_intent", wecomtest.TokenCorp, answer("intent_list", wecomtest.J{"intent_id": "i1"}))
+	svc := customerservice.New(newClient(t, srv, nil))
+	ctx := context.Background()
+	n, last := 0, error(nil)
+	for _, err := range svc.ListKnowledgeGroups(ctx, customerservice.KnowledgeListParams{}) {
+		n, last = n+1, err
+	}
+	if n != 3 || !errors.Is(last, client.ErrCursorLoop) {
+		t.Errorf("groups: %d items, last error %v; want 2 groups then ErrCursorLoop", n, last)
+	}
+	n, last = 0, nil
+	for _, err := range svc.ListIntents(ctx, customerservice.KnowledgeListParams{}) {
+		n, last = n+1, err
+	}
+	if n != 3 || !errors.Is(last, client.ErrCursorLoop) {
+		t.Errorf("intents: %d items, last error %v; want 2 intents then ErrCursorLoop", n, last)
+	}
+	if a, b := srv.Calls("/cgi-bin/kf/knowledge/list_group"), srv.Calls("/cgi-bin/kf/knowledge/list_intent"); a != 2 || b != 2 {
+		t.Errorf("calls %d and %d, want 2 each", a, b)
 	}
 }

@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strconv"
+
+	"github.com/wecom-connector/wecom/internal/wire"
 )
 
 // MsgType is a kf message type (msgtype), received or sent.
@@ -170,15 +171,16 @@ type ChannelsShopProductMessage struct {
 
 // ChannelsShopProduct is a Channels shop product. SalesPrice is in fen.
 type ChannelsShopProduct struct {
-	ProductID     string     `json:"product_id"`
-	HeadImage     string     `json:"head_image"`
-	Title         string     `json:"title"`
-	SalesPrice    FlexString `json:"sales_price"`
-	ShopNickname  string     `json:"shop_nickname"`
-	ShopHeadImage string     `json:"shop_head_image"`
+	ProductID     string      `json:"product_id"`
+	HeadImage     string      `json:"head_image"`
+	Title         string      `json:"title"`
+	SalesPrice    wire.String `json:"sales_price"`
+	ShopNickname  string      `json:"shop_nickname"`
+	ShopHeadImage string      `json:"shop_head_image"`
 }
 
-// UnmarshalJSON also accepts the head_img / shop_head_img spellings some sources use.
+// UnmarshalJSON also accepts the head_img / shop_head_img spellings some sources use (field
+// aliases only: SalesPrice's leniency is wire.String's).
 func (p *ChannelsShopProduct) UnmarshalJSON(b []byte) error {
 	type plain ChannelsShopProduct
 	var v struct {
@@ -224,10 +226,10 @@ type MergedMessage struct {
 // MergedItem is one message of a forwarded chat history. MsgContent is the message as a JSON
 // string; Decode turns it into a Message.
 type MergedItem struct {
-	SendTime   int64      `json:"send_time"`
-	MsgType    FlexString `json:"msgtype"`
-	SenderName FlexString `json:"sender_name"`
-	MsgContent string     `json:"msg_content"`
+	SendTime   int64       `json:"send_time"`
+	MsgType    wire.String `json:"msgtype"`
+	SenderName wire.String `json:"sender_name"`
+	MsgContent string      `json:"msg_content"`
 }
 
 // Decode parses MsgContent with the same rules as sync_msg elements (an unknown type comes
@@ -254,47 +256,6 @@ type NoContentMessage struct {
 // UnknownMessage is a msgtype this package does not know; Raw holds all of it.
 type UnknownMessage struct {
 	MessageHeader
-}
-
-// FlexString is a string field the platform sometimes sends as a JSON number.
-type FlexString string
-
-// UnmarshalJSON accepts a JSON string or number.
-func (f *FlexString) UnmarshalJSON(b []byte) error {
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*f = FlexString(s)
-		return nil
-	}
-	if bytes.Equal(b, []byte("null")) {
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return err
-	}
-	*f = FlexString(n)
-	return nil
-}
-
-// FlexUint is a number field the platform sometimes sends as a JSON string.
-type FlexUint uint32
-
-// UnmarshalJSON accepts a JSON number or a string holding one.
-func (f *FlexUint) UnmarshalJSON(b []byte) error {
-	s := string(bytes.Trim(b, `"`))
-	if s == "" || s == "null" {
-		return nil
-	}
-	n, err := strconv.ParseUint(s, 10, 32)
-	if err != nil {
-		return fmt.Errorf("customerservice: %s is not a number", b)
-	}
-	*f = FlexUint(n)
-	return nil
 }
 
 var messageTypes = map[MsgType]func() Message{
@@ -325,7 +286,7 @@ func DecodeMessage(raw []byte) (Message, error) {
 	raw = bytes.Clone(raw)
 	var h MessageHeader
 	if err := json.Unmarshal(raw, &h); err != nil {
-		return &UnknownMessage{MessageHeader{raw: raw}}, fmt.Errorf("customerservice: decode message: %w", err)
+		return &UnknownMessage{MessageHeader{raw: raw}}, fmt.Errorf("wecom: decode kf message: %w", err)
 	}
 	h.raw = raw
 	if h.MsgType == MsgEvent {
@@ -337,7 +298,7 @@ func DecodeMessage(raw []byte) (Message, error) {
 	}
 	m := mk()
 	if err := json.Unmarshal(raw, m); err != nil {
-		return &UnknownMessage{h}, fmt.Errorf("customerservice: decode %s message %s: %w", h.MsgType, h.MsgID, err)
+		return &UnknownMessage{h}, fmt.Errorf("wecom: decode kf %s message %s: %w", h.MsgType, h.MsgID, err)
 	}
 	m.Header().raw = raw
 	return m, nil

@@ -3,6 +3,7 @@ package customerservice_test
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	cs "github.com/wecom-connector/wecom/customerservice"
@@ -143,6 +144,9 @@ func TestDecodeBadInput(t *testing.T) {
 		}
 		if raw != `null` && err == nil {
 			t.Errorf("%q: no error, got %T", raw, m)
+		}
+		if err != nil && !strings.HasPrefix(err.Error(), "wecom: ") {
+			t.Errorf("%q: error %q lacks the wecom: prefix", raw, err)
 		}
 		if string(m.Raw()) != raw {
 			t.Errorf("%q: raw lost: %q", raw, m.Raw())

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
 )
 
 // Content is the body of a message to send: [Text], [Image], [Voice], [Video], [File], [Link],
@@ -175,7 +176,7 @@ func (sendWire) Idempotent() bool { return true }
 
 func media(field, id string) error {
 	if id == "" {
-		return invalid(field+".media_id", "required")
+		return check.Invalid(field+".media_id", "required")
 	}
 	return nil
 }
@@ -212,7 +213,7 @@ func (CALink) MsgType() MsgType { return MsgCALink }
 
 func (t Text) put(w *sendWire) error {
 	if t.Content == "" || len(t.Content) > 2048 {
-		return invalid("text.content", "want 1 to 2048 bytes, have %d", len(t.Content))
+		return check.Invalid("text.content", "want 1 to 2048 bytes, have %d", len(t.Content))
 	}
 	w.Text = &t
 	return nil
@@ -226,11 +227,11 @@ func (m File) put(w *sendWire) error  { w.File = &m; return media("file", m.Medi
 func (l Link) put(w *sendWire) error {
 	switch {
 	case l.Title == "":
-		return invalid("link.title", "required")
+		return check.Invalid("link.title", "required")
 	case !strings.HasPrefix(l.URL, "http://") && !strings.HasPrefix(l.URL, "https://"):
-		return invalid("link.url", "must start with http:// or https://")
+		return check.Invalid("link.url", "must start with http:// or https://")
 	case len(l.URL) > 2048:
-		return invalid("link.url", "longer than 2048 bytes")
+		return check.Invalid("link.url", "longer than 2048 bytes")
 	}
 	w.Link = &l
 	return media("link.thumb", l.ThumbMediaID)
@@ -238,7 +239,7 @@ func (l Link) put(w *sendWire) error {
 
 func (m MiniProgram) put(w *sendWire) error {
 	if m.AppID == "" || m.PagePath == "" {
-		return invalid("miniprogram", "appid and pagepath are required")
+		return check.Invalid("miniprogram", "appid and pagepath are required")
 	}
 	w.MiniProgram = &m
 	return media("miniprogram.thumb", m.ThumbMediaID)
@@ -246,7 +247,7 @@ func (m MiniProgram) put(w *sendWire) error {
 
 func (l Location) put(w *sendWire) error {
 	if l.Latitude < -90 || l.Latitude > 90 || l.Longitude < -180 || l.Longitude > 180 {
-		return invalid("location", "latitude must be within ±90 and longitude within ±180")
+		return check.Invalid("location", "latitude must be within ±90 and longitude within ±180")
 	}
 	b := LocationBody(l)
 	w.Location = &b
@@ -255,7 +256,7 @@ func (l Location) put(w *sendWire) error {
 
 func (c CALink) put(w *sendWire) error {
 	if c.LinkURL == "" {
-		return invalid("ca_link.link_url", "required")
+		return check.Invalid("ca_link.link_url", "required")
 	}
 	w.CALink = &c
 	return nil
@@ -272,10 +273,10 @@ func (m Menu) put(w *sendWire) error {
 // check validates a menu against item limits: total items and click/view/mini program items.
 func (m Menu) check(maxItems, maxActive int) error {
 	if len(m.HeadContent) > 1024 || len(m.TailContent) > 1024 {
-		return invalid("msgmenu", "head_content and tail_content take at most 1024 bytes")
+		return check.Invalid("msgmenu", "head_content and tail_content take at most 1024 bytes")
 	}
 	if len(m.Items) > maxItems {
-		return invalid("msgmenu.list", "%d items, at most %d allowed", len(m.Items), maxItems)
+		return check.Invalid("msgmenu.list", "%d items, at most %d allowed", len(m.Items), maxItems)
 	}
 	active := 0
 	for i, it := range m.Items {
@@ -290,17 +291,17 @@ func (m Menu) check(maxItems, maxActive int) error {
 		case MenuText:
 			ok = it.Text != nil && it.Text.Content != "" && len(it.Text.Content) <= 256
 		default:
-			return invalid("msgmenu.list", "item %d has unknown type %q", i, it.Type)
+			return check.Invalid("msgmenu.list", "item %d has unknown type %q", i, it.Type)
 		}
 		if !ok {
-			return invalid("msgmenu.list", "item %d (%s) lacks a required field or is too long", i, it.Type)
+			return check.Invalid("msgmenu.list", "item %d (%s) lacks a required field or is too long", i, it.Type)
 		}
 		if it.Type != MenuText {
 			active++
 		}
 	}
 	if active > maxActive {
-		return invalid("msgmenu.list", "%d click/view/miniprogram items, at most %d allowed", active, maxActive)
+		return check.Invalid("msgmenu.list", "%d click/view/miniprogram items, at most %d allowed", active, maxActive)
 	}
 	return nil
 }
@@ -313,12 +314,12 @@ func newMsgID() string { return strings.ReplaceAll(uuid.NewString(), "-", "") }
 // build fills w with the msgid (a fresh one when empty) and the content.
 func build(w *sendWire, msgID string, c Content) (generated bool, err error) {
 	if r := reflect.ValueOf(c); c == nil || r.Kind() == reflect.Pointer && r.IsNil() {
-		return false, invalid("msgtype", "no content") // a nil *Text would panic in MsgType
+		return false, check.Invalid("msgtype", "no content") // a nil *Text would panic in MsgType
 	}
 	if msgID == "" {
 		msgID, generated = newMsgID(), true
 	} else if !msgIDRe.MatchString(msgID) {
-		return false, invalid("msgid", "want 1 to 32 bytes of [0-9a-zA-Z_-], have %q", msgID)
+		return false, check.Invalid("msgid", "want 1 to 32 bytes of [0-9a-zA-Z_-], have %q", msgID)
 	}
 	w.MsgID, w.MsgType = msgID, c.MsgType()
 	return generated, c.put(w)
@@ -358,27 +359,27 @@ type SendResult struct {
 // https://developer.work.weixin.qq.com/document/path/94677
 //
 //wecom:api POST /cgi-bin/kf/send_msg
-func (s *Service) Send(ctx context.Context, p SendParams) (SendResult, error) {
-	if err := required("open_kfid", p.OpenKfID, "touser", p.ExternalUserID); err != nil {
-		return SendResult{}, err
+func (s *Service) Send(ctx context.Context, p SendParams) (*SendResult, error) {
+	if err := check.RequiredAll("open_kfid", p.OpenKfID, "touser", p.ExternalUserID); err != nil {
+		return nil, err
 	}
 	w := sendWire{ToUser: p.ExternalUserID, OpenKfID: p.OpenKfID}
 	generated, err := build(&w, p.MsgID, p.Content)
 	if err != nil {
-		return SendResult{}, err
+		return nil, err
 	}
 	return s.send(ctx, "/cgi-bin/kf/send_msg", &w, generated)
 }
 
-func (s *Service) send(ctx context.Context, path string, w *sendWire, generated bool) (SendResult, error) {
-	var out SendResult
-	err := s.c.Do(ctx, http.MethodPost, path, nil, w, &out)
+func (s *Service) send(ctx context.Context, path string, w *sendWire, generated bool) (*SendResult, error) {
+	out := new(SendResult)
+	err := s.c.Do(ctx, http.MethodPost, path, nil, w, out)
 	var apiErr *client.APIError
 	if generated && errors.As(err, &apiErr) && apiErr.Code == CodeDuplicateMsgID {
-		return SendResult{MsgID: w.MsgID, AlreadySent: true}, nil
+		return &SendResult{MsgID: w.MsgID, AlreadySent: true}, nil
 	}
 	if err != nil {
-		return SendResult{}, err
+		return nil, err
 	}
 	if out.MsgID == "" {
 		out.MsgID = w.MsgID
@@ -408,23 +409,23 @@ type SendOnEventParams struct {
 // https://developer.work.weixin.qq.com/document/path/95122
 //
 //wecom:api POST /cgi-bin/kf/send_msg_on_event
-func (s *Service) SendOnEvent(ctx context.Context, p SendOnEventParams) (SendResult, error) {
-	if err := required("code", p.Code); err != nil {
-		return SendResult{}, err
+func (s *Service) SendOnEvent(ctx context.Context, p SendOnEventParams) (*SendResult, error) {
+	if err := check.Required("code", p.Code); err != nil {
+		return nil, err
 	}
 	w := sendWire{Code: p.Code}
 	switch c := p.Content.(type) {
 	case Text:
 	case Menu:
 		if err := c.check(10, 10); err != nil {
-			return SendResult{}, err
+			return nil, err
 		}
 	default:
-		return SendResult{}, invalid("msgtype", "send_msg_on_event sends text or msgmenu only")
+		return nil, check.Invalid("msgtype", "send_msg_on_event sends text or msgmenu only")
 	}
 	generated, err := build(&w, p.MsgID, p.Content)
 	if err != nil {
-		return SendResult{}, err
+		return nil, err
 	}
 	return s.send(ctx, "/cgi-bin/kf/send_msg_on_event", &w, generated)
 }
@@ -442,7 +443,7 @@ type RecallParams struct {
 //
 //wecom:api POST /cgi-bin/kf/recall_msg
 func (s *Service) Recall(ctx context.Context, p RecallParams) error {
-	if err := required("open_kfid", p.OpenKfID, "msgid", p.MsgID); err != nil {
+	if err := check.RequiredAll("open_kfid", p.OpenKfID, "msgid", p.MsgID); err != nil {
 		return err
 	}
 	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/recall_msg", nil, p, nil)

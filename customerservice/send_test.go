@@ -140,7 +140,7 @@ func TestSendValidation(t *testing.T) {
 		"no ca link url": {OpenKfID: kf, ExternalUserID: "wm", Content: customerservice.CALink{}},
 	}
 	for name, p := range cases {
-		if _, err := svc.Send(context.Background(), p); !errors.Is(err, customerservice.ErrInvalidParams) {
+		if _, err := svc.Send(context.Background(), p); !errors.Is(err, client.ErrInvalidParams) {
 			t.Errorf("%s: err = %v, want ErrInvalidParams", name, err)
 		}
 	}
@@ -152,14 +152,14 @@ func TestSendValidation(t *testing.T) {
 		"long msgid":  {Code: "c", MsgID: strings.Repeat("b", 40), Content: customerservice.Text{Content: "x"}},
 		"nil content": {Code: "c"},
 	} {
-		if _, err := svc.SendOnEvent(context.Background(), p); !errors.Is(err, customerservice.ErrInvalidParams) {
+		if _, err := svc.SendOnEvent(context.Background(), p); !errors.Is(err, client.ErrInvalidParams) {
 			t.Errorf("on event %s: err = %v, want ErrInvalidParams", name, err)
 		}
 	}
 	if n := srv.Calls(sendPath) + srv.Calls("/cgi-bin/kf/send_msg_on_event"); n != 0 {
 		t.Fatalf("invalid sends reached the server %d times", n)
 	}
-	var ve *customerservice.ValidationError
+	var ve *client.ValidationError
 	_, err := svc.Send(context.Background(), cases["bad msgid"])
 	if !errors.As(err, &ve) || ve.Field != "msgid" {
 		t.Fatalf("ValidationError = %+v", ve)
@@ -309,7 +309,7 @@ func TestRecall(t *testing.T) {
 	if err := svc.Recall(context.Background(), customerservice.RecallParams{OpenKfID: kf, MsgID: "gone"}); !errors.Is(err, errCode(95028)) {
 		t.Fatalf("not found: %v", err)
 	}
-	if err := svc.Recall(context.Background(), customerservice.RecallParams{OpenKfID: kf}); !errors.Is(err, customerservice.ErrInvalidParams) {
+	if err := svc.Recall(context.Background(), customerservice.RecallParams{OpenKfID: kf}); !errors.Is(err, client.ErrInvalidParams) {
 		t.Fatalf("no msgid: %v", err)
 	}
 }
@@ -330,7 +330,7 @@ func TestSendTypedNilContent(t *testing.T) {
 				}
 			}()
 			p := customerservice.SendParams{OpenKfID: kf, ExternalUserID: "wm", Content: c}
-			if _, err := svc.Send(context.Background(), p); !errors.Is(err, customerservice.ErrInvalidParams) {
+			if _, err := svc.Send(context.Background(), p); !errors.Is(err, client.ErrInvalidParams) {
 				t.Errorf("%s: err = %v, want ErrInvalidParams", name, err)
 			}
 		}()

@@ -6,25 +6,32 @@ import (
 	"net/url"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
 )
 
 // ServicersParams adds members and departments to an account's servicers (接待人员) or
-// removes them. At least one list must be non-empty; user IDs beyond WeCom's 100 per call are
-// sent in further calls; at most 20 departments to add or 100 to remove.
+// removes them. At least one list must be non-empty. One call takes at most 100 user IDs and
+// 20 departments to add or 100 to remove; the …InBatches helpers take any number of user IDs.
 type ServicersParams struct {
 	OpenKfID      string   `json:"open_kfid"`
 	UserIDs       []string `json:"userid_list,omitempty"`
 	DepartmentIDs []uint32 `json:"department_id_list,omitempty"`
 }
 
-func (p ServicersParams) check(maxDepts int) error {
+// maxServicersPerCall is WeCom's limit of user IDs in one servicer/add or servicer/del call.
+const maxServicersPerCall = 100
+
+// check validates p for one call (maxUsers > 0) or for a batched run (maxUsers 0: no cap).
+func (p ServicersParams) check(maxUsers, maxDepts int) error {
 	switch {
 	case p.OpenKfID == "":
-		return invalid("open_kfid", "required")
+		return check.Invalid("open_kfid", "required")
 	case len(p.UserIDs) == 0 && len(p.DepartmentIDs) == 0:
-		return invalid("userid_list", "give at least one user ID or department ID")
+		return check.Invalid("userid_list", "give at least one user ID or department ID")
+	case maxUsers > 0 && len(p.UserIDs) > maxUsers:
+		return check.Invalid("userid_list", "%d user IDs, at most %d per call (the InBatches helpers split them)", len(p.UserIDs), maxUsers)
 	case len(p.DepartmentIDs) > maxDepts:
-		return invalid("department_id_list", "%d departments, at most %d per call", len(p.DepartmentIDs), maxDepts)
+		return check.Invalid("department_id_list", "%d departments, at most %d per call", len(p.DepartmentIDs), maxDepts)
 	}
 	return nil
 }
@@ -41,58 +48,102 @@ type ServicerResult struct {
 // OK reports whether the entry succeeded.
 func (r ServicerResult) OK() bool { return r.Code == 0 }
 
-// AddServicers adds servicers to an account (添加接待人员). The call can succeed while entries
-// fail: check each result. An account holds at most 2000 members and 20 departments (95020).
+// The servicer limits per call: departments to add, departments to remove.
+const (
+	maxAddDepts = 20
+	maxDelDepts = 100
+)
+
+// AddServicers adds up to 100 members and 20 departments to an account's servicers
+// (添加接待人员) in one call. The call can succeed while entries fail: check each result. An
+// account holds at most 2000 members and 20 departments (95020). For more than 100 members use
+// [Service.AddServicersInBatches].
 // 添加接待人员
 //
 // https://developer.work.weixin.qq.com/document/path/94646
 //
 //wecom:api POST /cgi-bin/kf/servicer/add
 func (s *Service) AddServicers(ctx context.Context, p ServicersParams) ([]ServicerResult, error) {
-	if err := p.check(20); err != nil {
+	if err := p.check(maxServicersPerCall, maxAddDepts); err != nil {
 		return nil, err
 	}
 	return s.servicers(ctx, "/cgi-bin/kf/servicer/add", p)
 }
 
-// DeleteServicers removes servicers from an account (删除接待人员); check each result.
+// DeleteServicers removes up to 100 members and 100 departments from an account's servicers
+// (删除接待人员) in one call; check each result. For more than 100 members use
+// [Service.DeleteServicersInBatches].
 // 删除接待人员
 //
 // https://developer.work.weixin.qq.com/document/path/94647
 //
 //wecom:api POST /cgi-bin/kf/servicer/del
 func (s *Service) DeleteServicers(ctx context.Context, p ServicersParams) ([]ServicerResult, error) {
-	if err := p.check(100); err != nil {
+	if err := p.check(maxServicersPerCall, maxDelDepts); err != nil {
 		return nil, err
 	}
 	return s.servicers(ctx, "/cgi-bin/kf/servicer/del", p)
 }
 
-// servicers sends p in calls of at most 100 user IDs (departments ride in the first) and merges
-// the per-entry results; after a failed call it returns the results so far with the error.
 func (s *Service) servicers(ctx context.Context, path string, p ServicersParams) ([]ServicerResult, error) {
-	var all []ServicerResult
-	users := p.UserIDs
-	for first := true; first || len(users) > 0; first = false {
-		call := ServicersParams{OpenKfID: p.OpenKfID, UserIDs: users[:min(len(users), maxServicersPerCall)]}
-		if first {
-			call.DepartmentIDs = p.DepartmentIDs
-		}
-		users = users[len(call.UserIDs):]
-		var out struct {
-			List []ServicerResult `json:"result_list"`
-		}
-		// Adding or removing the same members again is harmless ("ignored").
-		if err := s.c.Do(ctx, http.MethodPost, path, nil, client.Idempotent(call), &out); err != nil {
-			return all, err
-		}
-		all = append(all, out.List...)
+	var out struct {
+		List []ServicerResult `json:"result_list"`
 	}
-	return all, nil
+	// Adding or removing the same members again is harmless ("ignored").
+	if err := s.c.Do(ctx, http.MethodPost, path, nil, client.Idempotent(p), &out); err != nil {
+		return nil, err
+	}
+	return out.List, nil
 }
 
-// maxServicersPerCall is WeCom's limit of user IDs in one servicer/add or servicer/del call.
-const maxServicersPerCall = 100
+// ServicersPart is one servicer/add or servicer/del call of the InBatches helpers: the members
+// and departments it carried and their results, or its error.
+type ServicersPart struct {
+	UserIDs       []string
+	DepartmentIDs []uint32
+	Results       []ServicerResult
+	Err           error
+}
+
+// AddServicersInBatches is [Service.AddServicers] for any number of members: it makes one
+// servicer/add call per 100 user IDs (the departments ride in the first), one after the other,
+// and returns one part per call in order. A failed call does not stop the others; the error
+// returned is the first part's error (nil when every call succeeded), or a validation error
+// before any call. Entries can fail inside a successful call: check each part's Results.
+func (s *Service) AddServicersInBatches(ctx context.Context, p ServicersParams) ([]ServicersPart, error) {
+	if err := p.check(0, maxAddDepts); err != nil {
+		return nil, err
+	}
+	return s.servicersInBatches(ctx, p, s.AddServicers)
+}
+
+// DeleteServicersInBatches is [Service.DeleteServicers] for any number of members, split and
+// reported like [Service.AddServicersInBatches].
+func (s *Service) DeleteServicersInBatches(ctx context.Context, p ServicersParams) ([]ServicersPart, error) {
+	if err := p.check(0, maxDelDepts); err != nil {
+		return nil, err
+	}
+	return s.servicersInBatches(ctx, p, s.DeleteServicers)
+}
+
+func (s *Service) servicersInBatches(ctx context.Context, p ServicersParams, call func(context.Context, ServicersParams) ([]ServicerResult, error)) ([]ServicersPart, error) {
+	var parts []ServicersPart
+	var first error
+	users := p.UserIDs
+	for len(parts) == 0 || len(users) > 0 {
+		part := ServicersPart{UserIDs: users[:min(len(users), maxServicersPerCall)]}
+		if len(parts) == 0 {
+			part.DepartmentIDs = p.DepartmentIDs
+		}
+		users = users[len(part.UserIDs):]
+		part.Results, part.Err = call(ctx, ServicersParams{OpenKfID: p.OpenKfID, UserIDs: part.UserIDs, DepartmentIDs: part.DepartmentIDs})
+		if first == nil {
+			first = part.Err
+		}
+		parts = append(parts, part)
+	}
+	return parts, first
+}
 
 // Servicer is one entry of an account's servicers: a member (UserID) or a whole department
 // (DepartmentID, no status).
@@ -112,7 +163,7 @@ type Servicer struct {
 //
 //wecom:api GET /cgi-bin/kf/servicer/list
 func (s *Service) ListServicers(ctx context.Context, openKfID string) ([]Servicer, error) {
-	if err := required("open_kfid", openKfID); err != nil {
+	if err := check.Required("open_kfid", openKfID); err != nil {
 		return nil, err
 	}
 	var out struct {

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/customerservice"
+	"github.com/wecom-connector/wecom/wecomtest"
 )
 
 func TestServicers(t *testing.T) {
@@ -40,27 +42,69 @@ func TestServicers(t *testing.T) {
 		"no kf":    {UserIDs: []string{"a"}},
 		"21 depts": {OpenKfID: kf, DepartmentIDs: make([]uint32, 21)},
 	} {
-		if _, err := svc.AddServicers(ctx, p); !errors.Is(err, customerservice.ErrInvalidParams) {
+		if _, err := svc.AddServicers(ctx, p); !errors.Is(err, client.ErrInvalidParams) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	// 250 members go out in calls of 100, and the results come back merged in order
+	// One call takes at most 100 members: more are refused before sending.
 	many := make([]string, 250)
 	for i := range many {
 		many[i] = fmt.Sprintf("u%03d", i)
 	}
 	before := srv.Calls("/cgi-bin/kf/servicer/add")
-	res, err = svc.AddServicers(ctx, customerservice.ServicersParams{OpenKfID: kf, UserIDs: many})
-	if err != nil || len(res) != 250 || res[249].UserID != "u249" {
-		t.Fatalf("add 250: %d results, %v", len(res), err)
+	if _, err := svc.AddServicers(ctx, customerservice.ServicersParams{OpenKfID: kf, UserIDs: many}); !errors.Is(err, client.ErrInvalidParams) {
+		t.Fatalf("AddServicers with 250 members: %v, want ErrInvalidParams", err)
 	}
-	if n := srv.Calls("/cgi-bin/kf/servicer/add") - before; n != 3 {
-		t.Fatalf("add 250: %d calls, want 3", n)
+	if n := srv.Calls("/cgi-bin/kf/servicer/add") - before; n != 0 {
+		t.Fatalf("refused add sent %d calls", n)
 	}
 	if _, err := svc.DeleteServicers(ctx, customerservice.ServicersParams{OpenKfID: kf, DepartmentIDs: make([]uint32, 21)}); err != nil {
 		t.Errorf("deleting 21 departments is allowed: %v", err)
 	}
 	if _, err := svc.ListServicers(ctx, "wkNOPE"); !errors.Is(err, customerservice.ErrAccountNotFound) {
 		t.Errorf("unknown account: %v", err)
+	}
+}
+
+// TestServicersInBatches: 250 members go out in three calls of at most 100, one part per call
+// with its own members and results; the departments ride in the first.
+func TestServicersInBatches(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, srv, kf := setup(t)
+	many := make([]string, 250)
+	for i := range many {
+		many[i] = fmt.Sprintf("u%03d", i)
+	}
+	parts, err := svc.AddServicersInBatches(ctx, customerservice.ServicersParams{OpenKfID: kf, UserIDs: many, DepartmentIDs: []uint32{5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Calls("/cgi-bin/kf/servicer/add"); n != 3 || len(parts) != 3 {
+		t.Fatalf("%d calls, %d parts, want 3 and 3", n, len(parts))
+	}
+	for i, want := range []struct{ users, results int }{{100, 101}, {100, 100}, {50, 50}} {
+		p := parts[i]
+		if len(p.UserIDs) != want.users || len(p.Results) != want.results || p.Err != nil || (i == 0) != (len(p.DepartmentIDs) == 1) {
+			t.Errorf("part %d: %d users, %d results, %d departments, err %v", i, len(p.UserIDs), len(p.Results), len(p.DepartmentIDs), p.Err)
+		}
+		if p.UserIDs[0] != many[i*100] || p.Results[0].UserID != many[i*100] {
+			t.Errorf("part %d starts at %s / %s, want %s", i, p.UserIDs[0], p.Results[0].UserID, many[i*100])
+		}
+	}
+
+	// A failing call keeps its own error; the other calls still go out.
+	srv.Inject("/cgi-bin/kf/servicer/del", wecomtest.Fault{}, 1) // the first call passes
+	srv.FailNext("/cgi-bin/kf/servicer/del", 48002, 1)
+	parts, err = svc.DeleteServicersInBatches(ctx, customerservice.ServicersParams{OpenKfID: kf, UserIDs: many})
+	if !errors.Is(err, client.ErrPermission) || len(parts) != 3 {
+		t.Fatalf("delete: %d parts, %v", len(parts), err)
+	}
+	if parts[0].Err != nil || len(parts[0].Results) != 100 || !errors.Is(parts[1].Err, client.ErrPermission) ||
+		parts[1].Results != nil || parts[2].Err != nil || len(parts[2].Results) != 50 {
+		t.Fatalf("delete parts: %+v", parts)
+	}
+	if _, err := svc.AddServicersInBatches(ctx, customerservice.ServicersParams{OpenKfID: kf}); !errors.Is(err, client.ErrInvalidParams) {
+		t.Errorf("empty: %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
 )
 
 // ServiceState is the state of a customer's session with a kf account (service_state).
@@ -72,7 +73,7 @@ type TransitionError struct {
 
 // Error names both states.
 func (e *TransitionError) Error() string {
-	return fmt.Sprintf("customerservice: session cannot move from %s to %s", e.From, e.To)
+	return fmt.Sprintf("wecom: kf session cannot move from %s to %s", e.From, e.To)
 }
 
 // Is makes errors.Is(err, ErrTransitionNotAllowed) true.
@@ -96,13 +97,15 @@ type SessionState struct {
 // https://developer.work.weixin.qq.com/document/path/94669
 //
 //wecom:api POST /cgi-bin/kf/service_state/get
-func (s *Service) GetState(ctx context.Context, sess Session) (SessionState, error) {
-	var out SessionState
-	if err := required("open_kfid", sess.OpenKfID, "external_userid", sess.ExternalUserID); err != nil {
-		return out, err
+func (s *Service) GetState(ctx context.Context, sess Session) (*SessionState, error) {
+	if err := check.RequiredAll("open_kfid", sess.OpenKfID, "external_userid", sess.ExternalUserID); err != nil {
+		return nil, err
 	}
-	err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/service_state/get", nil, client.Idempotent(sess), &out)
-	return out, err
+	out := new(SessionState)
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/service_state/get", nil, client.Idempotent(sess), out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // TransParams asks for a session to move to another state.
@@ -113,9 +116,26 @@ type TransParams struct {
 	// ServicerUserID is the member to assign; required when State is Human, where it must be
 	// a servicer of the account that is receiving.
 	ServicerUserID string `json:"servicer_userid,omitempty"`
-	// From is the state the caller knows the session to be in. When nil, Trans reads the state
-	// first with GetState. Either way a move CanTransition refuses is never sent.
+	// From is the state the caller knows the session to be in: when set, a move
+	// CanTransition refuses is never sent. When nil the platform decides (95016 for a move it
+	// refuses). [Service.Transition] reads it for you, at the cost of a call.
 	From *ServiceState `json:"-"`
+}
+
+func (p TransParams) check() error {
+	if err := check.RequiredAll("open_kfid", p.OpenKfID, "external_userid", p.ExternalUserID); err != nil {
+		return err
+	}
+	if !p.State.Valid() || p.State == Untreated { // no session can be moved back to untreated
+		return check.Invalid("service_state", "want 1 to 4, have %d", int(p.State))
+	}
+	if p.State == Human && p.ServicerUserID == "" {
+		return check.Invalid("servicer_userid", "required when moving a session to %s", Human)
+	}
+	if p.From != nil && !p.From.CanTransition(p.State) {
+		return &TransitionError{From: *p.From, To: p.State}
+	}
+	return nil
 }
 
 // TransResult holds the one-shot code the move produced, if any: the first move into Queued or
@@ -125,37 +145,41 @@ type TransResult struct {
 	MsgCode string `json:"msg_code"`
 }
 
-// Trans moves a session to another state (分配客服会话): to the smart assistant, the queue, a
-// servicer (also to transfer between servicers) or the end. Moves the platform does not allow
-// come back as a [*TransitionError] before any request is sent; API moves produce no
-// session_status_change event.
+// Trans moves a session to another state (分配客服会话) in one call: to the smart assistant, the
+// queue, a servicer (also to transfer between servicers) or the end. With p.From set, a move
+// the platform does not allow comes back as a [*TransitionError] before any request is sent;
+// without it the platform refuses it (matching [ErrTransitionNotAllowed] too). API moves
+// produce no session_status_change event.
 // 变更会话状态
 //
 // https://developer.work.weixin.qq.com/document/path/94669
 //
 //wecom:api POST /cgi-bin/kf/service_state/trans
-func (s *Service) Trans(ctx context.Context, p TransParams) (TransResult, error) {
-	var out TransResult
-	if err := required("open_kfid", p.OpenKfID, "external_userid", p.ExternalUserID); err != nil {
-		return out, err
+func (s *Service) Trans(ctx context.Context, p TransParams) (*TransResult, error) {
+	if err := p.check(); err != nil {
+		return nil, err
 	}
-	if !p.State.Valid() {
-		return out, invalid("service_state", "want 1 to 4, have %d", int(p.State))
+	out := new(TransResult)
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/service_state/trans", nil, p, out); err != nil {
+		return nil, err
 	}
-	if p.State == Human && p.ServicerUserID == "" {
-		return out, invalid("servicer_userid", "required when moving a session to %s", Human)
+	return out, nil
+}
+
+// Transition makes two calls: it reads the session's state with [Service.GetState]
+// (service_state/get), then moves the session with [Service.Trans] (service_state/trans) from
+// that state, so a move CanTransition refuses comes back as a [*TransitionError] without the
+// second call. p.From is ignored. The state can change between the two calls; the platform
+// still has the last word.
+func (s *Service) Transition(ctx context.Context, p TransParams) (*TransResult, error) {
+	p.From = nil
+	if err := p.check(); err != nil {
+		return nil, err
 	}
-	from := p.From
-	if from == nil {
-		cur, err := s.GetState(ctx, Session{p.OpenKfID, p.ExternalUserID})
-		if err != nil {
-			return out, err
-		}
-		from = &cur.State
+	cur, err := s.GetState(ctx, Session{p.OpenKfID, p.ExternalUserID})
+	if err != nil {
+		return nil, err
 	}
-	if !from.CanTransition(p.State) {
-		return out, &TransitionError{From: *from, To: p.State}
-	}
-	err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/service_state/trans", nil, p, &out)
-	return out, err
+	p.From = &cur.State
+	return s.Trans(ctx, p)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/customerservice"
+	"github.com/wecom-connector/wecom/store"
 	"github.com/wecom-connector/wecom/wecomtest"
 )
 
@@ -134,29 +135,50 @@ func TestTransRefusals(t *testing.T) {
 		_, err := svc.Trans(ctx, p)
 		return err
 	}
+	transition := func(p customerservice.TransParams) error {
+		p.OpenKfID, p.ExternalUserID = kf, cust
+		_, err := svc.Transition(ctx, p)
+		return err
+	}
 	if err := trans(customerservice.TransParams{State: customerservice.Human, ServicerUserID: "zhangsan"}); err != nil {
 		t.Fatal(err)
 	}
 	calls := srv.Calls("/cgi-bin/kf/service_state/trans")
 
-	// Human → Queued is refused before sending, and matches the platform's errcode class.
-	err := trans(customerservice.TransParams{State: customerservice.Queued})
-	var te *customerservice.TransitionError
-	if !errors.As(err, &te) || te.From != customerservice.Human || te.To != customerservice.Queued ||
-		!errors.Is(err, customerservice.ErrTransitionNotAllowed) {
-		t.Fatalf("human→queued: %v", err)
+	// Human → Queued is refused before sending when the state is known (From, or read by
+	// Transition), and matches the platform's errcode class.
+	human := customerservice.Human
+	for name, err := range map[string]error{
+		"Trans with From": trans(customerservice.TransParams{State: customerservice.Queued, From: &human}),
+		"Transition":      transition(customerservice.TransParams{State: customerservice.Queued}),
+	} {
+		var te *customerservice.TransitionError
+		if !errors.As(err, &te) || te.From != customerservice.Human || te.To != customerservice.Queued ||
+			!errors.Is(err, customerservice.ErrTransitionNotAllowed) {
+			t.Fatalf("%s human→queued: %v", name, err)
+		}
 	}
 	for _, p := range []customerservice.TransParams{
 		{State: customerservice.Untreated},
 		{State: 7},
 		{State: customerservice.Human}, // no servicer
 	} {
-		if err := trans(p); err == nil {
-			t.Errorf("Trans(%+v) succeeded", p)
+		if err := trans(p); !errors.Is(err, client.ErrInvalidParams) {
+			t.Errorf("Trans(%+v): %v", p, err)
+		}
+		if err := transition(p); !errors.Is(err, client.ErrInvalidParams) {
+			t.Errorf("Transition(%+v): %v", p, err)
 		}
 	}
 	if got := srv.Calls("/cgi-bin/kf/service_state/trans"); got != calls {
 		t.Fatalf("refused moves reached the server: %d calls, want %d", got, calls)
+	}
+
+	// Without From, Trans sends the move and the platform refuses it.
+	err := trans(customerservice.TransParams{State: customerservice.Queued})
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || apiErr.Code != customerservice.CodeTransitionNotAllowed || !errors.Is(err, customerservice.ErrTransitionNotAllowed) {
+		t.Fatalf("human→queued without From: %v, want APIError 95016", err)
 	}
 
 	// Server-side refusals come back typed.
@@ -172,7 +194,8 @@ func TestTransRefusals(t *testing.T) {
 	if err := trans(customerservice.TransParams{State: customerservice.Ended}); err != nil {
 		t.Fatal(err)
 	}
-	if err := trans(customerservice.TransParams{State: customerservice.Queued}); !errors.As(err, &te) || te.From != customerservice.Ended {
+	var te *customerservice.TransitionError
+	if err := transition(customerservice.TransParams{State: customerservice.Queued}); !errors.As(err, &te) || te.From != customerservice.Ended {
 		t.Errorf("from ended: %v", err)
 	}
 
@@ -180,12 +203,76 @@ func TestTransRefusals(t *testing.T) {
 	if _, err := srv.CustomerSays(kf, cust, "again"); err != nil {
 		t.Fatal(err)
 	}
-	err = trans(customerservice.TransParams{State: customerservice.Ended})
-	var apiErr *client.APIError
+	err = transition(customerservice.TransParams{State: customerservice.Ended})
 	if !errors.As(err, &apiErr) || apiErr.Code != customerservice.CodeTransitionNotAllowed || !errors.Is(err, customerservice.ErrTransitionNotAllowed) {
 		t.Fatalf("0→4: %v, want APIError 95016", err)
 	}
 	wantState(t, svc, kf, cust, customerservice.Untreated, "")
+}
+
+// TestTransIsOneCall: Trans sends service_state/trans only, never reading the state first;
+// Transition reads it and then moves, two calls.
+func TestTransIsOneCall(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, srv, kf := setup(t)
+	const (
+		get   = "/cgi-bin/kf/service_state/get"
+		trans = "/cgi-bin/kf/service_state/trans"
+	)
+	for _, c := range []string{"wmOne", "wmTwo"} {
+		if _, err := srv.CustomerSays(kf, c, "hello"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := svc.Trans(ctx, customerservice.TransParams{OpenKfID: kf, ExternalUserID: "wmOne", State: customerservice.Queued})
+	if err != nil || res.MsgCode == "" {
+		t.Fatalf("Trans: %+v %v", res, err)
+	}
+	if g, tr := srv.Calls(get), srv.Calls(trans); g != 0 || tr != 1 {
+		t.Fatalf("Trans made %d get and %d trans calls, want 0 and 1", g, tr)
+	}
+	res, err = svc.Transition(ctx, customerservice.TransParams{OpenKfID: kf, ExternalUserID: "wmTwo", State: customerservice.Queued})
+	if err != nil || res.MsgCode == "" {
+		t.Fatalf("Transition: %+v %v", res, err)
+	}
+	if g, tr := srv.Calls(get), srv.Calls(trans); g != 1 || tr != 2 {
+		t.Fatalf("Transition made %d get and %d trans calls in all, want 1 and 2", g, tr-1)
+	}
+	wantState(t, svc, kf, "wmTwo", customerservice.Queued, "")
+}
+
+// TestWrongKind: a service built on a suite client fails every call with ErrWrongKind
+// before sending anything.
+func TestWrongKind(t *testing.T) {
+	t.Parallel()
+	srv := wecomtest.NewServer()
+	t.Cleanup(srv.Close)
+	kf := srv.AddKfAccount("Dairy desk", "zhangsan")
+	// A working suite client: without the kind check its calls would reach the server.
+	srv.AddSuite(wecomtest.Suite{ID: "wwSuite", Secret: "suite-secret"})
+	ctx := context.Background()
+	st := store.NewMemory()
+	if err := client.StoreSuiteTicket(ctx, st, "wwSuite", srv.IssueSuiteTicket("wwSuite")); err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(client.Suite{SuiteID: "wwSuite", Secret: "suite-secret"}, client.WithBaseURL(srv.URL()), client.WithStore(st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := customerservice.New(c)
+	if _, err := svc.GetState(ctx, customerservice.Session{OpenKfID: kf, ExternalUserID: "wmX"}); !errors.Is(err, client.ErrWrongKind) {
+		t.Fatalf("GetState on a suite client: %v, want ErrWrongKind", err)
+	}
+	_, err = svc.Send(ctx, customerservice.SendParams{OpenKfID: kf, ExternalUserID: "wmX", Content: customerservice.Text{Content: "hi"}})
+	if !errors.Is(err, client.ErrWrongKind) {
+		t.Fatalf("Send on a suite client: %v, want ErrWrongKind", err)
+	}
+	for _, path := range []string{"/cgi-bin/kf/service_state/get", "/cgi-bin/kf/send_msg", "/cgi-bin/service/get_suite_token"} {
+		if n := srv.Calls(path); n != 0 {
+			t.Errorf("%s called %d times, want 0", path, n)
+		}
+	}
 }
 
 func TestTransConfigurableCell(t *testing.T) {
@@ -224,7 +311,7 @@ func TestCommonFailures(t *testing.T) {
 	if _, err := svc.GetState(ctx, customerservice.Session{OpenKfID: "wkNOPE", ExternalUserID: "x"}); !errors.Is(err, customerservice.ErrAccountNotFound) {
 		t.Fatalf("unknown account: %v", err)
 	}
-	if _, err := svc.GetState(ctx, customerservice.Session{OpenKfID: kf}); !errors.Is(err, customerservice.ErrInvalidParams) {
+	if _, err := svc.GetState(ctx, customerservice.Session{OpenKfID: kf}); !errors.Is(err, client.ErrInvalidParams) {
 		t.Fatalf("empty customer: %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
 )
 
 // StatisticsParams selects days of statistics: the closed range [Start, End] of days (each
@@ -26,17 +27,17 @@ const maxStatDays = 31
 func chinaDay(t time.Time) int64 { return (t.Unix() + 8*3600) / 86400 }
 
 func (p StatisticsParams) wire(servicer bool) (any, error) {
-	if err := required("open_kfid", p.OpenKfID); err != nil {
+	if err := check.Required("open_kfid", p.OpenKfID); err != nil {
 		return nil, err
 	}
 	if p.Start.IsZero() || chinaDay(p.End) < chinaDay(p.Start) {
-		return nil, invalid("start_time", "want Start ≤ End, both set")
+		return nil, check.Invalid("start_time", "want Start ≤ End, both set")
 	}
 	if chinaDay(p.End)-chinaDay(p.Start) >= maxStatDays {
-		return nil, invalid("end_time", "range longer than %d days", maxStatDays)
+		return nil, check.Invalid("end_time", "range longer than %d days", maxStatDays)
 	}
 	if !servicer && p.ServicerUserID != "" {
-		return nil, invalid("servicer_userid", "only for servicer statistics")
+		return nil, check.Invalid("servicer_userid", "only for servicer statistics")
 	}
 	return struct {
 		OpenKfID string `json:"open_kfid"`

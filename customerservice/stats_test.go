@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/customerservice"
 )
 
@@ -44,7 +45,7 @@ func TestStatistics(t *testing.T) {
 		"corp+member":  {OpenKfID: kf, ServicerUserID: "x", Start: now.AddDate(0, 0, -2), End: now.AddDate(0, 0, -1)},
 		"unset period": {OpenKfID: kf},
 	} {
-		if _, err := svc.CorpStatistics(ctx, bad); !errors.Is(err, customerservice.ErrInvalidParams) {
+		if _, err := svc.CorpStatistics(ctx, bad); !errors.Is(err, client.ErrInvalidParams) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -66,7 +67,7 @@ func TestStatisticsRangeInChinaDays(t *testing.T) {
 	end := time.Date(y, m, d, 1, 0, 0, 0, cst)       // 01:00 yesterday
 	start := time.Date(y, m, d-31, 23, 0, 0, 0, cst) // 23:00, 31 days before
 	p := customerservice.StatisticsParams{OpenKfID: kf, Start: start, End: end}
-	if _, err := svc.CorpStatistics(context.Background(), p); !errors.Is(err, customerservice.ErrInvalidParams) {
+	if _, err := svc.CorpStatistics(context.Background(), p); !errors.Is(err, client.ErrInvalidParams) {
 		t.Fatalf("32 China days: %v, want ErrInvalidParams", err)
 	}
 	if n := srv.Calls("/cgi-bin/kf/get_corp_statistic"); n != 0 {

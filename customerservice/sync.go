@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
 	"github.com/wecom-connector/wecom/store"
 )
 
@@ -59,18 +60,18 @@ type syncWire struct {
 // https://developer.work.weixin.qq.com/document/path/94670
 //
 //wecom:api POST /cgi-bin/kf/sync_msg
-func (s *Service) SyncPage(ctx context.Context, p SyncParams) (SyncResult, error) {
-	if err := required("open_kfid", p.OpenKfID); err != nil {
-		return SyncResult{}, err
+func (s *Service) SyncPage(ctx context.Context, p SyncParams) (*SyncResult, error) {
+	if err := check.Required("open_kfid", p.OpenKfID); err != nil {
+		return nil, err
 	}
 	if p.Limit < 0 || p.Limit > 1000 {
-		return SyncResult{}, invalid("limit", "want 1 to 1000, have %d", p.Limit)
+		return nil, check.Invalid("limit", "want 1 to 1000, have %d", p.Limit)
 	}
 	var w syncWire
 	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/sync_msg", nil, client.Idempotent(p), &w); err != nil {
-		return SyncResult{}, err
+		return nil, err
 	}
-	out := SyncResult{NextCursor: w.NextCursor, HasMore: w.HasMore != 0, Messages: make([]Message, len(w.MsgList))}
+	out := &SyncResult{NextCursor: w.NextCursor, HasMore: w.HasMore != 0, Messages: make([]Message, len(w.MsgList))}
 	for i, raw := range w.MsgList {
 		out.Messages[i], _ = DecodeMessage(raw) // an undecodable element stays as Unknown*
 	}
@@ -92,7 +93,7 @@ func (s *Service) Cursor(ctx context.Context, p SyncParams) (string, error) {
 		return "", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("customerservice: load kf cursor: %w", err)
+		return "", fmt.Errorf("wecom: load kf cursor: %w", err)
 	}
 	return string(b), nil
 }
@@ -102,7 +103,7 @@ func (s *Service) Cursor(ctx context.Context, p SyncParams) (string, error) {
 // (kf_account_auth_change) or on an operator's decision after a cursor error.
 func (s *Service) DropCursor(ctx context.Context, p SyncParams) error {
 	if err := s.c.Store().Delete(ctx, p.cursorKey()); err != nil {
-		return fmt.Errorf("customerservice: drop kf cursor: %w", err)
+		return fmt.Errorf("wecom: drop kf cursor: %w", err)
 	}
 	return nil
 }
@@ -115,7 +116,8 @@ func (s *Service) DropCursor(ctx context.Context, p SyncParams) error {
 // Delivery is at least once: when the loop stops in the middle of a page (break, error, crash)
 // that page is yielded again next time. Pass each message through [Service.FirstDelivery] to
 // act on it once. An error is yielded last: an API error (errors.Is with
-// [ErrInvalidSyncToken] for an expired callback token), a store failure or ctx's end. Run at
+// [ErrInvalidSyncToken] for an expired callback token), a store failure, ctx's end, or
+// [client.ErrCursorLoop] when sync_msg keeps saying has_more without a new cursor. Run at
 // most one Sync per account at a time.
 func (s *Service) Sync(ctx context.Context, p SyncParams) iter.Seq2[Message, error] {
 	return func(yield func(Message, error) bool) {
@@ -146,7 +148,7 @@ func (s *Service) Sync(ctx context.Context, p SyncParams) iter.Seq2[Message, err
 			// An empty next_cursor keeps the old one (undocumented case).
 			if page.NextCursor != "" && page.NextCursor != cur {
 				if err := s.c.Store().Set(ctx, q.cursorKey(), []byte(page.NextCursor), 0); err != nil {
-					yield(nil, fmt.Errorf("customerservice: save kf cursor: %w", err))
+					yield(nil, fmt.Errorf("wecom: save kf cursor: %w", err))
 					return
 				}
 				cur = page.NextCursor
@@ -156,7 +158,7 @@ func (s *Service) Sync(ctx context.Context, p SyncParams) iter.Seq2[Message, err
 			}
 			if page.NextCursor == "" || page.NextCursor == q.Cursor {
 				if stuck++; stuck > maxStuckPages {
-					yield(nil, ErrCursorStuck)
+					yield(nil, client.ErrCursorLoop)
 					return
 				}
 			} else {
@@ -167,12 +169,9 @@ func (s *Service) Sync(ctx context.Context, p SyncParams) iter.Seq2[Message, err
 }
 
 // maxStuckPages bounds how often Sync follows has_more without a new cursor: an occasional
-// empty page is normal, an endless run would spin.
+// empty page is normal, an endless run would spin, so it ends with [client.ErrCursorLoop] (a
+// later Sync resumes from the stored cursor).
 const maxStuckPages = 5
-
-// ErrCursorStuck is yielded when sync_msg keeps saying has_more without advancing the cursor,
-// instead of calling it forever. A later Sync resumes from the stored cursor.
-var ErrCursorStuck = errors.New("customerservice: sync_msg answers has_more without a new cursor")
 
 // DedupeTTL is how long FirstDelivery remembers a message: the 3 days sync_msg can replay, and
 // a day more.
@@ -190,7 +189,7 @@ const ClaimTTL = 10 * time.Minute
 func (s *Service) FirstDelivery(ctx context.Context, m Message) (bool, error) {
 	ok, err := s.c.Store().SetNX(ctx, seenKey(m), []byte{1}, DedupeTTL)
 	if err != nil {
-		return false, fmt.Errorf("customerservice: dedupe kf message: %w", err)
+		return false, fmt.Errorf("wecom: dedupe kf message: %w", err)
 	}
 	return ok, nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/customerservice"
 	"github.com/wecom-connector/wecom/store"
 	"github.com/wecom-connector/wecom/wecomtest"
@@ -130,7 +131,7 @@ func TestSyncToken(t *testing.T) {
 		t.Fatalf("fallback yielded %d texts, want 1", n)
 	}
 	for _, bad := range []customerservice.SyncParams{{}, {OpenKfID: kf, Limit: 1001}} {
-		if _, err := svc.SyncPage(ctx, bad); !errors.Is(err, customerservice.ErrInvalidParams) {
+		if _, err := svc.SyncPage(ctx, bad); !errors.Is(err, client.ErrInvalidParams) {
 			t.Errorf("SyncPage(%+v) = %v", bad, err)
 		}
 	}
@@ -238,7 +239,7 @@ func liveHeap(ms *runtime.MemStats) {
 }
 
 // TestSyncStopsOnStuckCursor: a platform answering has_more forever without a new cursor ends
-// the walk with ErrCursorStuck instead of spinning.
+// the walk with client.ErrCursorLoop instead of spinning.
 func TestSyncStopsOnStuckCursor(t *testing.T) {
 	t.Parallel()
 	srv := wecomtest.NewServer()
@@ -253,7 +254,7 @@ func TestSyncStopsOnStuckCursor(t *testing.T) {
 	for _, err := range svc.Sync(context.Background(), customerservice.SyncParams{OpenKfID: "wkSTUCK", Token: "tok"}) {
 		last = err
 	}
-	if !errors.Is(last, customerservice.ErrCursorStuck) || calls > 10 {
-		t.Fatalf("Sync ended with %v after %d calls, want ErrCursorStuck after a few", last, calls)
+	if !errors.Is(last, client.ErrCursorLoop) || calls > 10 {
+		t.Fatalf("Sync ended with %v after %d calls, want ErrCursorLoop after a few", last, calls)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
 )
 
 // UpgradeServiceConfig is what the admin configured under 微信客服 → 升级服务: the specialists
@@ -25,10 +26,12 @@ type UpgradeServiceConfig struct {
 // https://developer.work.weixin.qq.com/document/path/94674
 //
 //wecom:api GET /cgi-bin/kf/customer/get_upgrade_service_config
-func (s *Service) GetUpgradeServiceConfig(ctx context.Context) (UpgradeServiceConfig, error) {
-	var out UpgradeServiceConfig
-	err := s.c.Do(ctx, http.MethodGet, "/cgi-bin/kf/customer/get_upgrade_service_config", nil, nil, &out)
-	return out, err
+func (s *Service) GetUpgradeServiceConfig(ctx context.Context) (*UpgradeServiceConfig, error) {
+	out := new(UpgradeServiceConfig)
+	if err := s.c.Do(ctx, http.MethodGet, "/cgi-bin/kf/customer/get_upgrade_service_config", nil, nil, out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // UpgradeType is what a customer is upgraded to.
@@ -71,16 +74,16 @@ type UpgradeParams struct {
 //
 //wecom:api POST /cgi-bin/kf/customer/upgrade_service
 func (s *Service) UpgradeService(ctx context.Context, p UpgradeParams) error {
-	if err := required("open_kfid", p.OpenKfID, "external_userid", p.ExternalUserID); err != nil {
+	if err := check.RequiredAll("open_kfid", p.OpenKfID, "external_userid", p.ExternalUserID); err != nil {
 		return err
 	}
 	switch {
 	case p.Type == UpgradeMember && (p.Member == nil || p.Member.UserID == "" || p.GroupChat != nil):
-		return invalid("member", "type 1 needs member.userid and no groupchat")
+		return check.Invalid("member", "type 1 needs member.userid and no groupchat")
 	case p.Type == UpgradeGroupChat && (p.GroupChat == nil || p.GroupChat.ChatID == "" || p.Member != nil):
-		return invalid("groupchat", "type 2 needs groupchat.chat_id and no member")
+		return check.Invalid("groupchat", "type 2 needs groupchat.chat_id and no member")
 	case p.Type != UpgradeMember && p.Type != UpgradeGroupChat:
-		return invalid("type", "want 1 (member) or 2 (groupchat), have %d", p.Type)
+		return check.Invalid("type", "want 1 (member) or 2 (groupchat), have %d", p.Type)
 	}
 	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/customer/upgrade_service", nil, client.Idempotent(p), nil)
 }
@@ -92,7 +95,7 @@ func (s *Service) UpgradeService(ctx context.Context, p UpgradeParams) error {
 //
 //wecom:api POST /cgi-bin/kf/customer/cancel_upgrade_service
 func (s *Service) CancelUpgradeService(ctx context.Context, sess Session) error {
-	if err := required("open_kfid", sess.OpenKfID, "external_userid", sess.ExternalUserID); err != nil {
+	if err := check.RequiredAll("open_kfid", sess.OpenKfID, "external_userid", sess.ExternalUserID); err != nil {
 		return err
 	}
 	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/customer/cancel_upgrade_service", nil, client.Idempotent(sess), nil)

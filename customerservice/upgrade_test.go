@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/customerservice"
 )
 
@@ -47,7 +48,7 @@ func TestUpgradeService(t *testing.T) {
 			Member: &customerservice.UpgradeMemberParams{UserID: "a"}, GroupChat: &customerservice.UpgradeGroupChatParams{ChatID: "b"}},
 		"no customer": {OpenKfID: kf, Type: 1, Member: &customerservice.UpgradeMemberParams{UserID: "a"}},
 	} {
-		if err := svc.UpgradeService(ctx, bad); !errors.Is(err, customerservice.ErrInvalidParams) {
+		if err := svc.UpgradeService(ctx, bad); !errors.Is(err, client.ErrInvalidParams) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}

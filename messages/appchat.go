@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+
+	"github.com/wecom-connector/wecom/internal/check"
 )
 
 // Chat is an app group chat (应用群聊) as appchat/get answers it.
@@ -50,7 +52,7 @@ func (s *Service) CreateChat(ctx context.Context, p CreateChatParams) (string, e
 		return "", err
 	}
 	if p.ChatID != "" && !chatIDChars.MatchString(p.ChatID) {
-		return "", invalid("chatid", "at most 32 letters and digits")
+		return "", check.Invalid("chatid", "at most 32 letters and digits")
 	}
 	var out struct {
 		ChatID string `json:"chatid"`
@@ -77,7 +79,7 @@ type UpdateChatParams struct {
 //
 //wecom:api POST /cgi-bin/appchat/update
 func (s *Service) UpdateChat(ctx context.Context, p UpdateChatParams) error {
-	if err := firstErr(required("chatid", p.ChatID), maxChars("name", p.Name, 50)); err != nil {
+	if err := firstErr(check.Required("chatid", p.ChatID), maxChars("name", p.Name, 50)); err != nil {
 		return err
 	}
 	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/appchat/update", nil, p, nil)
@@ -90,7 +92,7 @@ func (s *Service) UpdateChat(ctx context.Context, p UpdateChatParams) error {
 //
 //wecom:api GET /cgi-bin/appchat/get
 func (s *Service) GetChat(ctx context.Context, chatID string) (*Chat, error) {
-	if err := required("chatid", chatID); err != nil {
+	if err := check.Required("chatid", chatID); err != nil {
 		return nil, err
 	}
 	var out struct {
@@ -121,10 +123,10 @@ type ChatSendParams struct {
 //wecom:api POST /cgi-bin/appchat/send
 func (s *Service) SendToChat(ctx context.Context, p ChatSendParams) error {
 	if isNil(p.Message) {
-		return invalid("msgtype", "no Message")
+		return check.Invalid("msgtype", "no Message")
 	}
 	mt := p.Message.MsgType()
-	if err := firstErr(required("chatid", p.ChatID), p.Message.check(toChat), checkSafeNoCorpOnly(mt, p.Safe)); err != nil {
+	if err := firstErr(check.Required("chatid", p.ChatID), p.Message.check(toChat), checkSafeNoCorpOnly(mt, p.Safe)); err != nil {
 		return err
 	}
 	head := struct {
@@ -132,5 +134,5 @@ func (s *Service) SendToChat(ctx context.Context, p ChatSendParams) error {
 		MsgType MsgType `json:"msgtype"`
 		Safe    Safe    `json:"safe,omitempty"`
 	}{p.ChatID, mt, p.Safe}
-	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/appchat/send", nil, wire{head: head, key: mt, body: p.Message}, nil)
+	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/appchat/send", nil, envelope{head: head, key: mt, body: p.Message}, nil)
 }

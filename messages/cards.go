@@ -3,18 +3,23 @@ package messages
 import (
 	"regexp"
 	"slices"
+
+	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/wire"
 )
 
-// CardType is the card_type of a [TemplateCard] (模板卡片类型).
-type CardType string
+// CardType is the card_type of a [TemplateCard] (模板卡片类型). It is the same type as the card
+// type of the webhook package's template_card_event, so a callback's card type compares
+// directly with the constants below.
+type CardType = wire.CardType
 
 // The five template card types.
 const (
-	CardTextNotice          CardType = "text_notice"          // 文本通知型
-	CardNewsNotice          CardType = "news_notice"          // 图文展示型
-	CardButtonInteraction   CardType = "button_interaction"   // 按钮交互型
-	CardVoteInteraction     CardType = "vote_interaction"     // 投票选择型
-	CardMultipleInteraction CardType = "multiple_interaction" // 多项选择型
+	CardTextNotice          = wire.CardTextNotice          // 文本通知型
+	CardNewsNotice          = wire.CardNewsNotice          // 图文展示型
+	CardButtonInteraction   = wire.CardButtonInteraction   // 按钮交互型
+	CardVoteInteraction     = wire.CardVoteInteraction     // 投票选择型
+	CardMultipleInteraction = wire.CardMultipleInteraction // 多项选择型
 )
 
 // LinkType is what a tap on a card area does (the type field of card_action, jump_list,
@@ -318,19 +323,19 @@ var taskIDChars = regexp.MustCompile(`^[0-9A-Za-z_\-@]+$`)
 func (m TemplateCard) validate(mode cardMode) error {
 	allowed, ok := cardFields[m.CardType]
 	if !ok {
-		return invalid("template_card.card_type", "unknown card type %q", m.CardType)
+		return check.Invalid("template_card.card_type", "unknown card type %q", m.CardType)
 	}
 	if mode == cardRobot && m.CardType != CardTextNotice && m.CardType != CardNewsNotice {
-		return invalid("template_card.card_type", "robots send only text_notice and news_notice cards")
+		return check.Invalid("template_card.card_type", "robots send only text_notice and news_notice cards")
 	}
 	for _, f := range m.present() {
 		switch {
 		case !slices.Contains(allowed, f):
-			return invalid("template_card."+f, "not allowed for card_type %s", m.CardType)
+			return check.Invalid("template_card."+f, "not allowed for card_type %s", m.CardType)
 		case f == "replace_text" && mode != cardUpdate:
-			return invalid("template_card.replace_text", "only for message/update_template_card")
+			return check.Invalid("template_card.replace_text", "only for message/update_template_card")
 		case f == "action_menu" && mode == cardRobot:
-			return invalid("template_card.action_menu", "robots cannot send interactive cards")
+			return check.Invalid("template_card.action_menu", "robots cannot send interactive cards")
 		}
 	}
 	if err := m.checkTask(mode); err != nil {
@@ -339,11 +344,11 @@ func (m TemplateCard) validate(mode cardMode) error {
 	title := m.MainTitle != nil && m.MainTitle.Title != ""
 	switch {
 	case m.CardType == CardTextNotice && !title && m.SubTitleText == "":
-		return invalid("template_card.main_title.title", "main_title.title or sub_title_text is required")
+		return check.Invalid("template_card.main_title.title", "main_title.title or sub_title_text is required")
 	case m.CardType != CardTextNotice && !title:
-		return invalid("template_card.main_title.title", "required for %s", m.CardType)
+		return check.Invalid("template_card.main_title.title", "required for %s", m.CardType)
 	case mode == cardRobot && m.MainTitle == nil:
-		return invalid("template_card.main_title", "required for robot cards")
+		return check.Invalid("template_card.main_title", "required for robot cards")
 	}
 	if m.ActionMenu != nil {
 		if err := m.ActionMenu.check(); err != nil {
@@ -373,15 +378,15 @@ func (m TemplateCard) validate(mode cardMode) error {
 func (m TemplateCard) checkTask(mode cardMode) error {
 	switch {
 	case mode == cardUpdate && m.TaskID != "":
-		return invalid("template_card.task_id", "not sent on update: the original task continues")
+		return check.Invalid("template_card.task_id", "not sent on update: the original task continues")
 	case mode == cardRobot && m.TaskID != "":
-		return invalid("template_card.task_id", "robot cards have no task_id")
+		return check.Invalid("template_card.task_id", "robot cards have no task_id")
 	case mode == cardSend && m.Interactive() && m.TaskID == "":
-		return invalid("template_card.task_id", "required for %s cards and cards with action_menu", m.CardType)
+		return check.Invalid("template_card.task_id", "required for %s cards and cards with action_menu", m.CardType)
 	case m.TaskID == "":
 		return nil
 	case !taskIDChars.MatchString(m.TaskID):
-		return invalid("template_card.task_id", "only digits, letters and _-@")
+		return check.Invalid("template_card.task_id", "only digits, letters and _-@")
 	}
 	return maxBytes("template_card.task_id", m.TaskID, 128)
 }
@@ -392,13 +397,13 @@ func (a *ActionMenu) check() error {
 	}
 	seen := map[string]bool{}
 	for _, e := range a.ActionList {
-		if err := firstErr(required("template_card.action_menu.action_list[].text", e.Text),
-			required("template_card.action_menu.action_list[].key", e.Key),
+		if err := firstErr(check.Required("template_card.action_menu.action_list[].text", e.Text),
+			check.Required("template_card.action_menu.action_list[].key", e.Key),
 			maxBytes("template_card.action_menu.action_list[].key", e.Key, 1024)); err != nil {
 			return err
 		}
 		if seen[e.Key] {
-			return invalid("template_card.action_menu.action_list[].key", "duplicate key %q", e.Key)
+			return check.Invalid("template_card.action_menu.action_list[].key", "duplicate key %q", e.Key)
 		}
 		seen[e.Key] = true
 	}
@@ -413,9 +418,9 @@ func checkLink(field string, t LinkType, url, appID string) error {
 	case LinkURL:
 		return checkURL(field+".url", url, true)
 	case LinkMiniProgram:
-		return required(field+".appid", appID)
+		return check.Required(field+".appid", appID)
 	}
-	return invalid(field+".type", "unknown link type %d", t)
+	return check.Invalid(field+".type", "unknown link type %d", t)
 }
 
 func (m TemplateCard) checkLists() error {
@@ -426,7 +431,7 @@ func (m TemplateCard) checkLists() error {
 	}
 	for _, h := range m.HorizontalContentList {
 		f := "template_card.horizontal_content_list[]"
-		if err := required(f+".keyname", h.KeyName); err != nil {
+		if err := check.Required(f+".keyname", h.KeyName); err != nil {
 			return err
 		}
 		var err error
@@ -435,24 +440,24 @@ func (m TemplateCard) checkLists() error {
 		case HorizontalURL:
 			err = checkURL(f+".url", h.URL, true)
 		case HorizontalAttachment:
-			err = required(f+".media_id", h.MediaID)
+			err = check.Required(f+".media_id", h.MediaID)
 		case HorizontalMember:
-			err = required(f+".userid", h.UserID)
+			err = check.Required(f+".userid", h.UserID)
 		default:
-			err = invalid(f+".type", "unknown type %d", h.Type)
+			err = check.Invalid(f+".type", "unknown type %d", h.Type)
 		}
 		if err != nil {
 			return err
 		}
 	}
 	for _, j := range m.JumpList {
-		if err := firstErr(required("template_card.jump_list[].title", j.Title),
+		if err := firstErr(check.Required("template_card.jump_list[].title", j.Title),
 			checkLink("template_card.jump_list[]", j.Type, j.URL, j.AppID)); err != nil {
 			return err
 		}
 	}
 	for _, v := range m.VerticalContentList {
-		if err := required("template_card.vertical_content_list[].title", v.Title); err != nil {
+		if err := check.Required("template_card.vertical_content_list[].title", v.Title); err != nil {
 			return err
 		}
 	}
@@ -461,7 +466,7 @@ func (m TemplateCard) checkLists() error {
 
 func (m TemplateCard) checkNotice(mode cardMode) error {
 	if m.CardAction == nil || (m.CardAction.Type != LinkURL && m.CardAction.Type != LinkMiniProgram) {
-		return invalid("template_card.card_action", "required with type 1 (URL) or 2 (mini program) for %s", m.CardType)
+		return check.Invalid("template_card.card_action", "required with type 1 (URL) or 2 (mini program) for %s", m.CardType)
 	}
 	if err := checkLink("template_card.card_action", m.CardAction.Type, m.CardAction.URL, m.CardAction.AppID); err != nil {
 		return err
@@ -471,20 +476,20 @@ func (m TemplateCard) checkNotice(mode cardMode) error {
 	}
 	switch {
 	case mode == cardRobot && m.CardImage == nil:
-		return invalid("template_card.card_image", "required for robot news_notice cards")
+		return check.Invalid("template_card.card_image", "required for robot news_notice cards")
 	case m.CardImage == nil && m.ImageTextArea == nil:
-		return invalid("template_card.card_image", "news_notice needs card_image or image_text_area")
+		return check.Invalid("template_card.card_image", "news_notice needs card_image or image_text_area")
 	}
 	if c := m.CardImage; c != nil {
 		if err := checkURL("template_card.card_image.url", c.URL, true); err != nil {
 			return err
 		}
 		if c.AspectRatio != 0 && (c.AspectRatio < 1.3 || c.AspectRatio > 2.25) {
-			return invalid("template_card.card_image.aspect_ratio", "%v not in 1.3–2.25", c.AspectRatio)
+			return check.Invalid("template_card.card_image.aspect_ratio", "%v not in 1.3–2.25", c.AspectRatio)
 		}
 	}
 	if a := m.ImageTextArea; a != nil {
-		return firstErr(required("template_card.image_text_area.image_url", a.ImageURL),
+		return firstErr(check.Required("template_card.image_text_area.image_url", a.ImageURL),
 			checkLink("template_card.image_text_area", a.Type, a.URL, a.AppID))
 	}
 	return nil
@@ -497,7 +502,7 @@ func (m TemplateCard) checkButtons(mode cardMode) error {
 		}
 	}
 	if s := m.ButtonSelection; s != nil {
-		if err := firstErr(required("template_card.button_selection.question_key", s.QuestionKey),
+		if err := firstErr(check.Required("template_card.button_selection.question_key", s.QuestionKey),
 			maxBytes("template_card.button_selection.question_key", s.QuestionKey, 1024),
 			checkOptions("template_card.button_selection.option_list", s.OptionList, 10)); err != nil {
 			return err
@@ -513,16 +518,16 @@ func (m TemplateCard) checkButtons(mode cardMode) error {
 	keys := map[string]bool{}
 	for _, b := range m.ButtonList {
 		f := "template_card.button_list[]"
-		if err := required(f+".text", b.Text); err != nil {
+		if err := check.Required(f+".text", b.Text); err != nil {
 			return err
 		}
 		switch b.Type {
 		case ButtonCallback:
-			if err := firstErr(required(f+".key", b.Key), maxBytes(f+".key", b.Key, 1024)); err != nil {
+			if err := firstErr(check.Required(f+".key", b.Key), maxBytes(f+".key", b.Key, 1024)); err != nil {
 				return err
 			}
 			if keys[b.Key] {
-				return invalid(f+".key", "duplicate key %q", b.Key)
+				return check.Invalid(f+".key", "duplicate key %q", b.Key)
 			}
 			keys[b.Key] = true
 		case ButtonOpenURL:
@@ -530,7 +535,7 @@ func (m TemplateCard) checkButtons(mode cardMode) error {
 				return err
 			}
 		default:
-			return invalid(f+".type", "unknown type %d", b.Type)
+			return check.Invalid(f+".type", "unknown type %d", b.Type)
 		}
 	}
 	return nil
@@ -539,12 +544,12 @@ func (m TemplateCard) checkButtons(mode cardMode) error {
 func (m TemplateCard) checkVote(mode cardMode) error {
 	c := m.Checkbox
 	if c == nil {
-		return invalid("template_card.checkbox", "required for vote_interaction")
+		return check.Invalid("template_card.checkbox", "required for vote_interaction")
 	}
 	if c.Disable && mode != cardUpdate {
-		return invalid("template_card.checkbox.disable", "only for message/update_template_card")
+		return check.Invalid("template_card.checkbox.disable", "only for message/update_template_card")
 	}
-	if err := firstErr(required("template_card.checkbox.question_key", c.QuestionKey),
+	if err := firstErr(check.Required("template_card.checkbox.question_key", c.QuestionKey),
 		maxBytes("template_card.checkbox.question_key", c.QuestionKey, 1024),
 		countRange("template_card.checkbox.option_list", len(c.OptionList), 1, 20)); err != nil {
 		return err
@@ -566,15 +571,15 @@ func (m TemplateCard) checkMultiple(mode cardMode) error {
 	keys := map[string]bool{}
 	for _, s := range m.SelectList {
 		if s.Disable && mode != cardUpdate {
-			return invalid("template_card.select_list[].disable", "only for message/update_template_card")
+			return check.Invalid("template_card.select_list[].disable", "only for message/update_template_card")
 		}
-		if err := firstErr(required("template_card.select_list[].question_key", s.QuestionKey),
+		if err := firstErr(check.Required("template_card.select_list[].question_key", s.QuestionKey),
 			maxBytes("template_card.select_list[].question_key", s.QuestionKey, 1024),
 			checkOptions("template_card.select_list[].option_list", s.OptionList, 10)); err != nil {
 			return err
 		}
 		if keys[s.QuestionKey] {
-			return invalid("template_card.select_list[].question_key", "duplicate key %q", s.QuestionKey)
+			return check.Invalid("template_card.select_list[].question_key", "duplicate key %q", s.QuestionKey)
 		}
 		keys[s.QuestionKey] = true
 	}
@@ -587,9 +592,9 @@ func (m TemplateCard) checkSubmit(mode cardMode) error {
 		if mode == cardUpdate {
 			return nil
 		}
-		return invalid("template_card.submit_button", "required for %s", m.CardType)
+		return check.Invalid("template_card.submit_button", "required for %s", m.CardType)
 	}
-	return firstErr(required("template_card.submit_button.text", s.Text), required("template_card.submit_button.key", s.Key),
+	return firstErr(check.Required("template_card.submit_button.text", s.Text), check.Required("template_card.submit_button.key", s.Key),
 		maxBytes("template_card.submit_button.key", s.Key, 1024))
 }
 
@@ -600,11 +605,11 @@ func checkOptions(field string, opts []Option, hi int) error {
 	}
 	ids := map[string]bool{}
 	for _, o := range opts {
-		if err := firstErr(required(field+"[].id", o.ID), maxBytes(field+"[].id", o.ID, 128), required(field+"[].text", o.Text)); err != nil {
+		if err := firstErr(check.Required(field+"[].id", o.ID), maxBytes(field+"[].id", o.ID, 128), check.Required(field+"[].text", o.Text)); err != nil {
 			return err
 		}
 		if ids[o.ID] {
-			return invalid(field+"[].id", "duplicate id %q", o.ID)
+			return check.Invalid(field+"[].id", "duplicate id %q", o.ID)
 		}
 		ids[o.ID] = true
 	}

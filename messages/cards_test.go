@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/wecom-connector/wecom/internal/wire"
 	"github.com/wecom-connector/wecom/messages"
 )
 
@@ -98,8 +99,8 @@ func TestTemplateCardGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.ResponseCodes[0] != "rc1" {
-				t.Errorf("ResponseCodes %v", res.ResponseCodes)
+			if res.ResponseCode != "rc1" {
+				t.Errorf("ResponseCode %q", res.ResponseCode)
 			}
 			assertGolden(t, golden, m.last(t).Body)
 		})
@@ -190,4 +191,19 @@ func FuzzTemplateCard(f *testing.F) {
 		}
 		_, _ = svc.UpdateTemplateCard(t.Context(), messages.UpdateCardParams{To: messages.ToAll(), AgentID: agentID, ResponseCode: "rc", Card: &card})
 	})
+}
+
+// TestCardTypeIsWireType: messages.CardType is the SDK's one card type, so a card type read
+// from a callback compares with the messages constants without a conversion.
+func TestCardTypeIsWireType(t *testing.T) {
+	t.Parallel()
+	var fromCallback wire.CardType = "button_interaction"
+	if fromCallback != messages.CardButtonInteraction {
+		t.Errorf("%q != %q", fromCallback, messages.CardButtonInteraction)
+	}
+	card := messages.TemplateCard{CardType: wire.CardVoteInteraction}
+	var ct wire.CardType = card.CardType // compiles only while both are one type
+	if ct != messages.CardVoteInteraction {
+		t.Errorf("card type %q", ct)
+	}
 }

@@ -84,7 +84,7 @@ func ExampleService_UpdateTemplateCard() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("sent:", len(res.MsgIDs), "message, updatable:", res.ResponseCodes[0] != "")
+	fmt.Println("sent, updatable:", res.ResponseCode != "")
 
 	// In production the event arrives through the webhook package; the simulator stands in.
 	ev, err := srv.ClickCard("manager02", warning.TaskID, "add_shift")
@@ -103,6 +103,49 @@ func ExampleService_UpdateTemplateCard() {
 	card := srv.Received("manager02")[0]
 	fmt.Println(card.MsgType, "->", card.Updates[0].ReplaceName)
 	// Output:
-	// sent: 1 message, updatable: true
+	// sent, updatable: true
 	// template_card -> Extra shift booked
+}
+
+// A shift change goes to all 2,500 workers of a plant. One message/send call takes at most
+// 1000 members, so SendFanout makes three calls and reports each; a notice sent by mistake is
+// withdrawn with the msgids of every call.
+func ExampleService_SendFanout() {
+	srv := wecomtest.NewServer()
+	defer srv.Close()
+	c, err := client.New(client.CorpApp{CorpID: wecomtest.CorpID, Secret: wecomtest.Secret}, client.WithBaseURL(srv.URL()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	svc := messages.New(c)
+	ctx := context.Background()
+
+	workers := make([]string, 2500)
+	for i := range workers {
+		workers[i] = fmt.Sprintf("worker%04d", i)
+	}
+	out, err := svc.SendFanout(ctx, messages.SendParams{
+		To:      messages.ToUsers(workers...),
+		AgentID: wecomtest.AgentID,
+		Message: messages.Text{Content: "Night shift starts at 22:00 from Monday."},
+	})
+	for i, part := range out.Parts {
+		// A failed call (err != nil) is the last part, with its error; the earlier ones were sent.
+		fmt.Printf("call %d: %d workers, sent: %v\n", i+1, len(part.To.Users), part.Err == nil)
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	for _, id := range out.MsgIDs() {
+		if err := svc.Recall(ctx, id); err != nil {
+			log.Fatal(err)
+		}
+	}
+	fmt.Println("recalled:", len(out.MsgIDs()))
+	// Output:
+	// call 1: 1000 workers, sent: true
+	// call 2: 1000 workers, sent: true
+	// call 3: 500 workers, sent: true
+	// recalled: 3
 }

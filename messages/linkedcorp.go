@@ -2,33 +2,63 @@ package messages
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
+
+	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/wire"
 )
 
-// LinkedSendParams is a message to members of linked corps (互联企业). Users are "CorpID/UserID"
-// (plain UserIDs for the own corp), Departments "LinkedID/DepartmentID", Tags the own corp's tag
-// IDs; All reaches everyone in the app's visible range, linked corps included. Template cards
-// are not accepted.
-type LinkedSendParams struct {
+// LinkedRecipients are who receives a linked-corp message (互联企业): Users as "CorpID/UserID"
+// (plain UserIDs for the own corp), Departments as "LinkedID/DepartmentID", Tags the own corp's
+// tag IDs, or All: everyone in the app's visible range, linked corps included.
+type LinkedRecipients struct {
 	Users       []string
 	Departments []string
 	Tags        []int
 	All         bool
-	AgentID     int
-	Message     Message
-	Safe        Safe
 }
 
-// LinkedSendResult merges the invalid entries of the calls one send took.
+func (r LinkedRecipients) empty() bool {
+	return !r.All && len(r.Users) == 0 && len(r.Departments) == 0 && len(r.Tags) == 0
+}
+
+// split removes repeated IDs and cuts the lists into the calls of a fan-out.
+func (r LinkedRecipients) split() []LinkedRecipients {
+	if r.All {
+		return []LinkedRecipients{{All: true}}
+	}
+	return split(r.Users, r.Departments, r.Tags, func(users, deps []string, tags []int) LinkedRecipients {
+		return LinkedRecipients{Users: users, Departments: deps, Tags: tags}
+	})
+}
+
+// LinkedSendParams is a message to members of linked corps (互联企业). Template cards are not
+// accepted.
+type LinkedSendParams struct {
+	To      LinkedRecipients
+	AgentID int
+	Message Message
+	Safe    Safe
+}
+
+// LinkedSendResult is the answer to one linkedcorp/message/send call: the entries that were not
+// delivered to.
 type LinkedSendResult struct {
 	InvalidUsers       []string
 	InvalidDepartments []string
 	InvalidTags        []string
 }
 
-type linkedBody struct {
+// LinkedSendPart is one linkedcorp/message/send call of [Service.SendLinkedFanout].
+type LinkedSendPart = Part[LinkedRecipients, LinkedSendResult]
+
+// LinkedFanout is the outcome of [Service.SendLinkedFanout]: one part per
+// linkedcorp/message/send call, in the order the calls were made.
+type LinkedFanout struct {
+	Parts []LinkedSendPart
+}
+
+type linkedHead struct {
 	ToUser  []string `json:"touser,omitempty"`
 	ToParty []string `json:"toparty,omitempty"`
 	ToTag   []int    `json:"totag,omitempty"`
@@ -39,76 +69,79 @@ type linkedBody struct {
 }
 
 type linkedAnswer struct {
-	InvalidUser  []string     `json:"invaliduser"`
-	InvalidParty []string     `json:"invalidparty"`
-	InvalidTag   []flexString `json:"invalidtag"`
+	InvalidUser  []string      `json:"invaliduser"`
+	InvalidParty []string      `json:"invalidparty"`
+	InvalidTag   []wire.String `json:"invalidtag"`
 }
 
-// SendLinked sends an app message to linked-corp members (互联企业消息推送), split into calls
-// of at most 1000 users, 100 departments and 100 tags. It has no duplicate check, so a call is
-// never retried once it may have reached WeCom. On a failed later call the result so far is
-// returned with the error.
+// SendLinked sends an app message to linked-corp members (互联企业消息推送) in exactly one
+// linkedcorp/message/send call. Recipients that one call cannot carry (more than
+// [MaxUsersPerCall] users, [MaxDepartmentsPerCall] departments or [MaxTagsPerCall] tags) are
+// refused with a [*client.ValidationError] before sending: [Service.SendLinkedFanout] splits
+// them. The endpoint has no duplicate check, so a call is never retried once it may have
+// reached WeCom.
 // 互联企业消息推送
 //
 // https://developer.work.weixin.qq.com/document/path/90250
 //
 //wecom:api POST /cgi-bin/linkedcorp/message/send
 func (s *Service) SendLinked(ctx context.Context, p LinkedSendParams) (*LinkedSendResult, error) {
-	if isNil(p.Message) {
-		return nil, invalid("msgtype", "no Message")
-	}
-	mt := p.Message.MsgType()
-	if err := firstErr(p.Message.check(toLinked), checkSafeNoCorpOnly(mt, p.Safe)); err != nil {
+	if err := p.validate(); err != nil {
 		return nil, err
+	}
+	calls := p.To.split()
+	if len(calls) > 1 {
+		return nil, tooMany(calls[1].Users, calls[1].Departments, calls[1].Tags, "SendLinkedFanout")
+	}
+	return s.sendLinked(ctx, p, calls[0])
+}
+
+// SendLinkedFanout sends an app message to linked-corp members of any number in as few
+// linkedcorp/message/send calls as the per-call limits allow, one after another, and returns
+// one [LinkedSendPart] per call made, with the rules of [Service.SendFanout]: a call answering
+// 81013 is kept and the fan-out goes on, any other failure ends it with the parts made so far.
+// There is no duplicate check here, so sending the same params again repeats the delivered
+// parts.
+func (s *Service) SendLinkedFanout(ctx context.Context, p LinkedSendParams) (*LinkedFanout, error) {
+	if err := p.validate(); err != nil {
+		return nil, err
+	}
+	parts, err := fanOut(ctx, p.To.split(), func(ctx context.Context, to LinkedRecipients) (*LinkedSendResult, error) {
+		return s.sendLinked(ctx, p, to)
+	})
+	return &LinkedFanout{Parts: parts}, err
+}
+
+func (p LinkedSendParams) validate() error {
+	if isNil(p.Message) {
+		return check.Invalid("msgtype", "no Message")
+	}
+	if err := firstErr(p.Message.check(toLinked), checkSafeNoCorpOnly(p.Message.MsgType(), p.Safe)); err != nil {
+		return err
 	}
 	switch {
 	case p.AgentID <= 0:
-		return nil, invalid("agentid", "required")
-	case !p.All && len(p.Users) == 0 && len(p.Departments) == 0 && len(p.Tags) == 0:
-		return nil, invalid("touser", "no recipients")
+		return check.Invalid("agentid", "required")
+	case p.To.empty():
+		return check.Invalid("touser", "no recipients")
 	}
-	users, deps, tags := dedupe(p.Users), dedupe(p.Departments), dedupe(p.Tags)
-	n := max(chunks(len(users), MaxUsersPerCall), chunks(len(deps), MaxDepartmentsPerCall), chunks(len(tags), MaxTagsPerCall))
-	if p.All {
-		n = 1
-	}
-	res := &LinkedSendResult{}
-	for i := range n {
-		h := linkedBody{MsgType: mt, AgentID: p.AgentID, Safe: p.Safe}
-		if p.All {
-			h.ToAll = 1
-		} else {
-			h.ToUser, h.ToParty, h.ToTag = window(users, i, MaxUsersPerCall), window(deps, i, MaxDepartmentsPerCall), window(tags, i, MaxTagsPerCall)
-		}
-		var out linkedAnswer
-		if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/linkedcorp/message/send", nil, wire{head: h, key: mt, body: p.Message}, &out); err != nil {
-			if i == 0 {
-				return nil, err
-			}
-			return res, fmt.Errorf("messages: linkedcorp/message/send part %d of %d: %w", i+1, n, err)
-		}
-		res.InvalidUsers = append(res.InvalidUsers, out.InvalidUser...)
-		res.InvalidDepartments = append(res.InvalidDepartments, out.InvalidParty...)
-		for _, t := range out.InvalidTag {
-			res.InvalidTags = append(res.InvalidTags, string(t))
-		}
-	}
-	return res, nil
+	return nil
 }
 
-// flexString decodes an ID sent as a string or a number.
-type flexString string
-
-// UnmarshalJSON accepts a JSON string or a bare number.
-func (f *flexString) UnmarshalJSON(b []byte) error {
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*f = flexString(s)
-		return nil
+// sendLinked makes one linkedcorp/message/send call to recipients that fit it.
+func (s *Service) sendLinked(ctx context.Context, p LinkedSendParams, to LinkedRecipients) (*LinkedSendResult, error) {
+	mt := p.Message.MsgType()
+	h := linkedHead{ToUser: to.Users, ToParty: to.Departments, ToTag: to.Tags, MsgType: mt, AgentID: p.AgentID, Safe: p.Safe}
+	if to.All {
+		h.ToAll = 1
 	}
-	*f = flexString(b)
-	return nil
+	var out linkedAnswer
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/linkedcorp/message/send", nil, envelope{h, mt, p.Message}, &out); err != nil {
+		return nil, err
+	}
+	res := &LinkedSendResult{InvalidUsers: out.InvalidUser, InvalidDepartments: out.InvalidParty}
+	for _, t := range out.InvalidTag {
+		res.InvalidTags = append(res.InvalidTags, string(t))
+	}
+	return res, nil
 }

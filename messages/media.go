@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/wire"
 )
 
 // MediaType is the type of a temporary media upload (临时素材类型).
@@ -134,13 +136,13 @@ func (p UploadParams) upload(rule *mediaRule) (*client.Upload, error) {
 	}
 	switch {
 	case !ok:
-		return nil, invalid("type", "unknown media type %q (want image, voice, video or file)", p.Type)
+		return nil, check.Invalid("type", "unknown media type %q (want image, voice, video or file)", p.Type)
 	case p.Body == nil:
-		return nil, invalid("media", "no Body")
+		return nil, check.Invalid("media", "no Body")
 	case p.Filename == "":
-		return nil, invalid("filename", "required")
+		return nil, check.Invalid("filename", "required")
 	case r.exts != nil && !slices.Contains(r.exts, strings.ToLower(path.Ext(p.Filename))):
-		return nil, invalid("filename", "%s media must be one of %v", p.Type, r.exts)
+		return nil, check.Invalid("filename", "%s media must be one of %v", p.Type, r.exts)
 	}
 	size := p.Size
 	if size <= 0 {
@@ -152,9 +154,9 @@ func (p UploadParams) upload(rule *mediaRule) (*client.Upload, error) {
 		body = &capReader{r: p.Body, max: r.max}
 		size = 0
 	case size < MinMediaBytes:
-		return nil, invalid("media", "%d bytes: media must be larger than 5 bytes", size)
+		return nil, check.Invalid("media", "%d bytes: media must be larger than 5 bytes", size)
 	case size > r.max:
-		return nil, &ValidationError{Field: "media", Reason: fmt.Sprintf("%d bytes, limit %d for %s", size, r.max, p.Type), TooLong: true}
+		return nil, &client.ValidationError{Field: "media", Reason: fmt.Sprintf("%d bytes, limit %d for %s", size, r.max, p.Type), TooLong: true}
 	}
 	ct := p.ContentType
 	if ct == "" {
@@ -187,7 +189,7 @@ func lengthOf(r io.Reader) int64 {
 
 // ErrMediaTooLarge is the error of an upload of unknown length that passed its type's limit
 // while streaming; the request is abandoned.
-var ErrMediaTooLarge = errors.New("messages: media larger than its type allows")
+var ErrMediaTooLarge = errors.New("wecom: media: larger than its type allows")
 
 // capReader fails once more than max bytes were read.
 type capReader struct {
@@ -237,10 +239,10 @@ func (s *Service) DownloadHDVoice(ctx context.Context, mediaID string, w io.Writ
 
 func (s *Service) download(ctx context.Context, p, mediaID string, w io.Writer) (*DownloadInfo, error) {
 	if mediaID == "" {
-		return nil, invalid("media_id", "required")
+		return nil, check.Invalid("media_id", "required")
 	}
 	if w == nil {
-		return nil, invalid("media", "no Writer")
+		return nil, check.Invalid("media", "no Writer")
 	}
 	dl := &client.Download{W: w}
 	if err := s.c.Do(ctx, http.MethodGet, p, url.Values{"media_id": {mediaID}}, nil, dl); err != nil {
@@ -268,17 +270,17 @@ type UploadByURLParams struct {
 //
 //wecom:api POST /cgi-bin/media/upload_by_url
 func (s *Service) UploadByURL(ctx context.Context, p UploadByURLParams) (string, error) {
-	err := firstErr(required("filename", p.Filename), maxBytes("filename", p.Filename, 128),
+	err := firstErr(check.Required("filename", p.Filename), maxBytes("filename", p.Filename, 128),
 		checkURL("url", p.URL, true), maxBytes("url", p.URL, 1024))
 	switch {
 	case err != nil:
 		return "", err
 	case p.Scene != 1:
-		return "", invalid("scene", "only scene 1 is supported")
+		return "", check.Invalid("scene", "only scene 1 is supported")
 	case p.Type != MediaVideo && p.Type != MediaFile:
-		return "", invalid("type", "video or file, not %q", p.Type)
+		return "", check.Invalid("type", "video or file, not %q", p.Type)
 	case len(p.MD5) != 32:
-		return "", invalid("md5", "want the 32 hex digits of the file's MD5")
+		return "", check.Invalid("md5", "want the 32 hex digits of the file's MD5")
 	}
 	var out struct {
 		JobID string `json:"jobid"`
@@ -316,11 +318,11 @@ type UploadJob struct {
 //
 //wecom:api POST /cgi-bin/media/get_upload_by_url_result
 func (s *Service) UploadByURLResult(ctx context.Context, jobID string) (*UploadJob, error) {
-	if err := required("jobid", jobID); err != nil {
+	if err := check.Required("jobid", jobID); err != nil {
 		return nil, err
 	}
 	var out struct {
-		Status flexString `json:"status"`
+		Status wire.Int `json:"status"`
 		Detail struct {
 			ErrCode   int    `json:"errcode"`
 			ErrMsg    string `json:"errmsg"`
@@ -334,11 +336,7 @@ func (s *Service) UploadByURLResult(ctx context.Context, jobID string) (*UploadJ
 	}{jobID}), &out); err != nil {
 		return nil, err
 	}
-	st, err := strconv.Atoi(string(out.Status))
-	if err != nil {
-		return nil, fmt.Errorf("messages: %s: status %q is not a number", path, out.Status)
-	}
-	job := &UploadJob{Status: UploadJobStatus(st), MediaID: out.Detail.MediaID}
+	job := &UploadJob{Status: UploadJobStatus(out.Status), MediaID: out.Detail.MediaID}
 	job.CreatedAt = mediaAnswer{CreatedAt: out.Detail.CreatedAt}.media().CreatedAt
 	if out.Detail.ErrCode != 0 {
 		job.Err = &client.APIError{Code: out.Detail.ErrCode, Message: out.Detail.ErrMsg, Path: path}

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/messages"
 	"github.com/wecom-connector/wecom/wecomtest"
@@ -160,7 +162,7 @@ func drainServer(t testing.TB) string {
 }
 
 func drainService(t testing.TB) *messages.Service {
-	c, err := client.New(client.WebhookKey("unused-upload-key"), client.WithBaseURL(drainServer(t)))
+	c, err := client.New(client.FromTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: mockToken})), client.WithBaseURL(drainServer(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,8 +5,14 @@
 //
 // Every call goes through the one request path of [client.Client]. Messages are typed values
 // ([Text], [Markdown], [TemplateCard], …); content that breaks a documented limit is refused
-// with a [*ValidationError] before any request is made, and long texts are split explicitly
+// with a [*client.ValidationError] (matching [client.ErrInvalidParams], and
+// [client.ErrTooLong] for sizes) before any request is made, and long texts are split explicitly
 // with [SplitText], never cut silently.
+//
+// An endpoint method makes exactly one call: [Service.Send] refuses recipients that one
+// message/send call cannot carry (1000 users, 100 departments, 100 tags). The fan-out helpers
+// [Service.SendFanout] and [Service.SendLinkedFanout] split such lists into several calls and
+// return one [Part] per call.
 //
 //	svc := messages.New(c)
 //	res, err := svc.Send(ctx, messages.SendParams{
@@ -22,7 +28,6 @@ import (
 	"reflect"
 
 	"github.com/wecom-connector/wecom/client"
-	"github.com/wecom-connector/wecom/internal/check"
 )
 
 // Service calls the app message, app chat, linked-corp message and media APIs. It holds only
@@ -37,26 +42,17 @@ func (s *Service) Format(f fmt.State, _ rune) {
 	io.WriteString(f, "messages.Service("+s.c.String()+")")
 }
 
-// New returns a Service that sends its calls through c (a client of the sending app's secret).
-func New(c *client.Client) *Service { return &Service{c: c} }
-
-// ErrInvalidParams matches every [*ValidationError] with errors.Is.
-var ErrInvalidParams = client.ErrInvalidParams
-
-// ErrTooLong matches a [*ValidationError] for content over a documented size limit; split
-// texts with [SplitText] first.
-var ErrTooLong = client.ErrTooLong
-
-// ValidationError is a request refused before sending because it breaks a documented rule
-// (required field, size, list length, field not allowed for the msgtype or card type). Field is
-// the wire name of the offending field.
-type ValidationError = client.ValidationError
-
-var invalid = check.Invalid
+// New returns a Service that sends its calls through c, a corp client of the sending app. On a
+// client of another token kind (suite, provider, robot) every call fails with an error matching
+// [client.ErrWrongKind] before anything is sent.
+func New(c *client.Client) *Service {
+	c, _ = c.Require(client.KindCorp)
+	return &Service{c: c}
+}
 
 // tooLong refuses a value over limit bytes.
 func tooLong(field string, n, limit int) error {
-	return &ValidationError{Field: field, Reason: fmt.Sprintf("%d bytes, limit %d (split it with SplitText)", n, limit), TooLong: true}
+	return &client.ValidationError{Field: field, Reason: fmt.Sprintf("%d bytes, limit %d (split it with SplitText)", n, limit), TooLong: true}
 }
 
 // maxBytes checks a byte limit; empty values pass (required checks are separate).
@@ -66,8 +62,6 @@ func maxBytes(field, v string, limit int) error {
 	}
 	return nil
 }
-
-var required = check.Required
 
 // isNil reports a nil interface or a nil pointer in one: calling a value method through a
 // nil pointer would panic.

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -138,8 +139,8 @@ func assertGolden(t testing.TB, name string, got []byte) {
 // expectInvalid wants a *ValidationError for field, matching ErrInvalidParams.
 func expectInvalid(t testing.TB, err error, field string) {
 	t.Helper()
-	var ve *messages.ValidationError
-	if !errors.As(err, &ve) || !errors.Is(err, messages.ErrInvalidParams) {
+	var ve *client.ValidationError
+	if !errors.As(err, &ve) || !errors.Is(err, client.ErrInvalidParams) {
 		t.Fatalf("want a ValidationError for %s, got %v", field, err)
 	}
 	if ve.Field != field {
@@ -164,16 +165,26 @@ func TestValidationErrorClasses(t *testing.T) {
 		return err
 	}()
 	expectInvalid(t, err, "text.content")
-	if !errors.Is(err, messages.ErrTooLong) {
+	if !errors.Is(err, client.ErrTooLong) {
 		t.Errorf("oversize text should match ErrTooLong: %v", err)
 	}
 	_, err = svc.Send(t.Context(), messages.SendParams{To: messages.ToUsers("a"), AgentID: agentID, Message: messages.Text{}})
 	expectInvalid(t, err, "text.content")
-	if errors.Is(err, messages.ErrTooLong) {
+	if errors.Is(err, client.ErrTooLong) {
 		t.Errorf("empty text is not too long: %v", err)
 	}
 	if n := len(m.all()); n != 0 {
 		t.Errorf("%d requests sent for invalid input, want 0", n)
+	}
+}
+
+// TestErrorPrefix: the package's own errors carry the SDK's one prefix.
+func TestErrorPrefix(t *testing.T) {
+	t.Parallel()
+	for _, err := range []error{messages.ErrRobotRateLimited, messages.ErrMediaTooLarge} {
+		if !strings.HasPrefix(err.Error(), "wecom: ") {
+			t.Errorf("%q does not start with \"wecom: \"", err)
+		}
 	}
 }
 

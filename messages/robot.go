@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
 	"github.com/wecom-connector/wecom/internal/secret"
 	"github.com/wecom-connector/wecom/store"
 )
@@ -39,7 +40,7 @@ type RobotText struct {
 func (RobotText) MsgType() MsgType { return MsgText }
 
 func (m RobotText) checkRobot() error {
-	return firstErr(required("text.content", m.Content), maxBytes("text.content", m.Content, MaxTextBytes))
+	return firstErr(check.Required("text.content", m.Content), maxBytes("text.content", m.Content, MaxTextBytes))
 }
 
 // MarkdownV2 is a robot markdown_v2 message (≤4096 bytes): tables, lists, images and code
@@ -52,7 +53,7 @@ type MarkdownV2 struct {
 func (MarkdownV2) MsgType() MsgType { return MsgMarkdownV2 }
 
 func (m MarkdownV2) checkRobot() error {
-	return firstErr(required("markdown_v2.content", m.Content), maxBytes("markdown_v2.content", m.Content, MaxRobotMarkdownBytes))
+	return firstErr(check.Required("markdown_v2.content", m.Content), maxBytes("markdown_v2.content", m.Content, MaxRobotMarkdownBytes))
 }
 
 // RobotImage is a robot image message (图片类型): the raw JPG or PNG bytes, at most 2 MB. It is
@@ -67,11 +68,11 @@ func (RobotImage) MsgType() MsgType { return MsgImage }
 func (m RobotImage) checkRobot() error {
 	switch ct := http.DetectContentType(m.Data); {
 	case len(m.Data) == 0:
-		return invalid("image.base64", "no image data")
+		return check.Invalid("image.base64", "no image data")
 	case len(m.Data) > MaxRobotImageBytes:
-		return &ValidationError{Field: "image.base64", Reason: fmt.Sprintf("%d bytes, limit %d before Base64", len(m.Data), MaxRobotImageBytes), TooLong: true}
+		return &client.ValidationError{Field: "image.base64", Reason: fmt.Sprintf("%d bytes, limit %d before Base64", len(m.Data), MaxRobotImageBytes), TooLong: true}
 	case ct != "image/png" && ct != "image/jpeg":
-		return invalid("image.base64", "%s: want JPG or PNG", ct)
+		return check.Invalid("image.base64", "%s: want JPG or PNG", ct)
 	}
 	return nil
 }
@@ -98,7 +99,7 @@ type RobotLimit struct {
 var DefaultRobotLimit = RobotLimit{Messages: 20, Window: time.Minute}
 
 // ErrRobotRateLimited is returned by a robot with [RobotLimit].FailFast when its window is full.
-var ErrRobotRateLimited = errors.New("messages: robot message limit reached for this window")
+var ErrRobotRateLimited = errors.New("wecom: robot: message limit reached for this window")
 
 // Robot posts to one group robot (群机器人 / 消息推送) identified by its webhook key. The key is a
 // secret: it is sent only as the key query value and redacted from errors, logs and String.
@@ -145,7 +146,7 @@ func (r *Robot) GoString() string { return r.String() }
 // Send posts a message to the robot's group (发送群机器人消息), after waiting for a free slot of
 // the limiter (or failing with [ErrRobotRateLimited]). The message is checked first: empty or
 // oversize content, more than 8 articles, an image over 2 MB or an interactive card return a
-// [*ValidationError] without any request.
+// [*client.ValidationError] without any request.
 // 群机器人发送消息
 //
 // https://developer.work.weixin.qq.com/document/path/91770
@@ -153,7 +154,7 @@ func (r *Robot) GoString() string { return r.String() }
 //wecom:api POST /cgi-bin/webhook/send
 func (r *Robot) Send(ctx context.Context, m RobotMessage) error {
 	if isNil(m) {
-		return invalid("msgtype", "no message")
+		return check.Invalid("msgtype", "no message")
 	}
 	if err := m.checkRobot(); err != nil {
 		return err
@@ -163,7 +164,7 @@ func (r *Robot) Send(ctx context.Context, m RobotMessage) error {
 		return err
 	}
 	defer release()
-	return r.c.Do(ctx, http.MethodPost, "/cgi-bin/webhook/send", nil, wire{head: struct {
+	return r.c.Do(ctx, http.MethodPost, "/cgi-bin/webhook/send", nil, envelope{head: struct {
 		MsgType MsgType `json:"msgtype"`
 	}{m.MsgType()}, key: m.MsgType(), body: m}, nil)
 }
@@ -178,7 +179,7 @@ func (r *Robot) Send(ctx context.Context, m RobotMessage) error {
 //wecom:api POST /cgi-bin/webhook/upload_media
 func (r *Robot) UploadMedia(ctx context.Context, p UploadParams) (*Media, error) {
 	if p.Type != MediaFile && p.Type != MediaVoice {
-		return nil, invalid("type", "robots upload only file or voice, not %q", p.Type)
+		return nil, check.Invalid("type", "robots upload only file or voice, not %q", p.Type)
 	}
 	up, err := p.upload(nil)
 	if err != nil {
@@ -202,7 +203,7 @@ func (r *Robot) acquire(ctx context.Context) (func(), error) {
 			key := r.slot + strconv.Itoa(i)
 			ok, err := st.SetNX(ctx, key, stamp(time.Now().Add(hold)), hold)
 			if err != nil {
-				return nil, fmt.Errorf("messages: robot limiter: %w", err)
+				return nil, fmt.Errorf("wecom: robot limiter: %w", err)
 			}
 			if ok {
 				return func() {
@@ -215,7 +216,7 @@ func (r *Robot) acquire(ctx context.Context) (func(), error) {
 			return nil, ErrRobotRateLimited
 		}
 		if err := sleep(ctx, r.nextFree(ctx, st)); err != nil {
-			return nil, fmt.Errorf("messages: robot limiter: %w", err)
+			return nil, fmt.Errorf("wecom: robot limiter: %w", err)
 		}
 	}
 }

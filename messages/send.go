@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -13,9 +11,11 @@ import (
 	"time"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
 )
 
-// Per-call recipient limits of message/send; larger lists are split into several calls.
+// Per-call recipient limits of message/send and linkedcorp/message/send; the fan-out helpers
+// split larger lists into several calls.
 const (
 	MaxUsersPerCall       = 1000
 	MaxDepartmentsPerCall = 100
@@ -55,11 +55,11 @@ func (r Recipients) empty() bool {
 // change the list WeCom reads.
 func (r Recipients) check() error {
 	if r.empty() {
-		return invalid("touser", "no recipients: set Users, Departments, Tags or All")
+		return check.Invalid("touser", "no recipients: set Users, Departments, Tags or All")
 	}
 	for _, u := range r.Users {
 		if u == "" || strings.ContainsAny(u, "| ") || u == "@all" {
-			return invalid("touser", "invalid UserID %q", u)
+			return check.Invalid("touser", "invalid UserID %q", u)
 		}
 	}
 	return nil
@@ -84,7 +84,7 @@ var idTrans = []MsgType{MsgText, MsgTextCard, MsgNews, MsgMPNews, MsgMiniProgram
 
 func checkSafe(m MsgType, s Safe) error {
 	if s != SafeOff && s > safeMax[m] || s < 0 {
-		return invalid("safe", "%d is not accepted for msgtype %s", s, m)
+		return check.Invalid("safe", "%d is not accepted for msgtype %s", s, m)
 	}
 	return nil
 }
@@ -93,7 +93,7 @@ func checkSafe(m MsgType, s Safe) error {
 // safe 0 and 1 only: SafeCorpOnly exists on message/send alone.
 func checkSafeNoCorpOnly(m MsgType, s Safe) error {
 	if s == SafeCorpOnly {
-		return invalid("safe", "%d is accepted by message/send only", s)
+		return check.Invalid("safe", "%d is accepted by message/send only", s)
 	}
 	return checkSafe(m, s)
 }
@@ -118,14 +118,13 @@ type SendParams struct {
 	DuplicateCheckInterval time.Duration
 }
 
-// SendResult merges the answers of the calls one send took (one per 1000 users, 100
-// departments or 100 tags).
+// SendResult is the answer to one message/send call.
 type SendResult struct {
-	// MsgIDs are the message IDs for [Service.Recall], one per call, in order.
-	MsgIDs []string
-	// ResponseCodes are the response codes of an interactive card, one per call (matching
-	// MsgIDs), for [Service.UpdateTemplateCard]; empty strings for other messages.
-	ResponseCodes []string
+	// MsgID identifies the message for [Service.Recall].
+	MsgID string
+	// ResponseCode is the response code of an interactive card, for
+	// [Service.UpdateTemplateCard]; empty for other messages.
+	ResponseCode string
 	// InvalidUsers, InvalidDepartments and InvalidTags were not delivered to (not in the app's
 	// visible range, unknown); WeCom lower-cases UserIDs here.
 	InvalidUsers       []string
@@ -133,6 +132,27 @@ type SendResult struct {
 	InvalidTags        []string
 	// UnlicensedUsers are visible but have no basic API licence (基础接口许可).
 	UnlicensedUsers []string
+}
+
+// SendPart is one message/send call of [Service.SendFanout].
+type SendPart = Part[Recipients, SendResult]
+
+// Fanout is the outcome of [Service.SendFanout]: one part per message/send call, in the order
+// the calls were made.
+type Fanout struct {
+	Parts []SendPart
+}
+
+// MsgIDs returns the message IDs of the calls that were delivered, in order, for
+// [Service.Recall].
+func (f *Fanout) MsgIDs() []string {
+	var ids []string
+	for _, p := range f.Parts {
+		if p.Result != nil {
+			ids = append(ids, p.Result.MsgID)
+		}
+	}
+	return ids
 }
 
 type sendHead struct {
@@ -156,24 +176,23 @@ type sendAnswer struct {
 	ResponseCode   string `json:"response_code"`
 }
 
-// wire is a request body whose message object sits under a key named after its msgtype. It is
-// encoded once per call, so every retry sends the same bytes (the duplicate check compares
-// them).
-type wire struct {
+// envelope is a request body whose message object sits under a key named after its msgtype.
+// The client encodes it once per call, so every retry sends the same bytes (the duplicate check
+// compares them).
+type envelope struct {
 	head any
 	key  MsgType
 	body any
-	idem bool
 }
 
 // MarshalJSON writes head's fields followed by "key": body, leaving <, > and & unescaped:
 // WeCom may refuse \uXXXX escapes (40033) and texts carry <a href> and <font> tags.
-func (w wire) MarshalJSON() ([]byte, error) {
-	h, err := marshalRaw(w.head)
+func (e envelope) MarshalJSON() ([]byte, error) {
+	h, err := marshalRaw(e.head)
 	if err != nil {
 		return nil, err
 	}
-	b, err := marshalRaw(w.body)
+	b, err := marshalRaw(e.body)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +201,7 @@ func (w wire) MarshalJSON() ([]byte, error) {
 	if len(h) > 2 {
 		buf.WriteByte(',')
 	}
-	buf.WriteString(strconv.Quote(string(w.key)))
+	buf.WriteString(strconv.Quote(string(e.key)))
 	buf.WriteByte(':')
 	buf.Write(b)
 	buf.WriteByte('}')
@@ -199,18 +218,12 @@ func marshalRaw(v any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// Idempotent reports whether WeCom's duplicate check makes a repeat harmless.
-func (w wire) Idempotent() bool { return w.idem }
-
-// Send sends an app message (发送应用消息). Lists longer than one call allows are split into
-// compliant calls whose answers are merged; every member is addressed once even when listed
-// twice; a template card with a TaskID (unique per call) is refused when it would need more
-// than one call. The message is checked before any request: an invalid or oversize message returns a
-// [*ValidationError] (texts over the limit can be split with [SplitText]).
-//
-// When one of several calls fails, Send returns the result of the calls made so far with the
-// error, so no msgid is lost. A call whose recipients were all invalid (81013) only adds them
-// to the invalid lists, unless every call was.
+// Send sends an app message (发送应用消息) in exactly one message/send call. Every member is
+// addressed once even when listed twice. Recipients that one call cannot carry (more than
+// [MaxUsersPerCall] users, [MaxDepartmentsPerCall] departments or [MaxTagsPerCall] tags) are
+// refused with a [*client.ValidationError] before sending: [Service.SendFanout] splits them.
+// The message is checked before any request too: an invalid or oversize message returns a
+// [*client.ValidationError] (texts over the limit can be split with [SplitText]).
 // 发送应用消息
 //
 // https://developer.work.weixin.qq.com/document/path/90236
@@ -221,38 +234,59 @@ func (s *Service) Send(ctx context.Context, p SendParams) (*SendResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	parts := splitRecipients(p.To)
-	if len(parts) > 1 && taskID(p.Message) != "" {
-		return nil, invalid("template_card.task_id", "a task_id is good for one call: address at most %d users, %d departments and %d tags",
+	calls := p.To.split()
+	if len(calls) > 1 {
+		return nil, tooMany(calls[1].Users, calls[1].Departments, calls[1].Tags, "SendFanout")
+	}
+	return s.send(ctx, head, calls[0], p.Message)
+}
+
+// SendFanout sends an app message to recipients of any number in as few message/send calls as
+// the per-call limits allow, one after another, and returns one [SendPart] per call made.
+// Every member is addressed once even when listed twice. A template card with a TaskID (good
+// for one call only) is refused when it would need more than one call.
+//
+// A call whose recipients were all invalid (81013) is kept as a part with that error and the
+// fan-out goes on; the error returned is nil unless every call failed so. Any other failure
+// ends the fan-out: the parts made so far come back, the last one holding the error, which is
+// also returned. Nothing sent is lost, and with the duplicate check on (the default) calling
+// SendFanout again with the same params within the window delivers only what was not.
+func (s *Service) SendFanout(ctx context.Context, p SendParams) (*Fanout, error) {
+	head, err := p.head()
+	if err != nil {
+		return nil, err
+	}
+	calls := p.To.split()
+	if len(calls) > 1 && taskID(p.Message) != "" {
+		return nil, check.Invalid("template_card.task_id", "a task_id is good for one call: address at most %d users, %d departments and %d tags",
 			MaxUsersPerCall, MaxDepartmentsPerCall, MaxTagsPerCall)
 	}
-	res := &SendResult{}
-	var allInvalid error
-	for i, to := range parts {
-		h := head
-		h.ToUser, h.ToParty, h.ToTag = to.encode()
-		var out sendAnswer
-		err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/message/send", nil, wire{h, p.Message.MsgType(), p.Message, h.EnableDuplicateCheck == 1}, &out)
-		var apiErr *client.APIError
-		if len(parts) > 1 && errors.As(err, &apiErr) && apiErr.Code == CodeAllRecipientsInvalid {
-			allInvalid = err
-			res.InvalidUsers = append(res.InvalidUsers, to.Users...)
-			res.InvalidDepartments = append(res.InvalidDepartments, itoas(to.Departments)...)
-			res.InvalidTags = append(res.InvalidTags, itoas(to.Tags)...)
-			continue
-		}
-		if err != nil {
-			if len(parts) == 1 {
-				return nil, err
-			}
-			return res, fmt.Errorf("messages: message/send part %d of %d: %w", i+1, len(parts), err)
-		}
-		res.add(out)
+	parts, err := fanOut(ctx, calls, func(ctx context.Context, to Recipients) (*SendResult, error) {
+		return s.send(ctx, head, to, p.Message)
+	})
+	return &Fanout{Parts: parts}, err
+}
+
+// send makes one message/send call to recipients that fit it. Only a body with the duplicate
+// check on is marked idempotent, so only such a send is retried after it may have reached WeCom.
+func (s *Service) send(ctx context.Context, h sendHead, to Recipients, m Message) (*SendResult, error) {
+	h.ToUser, h.ToParty, h.ToTag = to.encode()
+	var body any = envelope{h, m.MsgType(), m}
+	if h.EnableDuplicateCheck == 1 {
+		body = client.Idempotent(body)
 	}
-	if len(res.MsgIDs) == 0 && allInvalid != nil {
-		return res, allInvalid
+	var out sendAnswer
+	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/message/send", nil, body, &out); err != nil {
+		return nil, err
 	}
-	return res, nil
+	return &SendResult{
+		MsgID:              out.MsgID,
+		ResponseCode:       out.ResponseCode,
+		InvalidUsers:       splitBar(out.InvalidUser),
+		InvalidDepartments: splitBar(out.InvalidParty),
+		InvalidTags:        splitBar(out.InvalidTag),
+		UnlicensedUsers:    splitBar(out.UnlicensedUser),
+	}, nil
 }
 
 // taskID is the task_id of a template card message, "" for other messages.
@@ -268,7 +302,7 @@ func taskID(m Message) string {
 
 func (p SendParams) head() (sendHead, error) {
 	if isNil(p.Message) {
-		return sendHead{}, invalid("msgtype", "no Message")
+		return sendHead{}, check.Invalid("msgtype", "no Message")
 	}
 	mt := p.Message.MsgType()
 	if err := firstErr(p.Message.check(toApp), p.To.check(), checkSafe(mt, p.Safe)); err != nil {
@@ -276,13 +310,13 @@ func (p SendParams) head() (sendHead, error) {
 	}
 	switch {
 	case p.AgentID <= 0 && mt != MsgMiniProgramNotice:
-		return sendHead{}, invalid("agentid", "required")
+		return sendHead{}, check.Invalid("agentid", "required")
 	case p.To.All && mt == MsgMiniProgramNotice:
-		return sendHead{}, invalid("touser", "@all is not allowed for miniprogram_notice")
+		return sendHead{}, check.Invalid("touser", "@all is not allowed for miniprogram_notice")
 	case p.EnableIDTrans && !slices.Contains(idTrans, mt):
-		return sendHead{}, invalid("enable_id_trans", "not supported for msgtype %s", mt)
+		return sendHead{}, check.Invalid("enable_id_trans", "not supported for msgtype %s", mt)
 	case p.DuplicateCheckInterval < 0 || p.DuplicateCheckInterval > MaxDuplicateCheckInterval || p.DuplicateCheckInterval%time.Second != 0:
-		return sendHead{}, invalid("duplicate_check_interval", "%v: want whole seconds up to 4h", p.DuplicateCheckInterval)
+		return sendHead{}, check.Invalid("duplicate_check_interval", "%v: want whole seconds up to 4h", p.DuplicateCheckInterval)
 	}
 	h := sendHead{MsgType: mt, AgentID: p.AgentID, Safe: p.Safe}
 	if p.EnableIDTrans {
@@ -293,15 +327,6 @@ func (p SendParams) head() (sendHead, error) {
 		h.DuplicateCheckInterval = int(p.DuplicateCheckInterval / time.Second)
 	}
 	return h, nil
-}
-
-func (r *SendResult) add(a sendAnswer) {
-	r.MsgIDs = append(r.MsgIDs, a.MsgID)
-	r.ResponseCodes = append(r.ResponseCodes, a.ResponseCode)
-	r.InvalidUsers = append(r.InvalidUsers, splitBar(a.InvalidUser)...)
-	r.InvalidDepartments = append(r.InvalidDepartments, splitBar(a.InvalidParty)...)
-	r.InvalidTags = append(r.InvalidTags, splitBar(a.InvalidTag)...)
-	r.UnlicensedUsers = append(r.UnlicensedUsers, splitBar(a.UnlicensedUser)...)
 }
 
 // splitBar splits a bar-joined answer list, tolerating spaces around the bars.
@@ -333,45 +358,14 @@ func (r Recipients) encode() (users, parties, tags string) {
 	return strings.Join(r.Users, "|"), joinInts(r.Departments), joinInts(r.Tags)
 }
 
-// splitRecipients removes repeated IDs and cuts the lists into as few calls as the per-call
-// limits allow: call i takes the i-th slice of each list.
-func splitRecipients(r Recipients) []Recipients {
+// split removes repeated IDs and cuts the lists into the calls of a fan-out.
+func (r Recipients) split() []Recipients {
 	if r.All {
 		return []Recipients{{All: true}}
 	}
-	users, deps, tags := dedupe(r.Users), dedupe(r.Departments), dedupe(r.Tags)
-	n := max(chunks(len(users), MaxUsersPerCall), chunks(len(deps), MaxDepartmentsPerCall), chunks(len(tags), MaxTagsPerCall))
-	parts := make([]Recipients, n)
-	for i := range parts {
-		parts[i] = Recipients{
-			Users:       window(users, i, MaxUsersPerCall),
-			Departments: window(deps, i, MaxDepartmentsPerCall),
-			Tags:        window(tags, i, MaxTagsPerCall),
-		}
-	}
-	return parts
-}
-
-func chunks(n, size int) int { return (n + size - 1) / size }
-
-func window[T any](s []T, i, size int) []T {
-	lo := i * size
-	if lo >= len(s) {
-		return nil
-	}
-	return s[lo:min(lo+size, len(s))]
-}
-
-func dedupe[T comparable](s []T) []T {
-	seen := make(map[T]bool, len(s))
-	out := make([]T, 0, len(s))
-	for _, v := range s {
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	return out
+	return split(r.Users, r.Departments, r.Tags, func(users []string, deps, tags []int) Recipients {
+		return Recipients{Users: users, Departments: deps, Tags: tags}
+	})
 }
 
 // Errcodes of the message APIs (应用消息错误码) that callers branch on.

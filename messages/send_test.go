@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/wecom-connector/wecom/client"
@@ -22,25 +24,96 @@ func userIDs(n int) []string {
 	return ids
 }
 
-func TestSendSplitsTenThousandUsers(t *testing.T) {
+// TestSendRefusesTooManyRecipients: Send makes exactly one call, so recipients over a
+// per-call limit are refused before anything is sent, naming the list and the fan-out helper.
+func TestSendRefusesTooManyRecipients(t *testing.T) {
+	t.Parallel()
+	svc, srv := newService(t)
+	ids := func(n int) []int {
+		out := make([]int, n)
+		for i := range out {
+			out[i] = i + 1
+		}
+		return out
+	}
+	for field, to := range map[string]messages.Recipients{
+		"touser":  messages.ToUsers(userIDs(messages.MaxUsersPerCall + 1)...),
+		"toparty": {Users: []string{"zhangsan"}, Departments: ids(messages.MaxDepartmentsPerCall + 1)},
+		"totag":   messages.ToTags(ids(messages.MaxTagsPerCall + 1)...),
+	} {
+		_, err := svc.Send(t.Context(), messages.SendParams{To: to, AgentID: agentID, Message: messages.Text{Content: "x"}})
+		expectInvalid(t, err, field)
+		if !strings.Contains(err.Error(), "SendFanout") {
+			t.Errorf("%s: the error should point to SendFanout: %v", field, err)
+		}
+	}
+	if n := srv.Calls(sendPath); n != 0 {
+		t.Fatalf("message/send called %d times for refused sends", n)
+	}
+	// Repeats are addressed once, so 1000 distinct users listed twice fit one call.
+	users := userIDs(messages.MaxUsersPerCall)
+	if _, err := svc.Send(t.Context(), messages.SendParams{To: messages.ToUsers(append(users, users...)...), AgentID: agentID,
+		Message: messages.Text{Content: "x"}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Calls(sendPath); n != 1 {
+		t.Errorf("message/send called %d times, want 1", n)
+	}
+}
+
+// TestSendFanoutParts: 2,500 users take three calls; each part carries its own recipients
+// and msgid, and each member's copy has the msgid of the part that addressed it.
+func TestSendFanoutParts(t *testing.T) {
+	t.Parallel()
+	svc, srv := newService(t)
+	users := userIDs(2500)
+	out, err := svc.SendFanout(t.Context(), messages.SendParams{To: messages.ToUsers(users...), AgentID: agentID, Message: messages.Text{Content: "Shift change at 18:00"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Served(sendPath); got != 3 {
+		t.Errorf("message/send called %d times, want 3", got)
+	}
+	if len(out.Parts) != 3 {
+		t.Fatalf("%d parts, want 3", len(out.Parts))
+	}
+	for i, p := range out.Parts {
+		want := users[i*1000 : min((i+1)*1000, len(users))]
+		if p.Err != nil || p.Result == nil || p.Result.MsgID == "" || !slices.Equal(p.To.Users, want) {
+			t.Fatalf("part %d: %d users, result %+v, err %v", i, len(p.To.Users), p.Result, p.Err)
+		}
+		for _, u := range []string{want[0], want[len(want)-1]} {
+			if got := srv.Received(u); len(got) != 1 || got[0].MsgID != p.Result.MsgID {
+				t.Errorf("%s received %+v, want one copy with msgid %s", u, got, p.Result.MsgID)
+			}
+		}
+	}
+	if ids := out.MsgIDs(); len(ids) != 3 || len(slices.Compact(slices.Sorted(slices.Values(ids)))) != 3 {
+		t.Errorf("MsgIDs %v, want 3 distinct", ids)
+	}
+}
+
+func TestSendFanoutSplitsTenThousandUsers(t *testing.T) {
 	t.Parallel()
 	svc, srv := newService(t)
 	users := userIDs(10000)
 	srv.RejectUsers([]string{"U00005", "u09999"}, []string{"u05000"})
 	to := append(slices.Clone(users), users[:50]...) // repeats are addressed once
-	res, err := svc.Send(t.Context(), messages.SendParams{To: messages.ToUsers(to...), AgentID: agentID,
+	out, err := svc.SendFanout(t.Context(), messages.SendParams{To: messages.ToUsers(to...), AgentID: agentID,
 		Message: messages.Text{Content: "Shift change at 18:00"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := srv.Served(sendPath); got != 10 {
-		t.Errorf("message/send called %d times, want 10", got)
+	if got := srv.Served(sendPath); got != 10 || len(out.Parts) != 10 {
+		t.Errorf("message/send called %d times, %d parts, want 10", got, len(out.Parts))
 	}
-	if len(res.MsgIDs) != 10 || len(slices.Compact(slices.Sorted(slices.Values(res.MsgIDs)))) != 10 {
-		t.Errorf("MsgIDs %v, want 10 distinct", res.MsgIDs)
+	var invalid, unlicensed []string
+	for _, p := range out.Parts {
+		invalid = append(invalid, p.Result.InvalidUsers...)
+		unlicensed = append(unlicensed, p.Result.UnlicensedUsers...)
 	}
-	if !slices.Equal(res.InvalidUsers, []string{"u00005", "u09999"}) || !slices.Equal(res.UnlicensedUsers, []string{"u05000"}) {
-		t.Errorf("invalid %v unlicensed %v", res.InvalidUsers, res.UnlicensedUsers)
+	if !slices.Equal(invalid, []string{"u00005", "u09999"}) || !slices.Equal(unlicensed, []string{"u05000"}) {
+		t.Errorf("invalid %v unlicensed %v", invalid, unlicensed)
 	}
 	for _, u := range users {
 		got := len(srv.Received(u))
@@ -59,44 +132,60 @@ func TestSendSplitsTenThousandUsers(t *testing.T) {
 	}
 }
 
-func TestSendSplitsDepartmentsAndTags(t *testing.T) {
+func TestSendFanoutSplitsDepartmentsAndTags(t *testing.T) {
 	t.Parallel()
 	svc, srv := newService(t)
 	deps := make([]int, 250)
 	for i := range deps {
 		deps[i] = i + 1
 	}
-	_, err := svc.Send(t.Context(), messages.SendParams{
+	out, err := svc.SendFanout(t.Context(), messages.SendParams{
 		To: messages.Recipients{Users: userIDs(1500), Departments: deps, Tags: []int{1, 2}}, AgentID: agentID,
 		Message: messages.Markdown{Content: "**hi**"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sent := srv.SentMessages()
-	if len(sent) != 3 {
-		t.Fatalf("%d calls, want 3 (250 departments)", len(sent))
+	if len(sent) != 3 || len(out.Parts) != 3 {
+		t.Fatalf("%d calls, %d parts, want 3 (250 departments)", len(sent), len(out.Parts))
 	}
 	want := [][3]int{{1000, 100, 2}, {500, 100, 0}, {0, 50, 0}}
 	for i, m := range sent {
 		if got := [3]int{len(m.Users), len(m.Departments), len(m.Tags)}; got != want[i] {
 			t.Errorf("call %d carried %v, want %v", i, got, want[i])
 		}
+		to := out.Parts[i].To
+		if got := [3]int{len(to.Users), len(to.Departments), len(to.Tags)}; got != want[i] {
+			t.Errorf("part %d says it carried %v, want %v", i, got, want[i])
+		}
 	}
 }
 
-func TestSendAllInvalidPart(t *testing.T) {
+// TestSendFanoutAllInvalidPart: a call whose recipients are all invalid (81013) is kept as a
+// failed part and the fan-out goes on; only when every call answers so is it an error.
+func TestSendFanoutAllInvalidPart(t *testing.T) {
 	t.Parallel()
 	svc, srv := newService(t)
-	users := userIDs(1200)
-	srv.RejectUsers(users[1000:], nil) // the whole second call is invalid: 81013
-	res, err := svc.Send(t.Context(), messages.SendParams{To: messages.ToUsers(users...), AgentID: agentID, Message: messages.Text{Content: "x"}})
+	users := userIDs(2200)
+	srv.RejectUsers(users[1000:2000], nil) // the whole second call is invalid: 81013
+	out, err := svc.SendFanout(t.Context(), messages.SendParams{To: messages.ToUsers(users...), AgentID: agentID, Message: messages.Text{Content: "x"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.MsgIDs) != 1 || len(res.InvalidUsers) != 200 {
-		t.Errorf("MsgIDs %d InvalidUsers %d, want 1 and 200", len(res.MsgIDs), len(res.InvalidUsers))
+	if len(out.Parts) != 3 || len(out.MsgIDs()) != 2 || out.Parts[1].Result != nil {
+		t.Fatalf("parts %+v, want 3 with the second failed", out.Parts)
 	}
+	expectCode(t, out.Parts[1].Err, messages.CodeAllRecipientsInvalid)
+	if got := len(srv.Received(users[2100])); got != 1 {
+		t.Errorf("a user of the third call received %d, want 1", got)
+	}
+
 	srv.RejectUsers(users, nil)
+	out, err = svc.SendFanout(t.Context(), messages.SendParams{To: messages.ToUsers(users[:1500]...), AgentID: agentID, Message: messages.Text{Content: "y"}})
+	expectCode(t, err, messages.CodeAllRecipientsInvalid)
+	if len(out.Parts) != 2 || out.Parts[0].Err == nil || out.Parts[1].Err == nil {
+		t.Errorf("parts %+v, want 2 failed", out.Parts)
+	}
 	_, err = svc.Send(t.Context(), messages.SendParams{To: messages.ToUsers(users[:10]...), AgentID: agentID, Message: messages.Text{Content: "y"}})
 	expectCode(t, err, messages.CodeAllRecipientsInvalid)
 }
@@ -115,8 +204,8 @@ func TestSendRetryIsDeduplicated(t *testing.T) {
 	if got := srv.Calls(sendPath); got != 2 {
 		t.Errorf("%d calls, want 2 (one retry)", got)
 	}
-	if got := srv.Received("zhangsan"); len(got) != 1 || got[0].MsgID != res.MsgIDs[0] {
-		t.Errorf("received %d copies, want 1 with msgid %s", len(got), res.MsgIDs[0])
+	if got := srv.Received("zhangsan"); len(got) != 1 || got[0].MsgID != res.MsgID {
+		t.Errorf("received %d copies, want 1 with msgid %s", len(got), res.MsgID)
 	}
 
 	srv.Inject(sendPath, wecomtest.Fault{Status: http.StatusBadGateway, AfterHandler: true}, 1)
@@ -178,13 +267,13 @@ func TestSendErrors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if a.MsgIDs[0] != b.MsgIDs[0] || len(srv.Received("zhangsan")) != 1 {
-			t.Errorf("identical sends gave %v and %v, %d copies; want one delivery", a.MsgIDs, b.MsgIDs, len(srv.Received("zhangsan")))
+		if a.MsgID != b.MsgID || len(srv.Received("zhangsan")) != 1 {
+			t.Errorf("identical sends gave %s and %s, %d copies; want one delivery", a.MsgID, b.MsgID, len(srv.Received("zhangsan")))
 		}
 	})
 }
 
-func TestSendMergesPartialAnswer(t *testing.T) {
+func TestSendPartialAnswer(t *testing.T) {
 	t.Parallel()
 	svc, _ := mockService(t, map[string]string{sendPath: `{"errcode":0,"errmsg":"ok","invaliduser":"lisi | wangwu","invalidparty":"4","invalidtag":"","unlicenseduser":"zhaoliu","msgid":"m9"}`})
 	res, err := svc.Send(t.Context(), messages.SendParams{To: messages.Recipients{Users: []string{"lisi", "wangwu", "zhaoliu"}, Departments: []int{4}},
@@ -193,31 +282,71 @@ func TestSendMergesPartialAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !slices.Equal(res.InvalidUsers, []string{"lisi", "wangwu"}) || !slices.Equal(res.InvalidDepartments, []string{"4"}) ||
-		len(res.InvalidTags) != 0 || !slices.Equal(res.UnlicensedUsers, []string{"zhaoliu"}) || res.MsgIDs[0] != "m9" {
-		t.Errorf("merged result %+v", res)
+		len(res.InvalidTags) != 0 || !slices.Equal(res.UnlicensedUsers, []string{"zhaoliu"}) || res.MsgID != "m9" {
+		t.Errorf("result %+v", res)
 	}
 }
 
-func TestSendKeepsEarlierPartsOnFailure(t *testing.T) {
+// failAfterFirst is a transport that lets the first call to path through and then makes the
+// simulator answer errcode to the next one: the second call of a fan-out fails.
+type failAfterFirst struct {
+	srv     *wecomtest.Server
+	path    string
+	errcode int
+	once    sync.Once
+}
+
+func (f *failAfterFirst) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if err == nil && r.URL.Path == f.path {
+		f.once.Do(func() { f.srv.FailNext(f.path, f.errcode, 1) })
+	}
+	return resp, err
+}
+
+// TestSendFanoutKeepsEarlierPartsOnFailure: the second of three calls fails, so the fan-out
+// stops there and returns the first part's msgid with the error in part 2; sending again
+// within the duplicate-check window delivers the rest and nothing twice.
+func TestSendFanoutKeepsEarlierPartsOnFailure(t *testing.T) {
 	t.Parallel()
-	svc, srv := newService(t)
-	n := 0
-	srv.HandleFunc(http.MethodPost, sendPath, wecomtest.TokenCorp, func(c *wecomtest.Call) (any, error) {
-		n++
-		if n == 2 {
-			return nil, wecomtest.NewError(client.CodeNoPrivilege, "no privilege to access/modify contact/party/agent")
-		}
-		return wecomtest.J{"msgid": fmt.Sprint("m", n)}, nil
-	})
-	res, err := svc.Send(t.Context(), messages.SendParams{To: messages.ToUsers(userIDs(2500)...), AgentID: agentID, Message: messages.Text{Content: "x"}})
+	srv := newSim(t)
+	hc := &http.Client{Transport: &failAfterFirst{srv: srv, path: sendPath, errcode: client.CodeNoPrivilege}}
+	svc := messages.New(newClient(t, srv, client.WithHTTPClient(hc)))
+	users := userIDs(2500)
+	p := messages.SendParams{To: messages.ToUsers(users...), AgentID: agentID, Message: messages.Text{Content: "x"}}
+	out, err := svc.SendFanout(t.Context(), p)
 	if !errors.Is(err, client.ErrPermission) {
 		t.Fatalf("want the second call's 60011, got %v", err)
 	}
-	if res == nil || !slices.Equal(res.MsgIDs, []string{"m1"}) {
-		t.Fatalf("result %+v: the first call's msgid must not be lost", res)
+	if msg := err.Error(); !strings.HasPrefix(msg, "wecom: call 2 of 3: ") || strings.Count(msg, "wecom:") != 1 {
+		t.Errorf("error %q: want the call's place under one prefix", msg)
 	}
-	if n != 2 {
-		t.Errorf("%d calls, want 2: the send stops at the failure", n)
+	if out == nil || len(out.Parts) != 2 {
+		t.Fatalf("result %+v: want the two calls made", out)
+	}
+	first, second := out.Parts[0], out.Parts[1]
+	if first.Err != nil || first.Result == nil || first.Result.MsgID != srv.Received(users[0])[0].MsgID {
+		t.Fatalf("part 1 %+v: its msgid must not be lost", first)
+	}
+	if second.Result != nil || !slices.Equal(second.To.Users, users[1000:2000]) {
+		t.Errorf("part 2 %+v", second)
+	}
+	expectCode(t, second.Err, client.CodeNoPrivilege)
+	if n := srv.Calls(sendPath); n != 2 {
+		t.Errorf("%d calls, want 2: the fan-out stops at the failure", n)
+	}
+
+	again, err := svc.SendFanout(t.Context(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Parts[0].Result.MsgID != first.Result.MsgID {
+		t.Errorf("resent part 1 got msgid %s, want the duplicate check's %s", again.Parts[0].Result.MsgID, first.Result.MsgID)
+	}
+	for _, u := range []string{users[0], users[1000], users[2499]} {
+		if got := len(srv.Received(u)); got != 1 {
+			t.Errorf("%s received %d copies, want 1", u, got)
+		}
 	}
 }
 
@@ -247,7 +376,7 @@ func TestTypedNilMessage(t *testing.T) {
 		return svc.SendToChat(t.Context(), messages.ChatSendParams{ChatID: "c1", Message: (*messages.TemplateCard)(nil)})
 	})
 	expect("SendLinked", func() error {
-		_, err := svc.SendLinked(t.Context(), messages.LinkedSendParams{All: true, AgentID: agentID, Message: (*messages.Markdown)(nil)})
+		_, err := svc.SendLinked(t.Context(), messages.LinkedSendParams{To: messages.LinkedRecipients{All: true}, AgentID: agentID, Message: (*messages.Markdown)(nil)})
 		return err
 	})
 	r := newRobot(t, srv, "typed-nil-robot")
@@ -255,14 +384,14 @@ func TestTypedNilMessage(t *testing.T) {
 }
 
 // TestSendInteractiveCardNotSplit: a task_id works for one message/send call only (42014 on
-// reuse), so an interactive card whose recipients need several calls is refused up front
-// instead of reaching the first 1000 users and failing for the rest.
+// reuse), so an interactive card whose recipients need several calls is refused by the
+// fan-out up front instead of reaching the first 1000 users and failing for the rest.
 func TestSendInteractiveCardNotSplit(t *testing.T) {
 	t.Parallel()
 	svc, srv := newService(t)
 	p := specCards()["card_button_interaction"]
 	p.To = messages.ToUsers(userIDs(1001)...)
-	_, err := svc.Send(t.Context(), p)
+	_, err := svc.SendFanout(t.Context(), p)
 	expectInvalid(t, err, "template_card.task_id")
 	if n := srv.Calls(sendPath); n != 0 {
 		t.Fatalf("message/send called %d times", n)
@@ -270,7 +399,25 @@ func TestSendInteractiveCardNotSplit(t *testing.T) {
 	// A notice card without action_menu has no task_id to reuse and is split as usual.
 	n := specCards()["card_news_notice"]
 	n.To = messages.ToUsers(userIDs(1001)...)
-	if res, err := svc.Send(t.Context(), n); err != nil || len(res.MsgIDs) != 2 {
-		t.Fatalf("news_notice to 1001 users: %+v, %v", res, err)
+	if out, err := svc.SendFanout(t.Context(), n); err != nil || len(out.MsgIDs()) != 2 {
+		t.Fatalf("news_notice to 1001 users: %+v, %v", out, err)
+	}
+}
+
+// TestNewRequiresCorpClient: a service on a robot client fails every call with ErrWrongKind
+// before sending, instead of reaching WeCom with the wrong credential.
+func TestNewRequiresCorpClient(t *testing.T) {
+	t.Parallel()
+	srv := newSim(t)
+	c, err := client.New(client.WebhookKey("robot-key"), client.WithBaseURL(srv.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = messages.New(c).Send(t.Context(), messages.SendParams{To: messages.ToUsers("zhangsan"), AgentID: agentID, Message: messages.Text{Content: "x"}})
+	if !errors.Is(err, client.ErrWrongKind) {
+		t.Fatalf("want ErrWrongKind, got %v", err)
+	}
+	if n := srv.Calls(sendPath); n != 0 {
+		t.Errorf("message/send called %d times", n)
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/internal/check"
 )
 
 // MsgType is the msgtype of a message (消息类型).
@@ -56,7 +59,7 @@ type Message interface {
 }
 
 func unsupported(m MsgType, t target) error {
-	return invalid("msgtype", "%s is not supported by %s", m, targetNames[t])
+	return check.Invalid("msgtype", "%s is not supported by %s", m, targetNames[t])
 }
 
 // Text is a text message (文本消息): up to 2048 bytes, \n line breaks and <a href> links; ID
@@ -69,7 +72,7 @@ type Text struct {
 func (Text) MsgType() MsgType { return MsgText }
 
 func (m Text) check(target) error {
-	return firstErr(required("text.content", m.Content), maxBytes("text.content", m.Content, MaxTextBytes))
+	return firstErr(check.Required("text.content", m.Content), maxBytes("text.content", m.Content, MaxTextBytes))
 }
 
 // Image is an image message (图片消息); MediaID comes from [Service.UploadMedia] with
@@ -81,7 +84,7 @@ type Image struct {
 // MsgType is "image".
 func (Image) MsgType() MsgType { return MsgImage }
 
-func (m Image) check(target) error { return required("image.media_id", m.MediaID) }
+func (m Image) check(target) error { return check.Required("image.media_id", m.MediaID) }
 
 // Voice is a voice message (语音消息); MediaID comes from an upload of type voice (AMR). For a
 // robot, the ID must come from [Robot.UploadMedia] with the same key.
@@ -92,7 +95,7 @@ type Voice struct {
 // MsgType is "voice".
 func (Voice) MsgType() MsgType { return MsgVoice }
 
-func (m Voice) check(target) error { return required("voice.media_id", m.MediaID) }
+func (m Voice) check(target) error { return check.Required("voice.media_id", m.MediaID) }
 func (m Voice) checkRobot() error  { return m.check(toApp) }
 
 // Video is a video message (视频消息): an MP4 upload with an optional title (≤128 bytes) and
@@ -107,7 +110,7 @@ type Video struct {
 func (Video) MsgType() MsgType { return MsgVideo }
 
 func (m Video) check(target) error {
-	return firstErr(required("video.media_id", m.MediaID), maxBytes("video.title", m.Title, 128),
+	return firstErr(check.Required("video.media_id", m.MediaID), maxBytes("video.title", m.Title, 128),
 		maxBytes("video.description", m.Description, 512))
 }
 
@@ -120,7 +123,7 @@ type File struct {
 // MsgType is "file".
 func (File) MsgType() MsgType { return MsgFile }
 
-func (m File) check(target) error { return required("file.media_id", m.MediaID) }
+func (m File) check(target) error { return check.Required("file.media_id", m.MediaID) }
 func (m File) checkRobot() error  { return m.check(toApp) }
 
 // TextCard is a text card message (文本卡片消息): a title (≤128 chars), a description (≤512
@@ -137,8 +140,8 @@ type TextCard struct {
 func (TextCard) MsgType() MsgType { return MsgTextCard }
 
 func (m TextCard) check(target) error {
-	return firstErr(required("textcard.title", m.Title), maxChars("textcard.title", m.Title, 128),
-		required("textcard.description", m.Description), maxChars("textcard.description", m.Description, 512),
+	return firstErr(check.Required("textcard.title", m.Title), maxChars("textcard.title", m.Title, 128),
+		check.Required("textcard.description", m.Description), maxChars("textcard.description", m.Description, 512),
 		checkURL("textcard.url", m.URL, true), maxChars("textcard.btntxt", m.BtnTxt, 4))
 }
 
@@ -171,7 +174,7 @@ func (m News) checkArticles(needURL bool) error {
 		return err
 	}
 	for _, a := range m.Articles {
-		err := firstErr(required("news.articles[].title", a.Title), maxBytes("news.articles[].title", a.Title, 128),
+		err := firstErr(check.Required("news.articles[].title", a.Title), maxBytes("news.articles[].title", a.Title, 128),
 			maxBytes("news.articles[].description", a.Description, 512),
 			checkURL("news.articles[].picurl", a.PicURL, false), maxBytes("news.articles[].pagepath", a.PagePath, 128))
 		if err != nil {
@@ -180,10 +183,10 @@ func (m News) checkArticles(needURL bool) error {
 		switch {
 		case a.AppID != "" && !needURL:
 			if a.PagePath == "" {
-				return invalid("news.articles[].pagepath", "required with appid")
+				return check.Invalid("news.articles[].pagepath", "required with appid")
 			}
 		case a.AppID != "":
-			return invalid("news.articles[].appid", "mini program articles are only for message/send")
+			return check.Invalid("news.articles[].appid", "mini program articles are only for message/send")
 		default:
 			if err := checkURL("news.articles[].url", a.URL, true); err != nil {
 				return err
@@ -218,9 +221,9 @@ func (m MPNews) check(target) error {
 		return err
 	}
 	for _, a := range m.Articles {
-		err := firstErr(required("mpnews.articles[].title", a.Title), maxBytes("mpnews.articles[].title", a.Title, 128),
-			required("mpnews.articles[].thumb_media_id", a.ThumbMediaID), maxBytes("mpnews.articles[].author", a.Author, 64),
-			required("mpnews.articles[].content", a.Content), maxBytes("mpnews.articles[].content", a.Content, MaxMPNewsContentBytes),
+		err := firstErr(check.Required("mpnews.articles[].title", a.Title), maxBytes("mpnews.articles[].title", a.Title, 128),
+			check.Required("mpnews.articles[].thumb_media_id", a.ThumbMediaID), maxBytes("mpnews.articles[].author", a.Author, 64),
+			check.Required("mpnews.articles[].content", a.Content), maxBytes("mpnews.articles[].content", a.Content, MaxMPNewsContentBytes),
 			maxBytes("mpnews.articles[].digest", a.Digest, 512))
 		if err != nil {
 			return err
@@ -240,11 +243,11 @@ type Markdown struct {
 func (Markdown) MsgType() MsgType { return MsgMarkdown }
 
 func (m Markdown) check(target) error {
-	return firstErr(required("markdown.content", m.Content), maxBytes("markdown.content", m.Content, MaxMarkdownBytes))
+	return firstErr(check.Required("markdown.content", m.Content), maxBytes("markdown.content", m.Content, MaxMarkdownBytes))
 }
 
 func (m Markdown) checkRobot() error {
-	return firstErr(required("markdown.content", m.Content), maxBytes("markdown.content", m.Content, MaxRobotMarkdownBytes))
+	return firstErr(check.Required("markdown.content", m.Content), maxBytes("markdown.content", m.Content, MaxRobotMarkdownBytes))
 }
 
 // NoticeItem is a key/value row of a [MiniProgramNotice] (key ≤10, value ≤30 chars).
@@ -271,7 +274,7 @@ func (m MiniProgramNotice) check(t target) error {
 	if t == toChat {
 		return unsupported(MsgMiniProgramNotice, t)
 	}
-	err := firstErr(required("miniprogram_notice.appid", m.AppID), maxBytes("miniprogram_notice.page", m.Page, 1024),
+	err := firstErr(check.Required("miniprogram_notice.appid", m.AppID), maxBytes("miniprogram_notice.page", m.Page, 1024),
 		charRange("miniprogram_notice.title", m.Title, 4, 12), countRange("miniprogram_notice.content_item", len(m.ContentItem), 0, 10))
 	if err != nil {
 		return err
@@ -293,21 +296,21 @@ func (m MiniProgramNotice) check(t target) error {
 // maxChars checks a limit the documentation counts in characters (code points).
 func maxChars(field, v string, limit int) error {
 	if n := utf8.RuneCountInString(v); n > limit {
-		return &ValidationError{Field: field, Reason: fmt.Sprintf("%d chars, limit %d", n, limit), TooLong: true}
+		return &client.ValidationError{Field: field, Reason: fmt.Sprintf("%d chars, limit %d", n, limit), TooLong: true}
 	}
 	return nil
 }
 
 func charRange(field, v string, lo, hi int) error {
 	if n := utf8.RuneCountInString(v); n < lo || n > hi {
-		return invalid(field, "%d chars, want %d to %d", n, lo, hi)
+		return check.Invalid(field, "%d chars, want %d to %d", n, lo, hi)
 	}
 	return nil
 }
 
 func countRange(field string, n, lo, hi int) error {
 	if n < lo || n > hi {
-		return invalid(field, "%d entries, want %d to %d", n, lo, hi)
+		return check.Invalid(field, "%d entries, want %d to %d", n, lo, hi)
 	}
 	return nil
 }
@@ -316,11 +319,11 @@ func countRange(field string, n, lo, hi int) error {
 func checkURL(field, u string, need bool) error {
 	switch {
 	case u == "" && need:
-		return invalid(field, "required")
+		return check.Invalid(field, "required")
 	case u == "":
 		return nil
 	case !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://"):
-		return invalid(field, "must start with http:// or https://")
+		return check.Invalid(field, "must start with http:// or https://")
 	}
 	return maxBytes(field, u, 2048)
 }

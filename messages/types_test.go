@@ -65,8 +65,8 @@ func TestSendGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(res.MsgIDs) != 1 || res.MsgIDs[0] != "m1" {
-				t.Errorf("MsgIDs %v, want [m1]", res.MsgIDs)
+			if res.MsgID != "m1" {
+				t.Errorf("MsgID %q, want m1", res.MsgID)
 			}
 			r := m.last(t)
 			if r.Method != http.MethodPost || r.Query.Get("access_token") != mockToken {

@@ -3,11 +3,13 @@ package messages
 import (
 	"context"
 	"net/http"
+
+	"github.com/wecom-connector/wecom/internal/check"
 )
 
-// Recall withdraws an app message sent by [Service.Send] within the last 24 hours (撤回应用消息).
-// Copies delivered to the WeChat plugin stay. 42052 means the message is older than 24 h;
-// 40058 usually means another app's token.
+// Recall withdraws an app message sent by [Service.Send] or [Service.SendFanout] within the
+// last 24 hours (撤回应用消息). Copies delivered to the WeChat plugin stay. 42052 means the
+// message is older than 24 h; 40058 usually means another app's token.
 // 撤回应用消息
 //
 // https://developer.work.weixin.qq.com/document/path/94867
@@ -15,7 +17,7 @@ import (
 //wecom:api POST /cgi-bin/message/recall
 func (s *Service) Recall(ctx context.Context, msgID string) error {
 	if msgID == "" {
-		return invalid("msgid", "required")
+		return check.Invalid("msgid", "required")
 	}
 	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/message/recall", nil, struct {
 		MsgID string `json:"msgid"`
@@ -23,7 +25,7 @@ func (s *Service) Recall(ctx context.Context, msgID string) error {
 }
 
 // UpdateCardParams updates an interactive template card already sent. ResponseCode comes from
-// [SendResult].ResponseCodes or from a template_card_event callback (its ResponseCode); each
+// [SendResult].ResponseCode or from a template_card_event callback (its ResponseCode); each
 // code works once, within 72 hours. Set exactly one of ReplaceName (grey out the buttons with
 // this text; button, vote and multiple cards) and Card (replace the whole card; no TaskID, and
 // ReplaceText and the Disable flags are allowed). To says whose copies change: at least one of
@@ -79,7 +81,7 @@ func (s *Service) UpdateTemplateCard(ctx context.Context, p UpdateCardParams) (*
 }
 
 func (p UpdateCardParams) body() (*updateCardBody, error) {
-	err := firstErr(required("response_code", p.ResponseCode), p.To.check(),
+	err := firstErr(check.Required("response_code", p.ResponseCode), p.To.check(),
 		countRange("userids", len(p.To.Users), 0, MaxUsersPerCall),
 		countRange("partyids", len(p.To.Departments), 0, MaxDepartmentsPerCall),
 		countRange("tagids", len(p.To.Tags), 0, MaxTagsPerCall))
@@ -87,11 +89,11 @@ func (p UpdateCardParams) body() (*updateCardBody, error) {
 	case err != nil:
 		return nil, err
 	case p.AgentID <= 0:
-		return nil, invalid("agentid", "required")
+		return nil, check.Invalid("agentid", "required")
 	case (p.ReplaceName == "") == (p.Card == nil):
-		return nil, invalid("button", "set exactly one of ReplaceName and Card")
+		return nil, check.Invalid("button", "set exactly one of ReplaceName and Card")
 	case p.EnableIDTrans && p.Card == nil:
-		return nil, invalid("enable_id_trans", "only with a new Card")
+		return nil, check.Invalid("enable_id_trans", "only with a new Card")
 	}
 	b := &updateCardBody{UserIDs: p.To.Users, PartyIDs: p.To.Departments, TagIDs: p.To.Tags,
 		AgentID: p.AgentID, ResponseCode: p.ResponseCode, TemplateCard: p.Card}

@@ -78,14 +78,14 @@ func TestCardUpdateAfterCardEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.ResponseCodes[0] == "" {
+	if res.ResponseCode == "" {
 		t.Fatal("an interactive card answers a response code")
 	}
 	ev, err := srv.ClickCard("manager01", "leave-LV-3301", "approve_LV-3301")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ev.CardType != string(messages.CardButtonInteraction) || ev.ResponseCode == res.ResponseCodes[0] {
+	if ev.CardType != string(messages.CardButtonInteraction) || ev.ResponseCode == res.ResponseCode {
 		t.Fatalf("card event %+v", ev)
 	}
 	upd := messages.UpdateCardParams{To: messages.ToUsers(ev.FromUserName), AgentID: agentID, ResponseCode: ev.ResponseCode, ReplaceName: "Approved"}
@@ -111,7 +111,7 @@ func TestCardUpdateAfterCardEvent(t *testing.T) {
 	newCard := specCards()["card_button_interaction"].Message.(messages.TemplateCard)
 	newCard.TaskID, newCard.ButtonSelection, newCard.ReplaceText = "", nil, "Handled by manager01"
 	if _, err := svc.UpdateTemplateCard(t.Context(), messages.UpdateCardParams{To: messages.ToAll(), AgentID: agentID,
-		ResponseCode: res.ResponseCodes[0], Card: &newCard}); err != nil {
+		ResponseCode: res.ResponseCode, Card: &newCard}); err != nil {
 		t.Fatal(err)
 	}
 	var card struct {
@@ -131,7 +131,7 @@ func TestResponseCodeExpires(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(5 * time.Millisecond)
-	_, err = svc.UpdateTemplateCard(t.Context(), messages.UpdateCardParams{To: messages.ToAll(), AgentID: agentID, ResponseCode: res.ResponseCodes[0], ReplaceName: "Closed"})
+	_, err = svc.UpdateTemplateCard(t.Context(), messages.UpdateCardParams{To: messages.ToAll(), AgentID: agentID, ResponseCode: res.ResponseCode, ReplaceName: "Closed"})
 	expectCode(t, err, messages.CodeInvalidResponseCode)
 }
 
@@ -142,7 +142,7 @@ func TestRecall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.Recall(t.Context(), res.MsgIDs[0]); err != nil {
+	if err := svc.Recall(t.Context(), res.MsgID); err != nil {
 		t.Fatal(err)
 	}
 	for _, u := range []string{"zhangsan", "lisi"} {
@@ -158,7 +158,7 @@ func TestRecall(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(5 * time.Millisecond)
-	expectCode(t, late.Recall(t.Context(), res.MsgIDs[0]), messages.CodeMsgIDExpired)
+	expectCode(t, late.Recall(t.Context(), res.MsgID), messages.CodeMsgIDExpired)
 	if srv2.Received("zhangsan")[0].Recalled {
 		t.Error("an expired recall changed the message")
 	}

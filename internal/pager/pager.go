@@ -4,18 +4,21 @@ package pager
 
 import (
 	"context"
+	"errors"
 	"iter"
 
 	"github.com/wecom-connector/wecom/client"
 )
 
 // CursorPage fetches the page that starts at cursor ("" for the first) and returns its items,
-// the next cursor and whether more pages follow (a false more or an empty next ends the walk).
+// the next cursor and whether more pages follow. A list without a has_more flag passes
+// next != "" as more.
 type CursorPage[T any] func(ctx context.Context, cursor string) (items []T, next string, more bool, err error)
 
 // Cursor yields the items of every page from cursor on. Only one page is held at a time; an
 // error is yielded once and ends the walk; breaking out of the loop stops fetching; a server
-// that answers the cursor it was given ends the walk with [client.ErrCursorLoop] instead of looping forever.
+// that says more pages follow without a cursor ends it with [ErrNoCursor] (the rest of the list
+// would be lost silently otherwise), and one that answers the cursor it was given ends the walk with [client.ErrCursorLoop] instead of looping forever.
 func Cursor[T any](ctx context.Context, cursor string, page CursorPage[T]) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
@@ -34,7 +37,11 @@ func Cursor[T any](ctx context.Context, cursor string, page CursorPage[T]) iter.
 					return
 				}
 			}
-			if !more || next == "" {
+			if !more {
+				return
+			}
+			if next == "" {
+				yield(zero, ErrNoCursor)
 				return
 			}
 			if next == cursor {
@@ -45,6 +52,9 @@ func Cursor[T any](ctx context.Context, cursor string, page CursorPage[T]) iter.
 		}
 	}
 }
+
+// ErrNoCursor ends a walk whose server said more pages follow but sent no cursor to fetch them.
+var ErrNoCursor = errors.New("wecom: server said more pages follow but sent no cursor")
 
 // OffsetPage fetches limit items from offset and returns them and whether more follow.
 type OffsetPage[T any] func(ctx context.Context, offset, limit int) (items []T, more bool, err error)

@@ -41,7 +41,7 @@ func (s *String) UnmarshalJSON(b []byte) error {
 	}
 	var n json.Number
 	if err := json.Unmarshal(b, &n); err != nil {
-		return fmt.Errorf("wecom: %s is neither a string nor a number", b)
+		return fmt.Errorf("%s is neither a string nor a number", b)
 	}
 	*s = String(n)
 	return nil
@@ -74,7 +74,7 @@ func parseInt(b []byte, bits int) (int64, error) {
 	}
 	v, err := strconv.ParseInt(string(t), 10, bits)
 	if err != nil {
-		return 0, fmt.Errorf("wecom: %s is not an integer", b)
+		return 0, fmt.Errorf("%s is not an integer", b)
 	}
 	return v, nil
 }
@@ -115,7 +115,7 @@ func parseBool(b []byte) (bool, error) {
 	case "false", "0", "", "null":
 		return false, nil
 	}
-	return false, fmt.Errorf("wecom: %s is not a boolean or 0/1", b)
+	return false, fmt.Errorf("%s is not a boolean or 0/1", b)
 }
 
 // IntList is a list of integer IDs that also decodes from numeric strings (["2", 3]); null
