@@ -113,39 +113,9 @@ func isSuiteTokenInvalid(code int) bool {
 	return code == CodeInvalidSuiteToken || code == CodeSuiteTokenExpired
 }
 
-// Errcodes the client and most callers branch on, from WeCom's global errcode table (全局错误码).
-// Domain packages define their own (kf 95xxx, contacts 60xxx, …).
-const (
-	CodeBusy                 = -1     // 系统繁忙: retry with backoff, at most 3 times
-	CodeOK                   = 0      // success
-	CodeDataVersionConflict  = 6000   // data version conflict: concurrent modification
-	CodeInvalidCredential    = 40001  // invalid secret (gettoken) / invalid credential (business call)
-	CodeInvalidUserID        = 40003  // invalid UserID
-	CodeInvalidCorpID        = 40013  // invalid corp ID
-	CodeInvalidAccessToken   = 40014  // invalid access_token
-	CodeInvalidParameter     = 40058  // invalid parameter
-	CodeInvalidPreAuthCode   = 40077  // invalid pre_auth_code
-	CodeInvalidAuthCode      = 40078  // invalid auth_code (single use, 10 minutes)
-	CodeInvalidSuiteSecret   = 40080  // invalid suite_secret
-	CodeInvalidSuiteToken    = 40082  // invalid suite_access_token
-	CodeInvalidPermanentCode = 40084  // invalid permanent_code
-	CodeInvalidSuiteTicket   = 40085  // invalid suite_ticket
-	CodeSecretInvalid        = 40091  // secret belongs to another corp
-	CodeMissingAccessToken   = 41001  // access_token missing
-	CodeAccessTokenExpired   = 42001  // access_token expired
-	CodeSuiteTokenExpired    = 42009  // suite_access_token expired
-	CodeFrequencyLimit       = 45009  // 接口调用超过限制: wait for the window
-	CodeConcurrencyLimit     = 45033  // 接口并发调用超过限制
-	CodeAPIForbidden         = 48002  // API not permitted for this secret's app
-	CodeAuthInvalid          = 48004  // authorisation relationship invalid (never authorised or cancelled)
-	CodeContactsNewIP        = 48009  // contacts sync may not read details from a new IP
-	CodeOutOfScope           = 50002  // member outside the permission scope
-	CodeNoPrivilege          = 60011  // no privilege on the member/department/tag
-	CodeInsecureIP           = 60020  // caller IP not in the trusted-IP list
-	CodeUserOutOfScope       = 60021  // userid outside the app's visible scope
-	CodeAppNoPrivilege       = 301002 // agentid is not the token's app
-	CodeNotInShareScope      = 670001 // app not shared with this downstream corp
-)
+// The errcode constants (Code*), codeText and codeHint are generated into codes_gen.go from the
+// errcode tables in internal/inventory/spec and the names in internal/inventory/errcodes.tsv.
+//go:generate go run ../internal/gen/codes -spec ../internal/inventory/spec -names ../internal/inventory/errcodes.tsv -o codes_gen.go
 
 // CodeText returns the meaning of a WeCom errcode from the global errcode table (全局错误码), or
 // "" for a code the table does not list.
