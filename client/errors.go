@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // APIError is a non-zero errcode answered by the WeCom API. HTTP 200 with errcode ≠ 0 is always
@@ -15,13 +16,32 @@ type APIError struct {
 	Path    string
 }
 
-// Error reports the path, the errcode with its documented meaning, and errmsg.
+// Error reports the path, the errcode with its documented meaning and, where the SDK knows
+// what usually fixes it, a hint, then errmsg.
 func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "wecom: %s: errcode %d", e.Path, e.Code)
 	if text := CodeText(e.Code); text != "" {
-		return fmt.Sprintf("wecom: %s: errcode %d (%s): %s", e.Path, e.Code, text, e.Message)
+		b.WriteString(" (" + text + ")")
 	}
-	return fmt.Sprintf("wecom: %s: errcode %d: %s", e.Path, e.Code, e.Message)
+	if hint := e.hint(); hint != "" {
+		b.WriteString(" [hint: " + hint + "]")
+	}
+	b.WriteString(": " + e.Message)
+	return b.String()
 }
+
+// hint is the fix the SDK suggests for the errcode; 40001 means a bad secret only where a token
+// is fetched, so its hint shows there alone.
+func (e *APIError) hint() string {
+	if e.Code == CodeInvalidCredential && !tokenPaths[e.Path] {
+		return ""
+	}
+	return codeHintOf(e.Code)
+}
+
+// tokenPaths are the endpoints that fetch a token from a secret.
+var tokenPaths = map[string]bool{"/cgi-bin/gettoken": true, "/cgi-bin/service/get_suite_token": true, "/cgi-bin/service/get_provider_token": true}
 
 // Is lets errors.Is match an APIError against the class sentinels ([ErrTokenInvalid],
 // [ErrRetryable], [ErrRateLimited], [ErrPermission], [ErrBadCredential]) and against another
@@ -46,11 +66,8 @@ func (e *APIError) Is(target error) bool {
 // IsTokenInvalid reports whether the token sent was invalid or expired (40014, 42001, 41001,
 // 40001 on a business call, and the suite variants 40082, 42009).
 func (e *APIError) IsTokenInvalid() bool {
-	switch e.Path {
-	case "/cgi-bin/gettoken", "/cgi-bin/service/get_suite_token", "/cgi-bin/service/get_provider_token":
-		if e.Code == CodeInvalidCredential {
-			return false // a wrong secret on the token endpoint itself: refreshing never helps
-		}
+	if e.Code == CodeInvalidCredential && tokenPaths[e.Path] {
+		return false // a wrong secret on the token endpoint itself: refreshing never helps
 	}
 	return isCorpTokenInvalid(e.Code) || isSuiteTokenInvalid(e.Code) || e.Code == CodeMissingAccessToken
 }
@@ -117,8 +134,8 @@ func isSuiteTokenInvalid(code int) bool {
 // errcode tables in internal/inventory/spec and the names in internal/inventory/errcodes.tsv.
 //go:generate go run ../internal/gen/codes -spec ../internal/inventory/spec -names ../internal/inventory/errcodes.tsv -o codes_gen.go
 
-// CodeText returns the meaning of a WeCom errcode from the global errcode table (全局错误码), or
-// "" for a code the table does not list.
+// CodeText returns the documented meaning of a WeCom errcode (the global errcode table 全局错误码
+// and the errcode tables of each API family), or "" for a code no table lists.
 func CodeText(code int) string { return codeText[code] }
 
 // CodeURL returns WeCom's official lookup page for an errcode (错误码查询工具).

@@ -66,7 +66,7 @@ func TestAPIErrorShowsMeaning(t *testing.T) {
 	c := newClient(t, srv)
 	srv.FailNext(ipPath, client.CodeInsecureIP, 1)
 	err := c.Do(context.Background(), http.MethodGet, ipPath, nil, nil, &ipList{})
-	if err == nil || !strings.Contains(err.Error(), "errcode 60020 (") || !strings.HasPrefix(err.Error(), "wecom: ") {
+	if err == nil || !strings.Contains(err.Error(), "errcode 60020 (") || !strings.Contains(err.Error(), "trusted IP") || !strings.HasPrefix(err.Error(), "wecom: ") {
 		t.Fatalf("want the errcode's meaning in the message, got %v", err)
 	}
 }
