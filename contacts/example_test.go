@@ -130,7 +130,7 @@ func ExampleService_AddTagMembersInParts() {
 		log.Fatal(err)
 	}
 	for i, p := range parts {
-		fmt.Printf("call %d: %d sent, rejected %v\n", i+1, len(p.UserIDs), p.InvalidUsers)
+		fmt.Printf("call %d: %d sent, rejected %v\n", i+1, len(p.In.UserIDs), p.Out.InvalidUsers)
 	}
 	// Output:
 	// call 1: 1000 sent, rejected []

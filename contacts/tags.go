@@ -2,14 +2,15 @@ package contacts
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/fanout"
 )
 
 // Tag is an address-book tag (标签): its id and name.
@@ -197,45 +198,29 @@ func (s *Service) tagMembers(ctx context.Context, path string, p TagMembersParam
 	return res, nil
 }
 
-// TagMembersPart is one call of [Service.AddTagMembersInParts] or
-// [Service.RemoveTagMembersInParts]: the entries it sent and those WeCom rejected.
-type TagMembersPart struct {
-	UserIDs            []string
-	Departments        []int
-	InvalidUsers       []string
-	InvalidDepartments []int
-}
-
 // AddTagMembersInParts adds any number of members and departments to a tag, one
-// [Service.AddTagMembers] call per 1000 users and 100 departments. It stops at the first
-// failing call and returns the parts done before it with the error.
-func (s *Service) AddTagMembersInParts(ctx context.Context, p TagMembersParams) ([]TagMembersPart, error) {
+// [Service.AddTagMembers] call per 1000 users and 100 departments, and returns one part per
+// call made: the members it carried and those WeCom rejected. It stops at the first failing
+// call ([client.Part]).
+func (s *Service) AddTagMembersInParts(ctx context.Context, p TagMembersParams) ([]client.Part[TagMembersParams, TagMembersResult], error) {
 	return tagMembersInParts(ctx, s.AddTagMembers, p)
 }
 
 // RemoveTagMembersInParts removes any number of members and departments from a tag, one
-// [Service.RemoveTagMembers] call per 1000 users and 100 departments. It stops at the first
-// failing call and returns the parts done before it with the error.
-func (s *Service) RemoveTagMembersInParts(ctx context.Context, p TagMembersParams) ([]TagMembersPart, error) {
+// [Service.RemoveTagMembers] call per 1000 users and 100 departments, and returns one part per
+// call made like [Service.AddTagMembersInParts]. It stops at the first failing call
+// ([client.Part]).
+func (s *Service) RemoveTagMembersInParts(ctx context.Context, p TagMembersParams) ([]client.Part[TagMembersParams, TagMembersResult], error) {
 	return tagMembersInParts(ctx, s.RemoveTagMembers, p)
 }
 
-func tagMembersInParts(ctx context.Context, call func(context.Context, TagMembersParams) (*TagMembersResult, error), p TagMembersParams) ([]TagMembersPart, error) {
+func tagMembersInParts(ctx context.Context, call func(context.Context, TagMembersParams) (*TagMembersResult, error), p TagMembersParams) ([]client.Part[TagMembersParams, TagMembersResult], error) {
 	if len(p.UserIDs) == 0 && len(p.Departments) == 0 {
 		return nil, check.Invalid("userlist", "userlist and partylist may not both be empty")
 	}
-	calls := max((len(p.UserIDs)+maxTagUsers-1)/maxTagUsers, (len(p.Departments)+maxTagDepts-1)/maxTagDepts)
-	var parts []TagMembersPart
-	users, depts := p.UserIDs, p.Departments
+	calls := make([]TagMembersParams, max(fanout.Calls(len(p.UserIDs), maxTagUsers), fanout.Calls(len(p.Departments), maxTagDepts)))
 	for i := range calls {
-		part := TagMembersPart{UserIDs: users[:min(maxTagUsers, len(users))], Departments: depts[:min(maxTagDepts, len(depts))]}
-		users, depts = users[len(part.UserIDs):], depts[len(part.Departments):]
-		res, err := call(ctx, TagMembersParams{TagID: p.TagID, UserIDs: part.UserIDs, Departments: part.Departments})
-		if err != nil {
-			return parts, fmt.Errorf("%w (call %d of %d)", err, i+1, calls)
-		}
-		part.InvalidUsers, part.InvalidDepartments = res.InvalidUsers, res.InvalidDepartments
-		parts = append(parts, part)
+		calls[i] = TagMembersParams{TagID: p.TagID, UserIDs: fanout.Window(p.UserIDs, i, maxTagUsers), Departments: fanout.Window(p.Departments, i, maxTagDepts)}
 	}
-	return parts, nil
+	return fanout.Run(ctx, calls, call, nil)
 }

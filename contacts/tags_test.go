@@ -124,7 +124,7 @@ func TestTagMembersInPartsSplitsLongLists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(parts) != 1 || len(parts[0].UserIDs) != 501 || len(parts[0].InvalidUsers) != 500 || !slices.Equal(parts[0].Departments, []int{1}) {
+	if len(parts) != 1 || len(parts[0].In.UserIDs) != 501 || len(parts[0].Out.InvalidUsers) != 500 || !slices.Equal(parts[0].In.Departments, []int{1}) {
 		t.Errorf("parts %+v", parts)
 	}
 	depts := make([]int, 150)
@@ -132,13 +132,20 @@ func TestTagMembersInPartsSplitsLongLists(t *testing.T) {
 		depts[i] = 1
 	}
 	parts, err = s.RemoveTagMembersInParts(ctx, TagMembersParams{TagID: id, UserIDs: []string{"real"}, Departments: depts})
-	if err != nil || len(parts) != 2 || len(parts[0].Departments) != 100 || len(parts[1].Departments) != 50 || len(parts[1].UserIDs) != 0 {
+	if err != nil || len(parts) != 2 || len(parts[0].In.Departments) != 100 || len(parts[1].In.Departments) != 50 || len(parts[1].In.UserIDs) != 0 {
 		t.Errorf("remove in parts: %+v, %v; want 100 + 50 departments", parts, err)
 	}
-	// 3 calls; the first holds only unknown ids, so WeCom answers 40070 and the split stops.
+	// 3 calls; the first holds only unknown ids, so WeCom answers 40070 and the split stops
+	// there: its part is the only one, carrying the error.
 	parts, err = s.AddTagMembersInParts(ctx, TagMembersParams{TagID: id, UserIDs: users})
-	if codeOf(err) != 40070 || len(parts) != 0 || !strings.Contains(err.Error(), "call 1 of 3") {
-		t.Errorf("parts %d, err = %v; want none and 40070 from call 1 of 3", len(parts), err)
+	if codeOf(err) != 40070 || len(parts) != 1 || !strings.Contains(err.Error(), "call 1 of 3") {
+		t.Errorf("parts %d, err = %v; want the failed one and 40070 from call 1 of 3", len(parts), err)
+	}
+	if len(parts) == 1 && (codeOf(parts[0].Err) != 40070 || parts[0].Out != nil || len(parts[0].In.UserIDs) != 1000) {
+		t.Errorf("failed part %+v: want its 1000 users, no answer and 40070", parts[0])
+	}
+	if n := srv.Calls("/cgi-bin/tag/addtagusers"); n != 2 {
+		t.Errorf("addtagusers called %d times, want 2: the split stops at the failed call", n)
 	}
 	if _, err := s.AddTagMembersInParts(ctx, TagMembersParams{TagID: id}); !errors.Is(err, client.ErrInvalidParams) {
 		t.Errorf("empty lists: %v", err)

@@ -3,7 +3,6 @@ package contacts
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/fanout"
 	"github.com/wecom-connector/wecom/internal/pager"
 	"github.com/wecom-connector/wecom/internal/wire"
 )
@@ -372,29 +372,17 @@ func (s *Service) DeleteUsers(ctx context.Context, userIDs []string) error {
 	return s.c.Do(ctx, http.MethodPost, "/cgi-bin/user/batchdelete", nil, body, nil)
 }
 
-// DeleteUsersPart is one user/batchdelete call of [Service.DeleteUsersInParts]: the members it
-// deleted.
-type DeleteUsersPart struct {
-	UserIDs []string
-}
-
-// DeleteUsersInParts removes any number of members, one [Service.DeleteUsers] call per 200. It
-// stops at the first failing call and returns the parts done before it with the error: the
-// members of the failing call and of the calls after it are still there.
-func (s *Service) DeleteUsersInParts(ctx context.Context, userIDs []string) ([]DeleteUsersPart, error) {
+// DeleteUsersInParts removes any number of members, one [Service.DeleteUsers] call per 200,
+// and returns one part per call made: the UserIDs it carried, and Out (an empty struct) set
+// when the call went through. It stops at the first failing call ([client.Part]): that call
+// deletes nobody, so its members and those of the calls after it are still there.
+func (s *Service) DeleteUsersInParts(ctx context.Context, userIDs []string) ([]client.Part[[]string, struct{}], error) {
 	if len(userIDs) == 0 {
 		return nil, check.Invalid("useridlist", "required")
 	}
-	var parts []DeleteUsersPart
-	done := 0
-	for chunk := range slices.Chunk(userIDs, maxBatchDelete) {
-		if err := s.DeleteUsers(ctx, chunk); err != nil {
-			return parts, fmt.Errorf("%w (%d of %d members deleted before this call)", err, done, len(userIDs))
-		}
-		parts = append(parts, DeleteUsersPart{UserIDs: chunk})
-		done += len(chunk)
-	}
-	return parts, nil
+	return fanout.Run(ctx, slices.Collect(slices.Chunk(userIDs, maxBatchDelete)), func(ctx context.Context, ids []string) (*struct{}, error) {
+		return &struct{}{}, s.DeleteUsers(ctx, ids)
+	}, nil)
 }
 
 // UserSummary is a member as user/simplelist returns it.

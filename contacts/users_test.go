@@ -183,7 +183,7 @@ func TestDeleteUsersInPartsSplitsAt200(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(parts) != 3 || len(parts[0].UserIDs) != 200 || len(parts[2].UserIDs) != 50 || parts[2].UserIDs[0] != "u400" {
+	if len(parts) != 3 || len(parts[0].In) != 200 || len(parts[2].In) != 50 || parts[2].In[0] != "u400" {
 		t.Errorf("parts %d: %v", len(parts), parts)
 	}
 	if n := srv.Served("/cgi-bin/user/batchdelete"); n != 3 {
@@ -192,7 +192,8 @@ func TestDeleteUsersInPartsSplitsAt200(t *testing.T) {
 	if us, _ := s.ListUsersSimple(ctx, 1); len(us) != 0 {
 		t.Errorf("%d users left", len(us))
 	}
-	// A failing call stops the split: the parts done before it come back with the error.
+	// A failing call stops the split: the parts done before it come back, the failed one last
+	// with the error.
 	more := make([]string, 250)
 	for i := range more {
 		more[i] = fmt.Sprintf("v%03d", i)
@@ -200,8 +201,11 @@ func TestDeleteUsersInPartsSplitsAt200(t *testing.T) {
 	}
 	more[210] = "ghost"
 	parts, err = s.DeleteUsersInParts(ctx, more)
-	if codeOf(err) != 40031 || len(parts) != 1 || !strings.Contains(err.Error(), "200 of 250 members deleted") {
-		t.Errorf("parts %d, err %v; want 1 part and 40031 naming 200 deleted", len(parts), err)
+	if codeOf(err) != 40031 || len(parts) != 2 || !strings.Contains(err.Error(), "call 2 of 2") {
+		t.Errorf("parts %d, err %v; want 2 parts and 40031 from call 2 of 2", len(parts), err)
+	}
+	if len(parts) == 2 && (parts[0].Err != nil || parts[0].Out == nil || len(parts[0].In) != 200 || codeOf(parts[1].Err) != 40031 || parts[1].Out != nil) {
+		t.Errorf("parts %+v: want 200 deleted, then the failed call", parts)
 	}
 	if _, err := s.GetUser(ctx, "v249"); err != nil {
 		t.Errorf("a failed call deleted a member: %v", err)

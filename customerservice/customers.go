@@ -7,6 +7,7 @@ import (
 
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/fanout"
 	"github.com/wecom-connector/wecom/internal/wire"
 )
 
@@ -42,7 +43,7 @@ type Customer struct {
 // CustomersParams asks for customer profiles.
 type CustomersParams struct {
 	// ExternalUserIDs are the customers: 1 to 100 for BatchGetCustomers, any number for
-	// BatchGetCustomersInBatches.
+	// BatchGetCustomersInParts.
 	ExternalUserIDs []string
 	// NeedEnterSessionContext also returns each customer's latest entry context.
 	NeedEnterSessionContext bool
@@ -54,7 +55,7 @@ func (p CustomersParams) check(limit int) error {
 	case n == 0:
 		return check.Invalid("external_userid_list", "at least one ID")
 	case limit > 0 && n > limit:
-		return check.Invalid("external_userid_list", "at most %d IDs a call, have %d (BatchGetCustomersInBatches splits them)", limit, n)
+		return check.Invalid("external_userid_list", "at most %d IDs a call, have %d (BatchGetCustomersInParts splits them)", limit, n)
 	}
 	for i, id := range p.ExternalUserIDs {
 		if id == "" {
@@ -76,7 +77,7 @@ const batchGetMax = 100
 
 // BatchGetCustomers returns the profiles of up to 100 customers who entered a session or wrote
 // to a kf account in the last 48 hours (获取客户基础信息); for more IDs use
-// [Service.BatchGetCustomersInBatches].
+// [Service.BatchGetCustomersInParts].
 // 获取客户基础信息
 //
 // https://developer.work.weixin.qq.com/document/path/95159
@@ -97,37 +98,16 @@ func (s *Service) BatchGetCustomers(ctx context.Context, p CustomersParams) (*Cu
 	return out, nil
 }
 
-// CustomersPart is one customer/batchget call of [Service.BatchGetCustomersInBatches]: the IDs
-// it asked for and its answer, or its error.
-type CustomersPart struct {
-	ExternalUserIDs []string
-	Customers       []Customer
-	Invalid         []string
-	Err             error
-}
-
-// BatchGetCustomersInBatches is [Service.BatchGetCustomers] for any number of IDs: it makes one
-// customer/batchget call per 100 IDs, one after the other, and returns one part per call in
-// order. A failed call does not stop the others; the error returned is the first part's error
-// (nil when every call succeeded), or a validation error before any call.
-func (s *Service) BatchGetCustomersInBatches(ctx context.Context, p CustomersParams) ([]CustomersPart, error) {
+// BatchGetCustomersInParts is [Service.BatchGetCustomers] for any number of IDs: it makes one
+// customer/batchget call per 100 IDs, one after the other, and returns one part per call made.
+// It stops at the first failing call ([client.Part]).
+func (s *Service) BatchGetCustomersInParts(ctx context.Context, p CustomersParams) ([]client.Part[CustomersParams, CustomersResult], error) {
 	if err := p.check(0); err != nil {
 		return nil, err
 	}
-	var parts []CustomersPart
-	var first error
+	var calls []CustomersParams
 	for ids := range slices.Chunk(p.ExternalUserIDs, batchGetMax) {
-		part := CustomersPart{ExternalUserIDs: ids}
-		res, err := s.BatchGetCustomers(ctx, CustomersParams{ExternalUserIDs: ids, NeedEnterSessionContext: p.NeedEnterSessionContext})
-		if err != nil {
-			part.Err = err
-			if first == nil {
-				first = err
-			}
-		} else {
-			part.Customers, part.Invalid = res.Customers, res.Invalid
-		}
-		parts = append(parts, part)
+		calls = append(calls, CustomersParams{ExternalUserIDs: ids, NeedEnterSessionContext: p.NeedEnterSessionContext})
 	}
-	return parts, first
+	return fanout.Run(ctx, calls, s.BatchGetCustomers, nil)
 }

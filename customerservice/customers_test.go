@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,9 +57,9 @@ func TestBatchGetCustomers(t *testing.T) {
 	}
 }
 
-// TestBatchGetCustomersInBatches asks for 250 customers: three calls of at most 100, one part
-// per call in order, a failing call keeping its own error.
-func TestBatchGetCustomersInBatches(t *testing.T) {
+// TestBatchGetCustomersInParts asks for 250 customers: three calls of at most 100, one part
+// per call in order; a failing call keeps its own error and ends the fan-out.
+func TestBatchGetCustomersInParts(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	svc, srv, kf := setup(t)
@@ -72,7 +73,7 @@ func TestBatchGetCustomersInBatches(t *testing.T) {
 			}
 		}
 	}
-	parts, err := svc.BatchGetCustomersInBatches(ctx, customerservice.CustomersParams{ExternalUserIDs: ids})
+	parts, err := svc.BatchGetCustomersInParts(ctx, customerservice.CustomersParams{ExternalUserIDs: ids})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,26 +82,31 @@ func TestBatchGetCustomersInBatches(t *testing.T) {
 	}
 	for i, want := range []int{100, 100, 50} {
 		p := parts[i]
-		if len(p.ExternalUserIDs) != want || len(p.Customers) != want/2 || len(p.Invalid) != want/2 || p.Err != nil {
-			t.Errorf("part %d: %d IDs, %d customers, %d invalid, %v", i, len(p.ExternalUserIDs), len(p.Customers), len(p.Invalid), p.Err)
+		if len(p.In.ExternalUserIDs) != want || len(p.Out.Customers) != want/2 || len(p.Out.Invalid) != want/2 || p.Err != nil {
+			t.Errorf("part %d: %d IDs, %d customers, %d invalid, %v", i, len(p.In.ExternalUserIDs), len(p.Out.Customers), len(p.Out.Invalid), p.Err)
 		}
-		if p.Customers[0].ExternalUserID != ids[i*100] || p.Invalid[0] != ids[i*100+1] {
-			t.Errorf("part %d starts at %s / %s", i, p.Customers[0].ExternalUserID, p.Invalid[0])
+		if p.Out.Customers[0].ExternalUserID != ids[i*100] || p.Out.Invalid[0] != ids[i*100+1] {
+			t.Errorf("part %d starts at %s / %s", i, p.Out.Customers[0].ExternalUserID, p.Out.Invalid[0])
 		}
 	}
 
-	// The second call fails: its part holds the error, the others their answers.
+	// The second call fails: its part, last, holds the error; the first keeps its answer and
+	// no call follows.
 	srv.Inject("/cgi-bin/kf/customer/batchget", wecomtest.Fault{}, 1) // the first call passes
 	srv.FailNext("/cgi-bin/kf/customer/batchget", 48002, 1)
-	parts, err = svc.BatchGetCustomersInBatches(ctx, customerservice.CustomersParams{ExternalUserIDs: ids})
-	if !errors.Is(err, client.ErrPermission) || len(parts) != 3 {
+	before := srv.Calls("/cgi-bin/kf/customer/batchget")
+	parts, err = svc.BatchGetCustomersInParts(ctx, customerservice.CustomersParams{ExternalUserIDs: ids})
+	if !errors.Is(err, client.ErrPermission) || !strings.HasPrefix(err.Error(), "wecom: call 2 of 3: ") || len(parts) != 2 {
 		t.Fatalf("failing second call: %d parts, %v", len(parts), err)
 	}
-	if parts[0].Err != nil || len(parts[0].Customers) != 50 || !errors.Is(parts[1].Err, client.ErrPermission) ||
-		parts[1].Customers != nil || parts[2].Err != nil || len(parts[2].Customers) != 25 {
+	if parts[0].Err != nil || len(parts[0].Out.Customers) != 50 || !errors.Is(parts[1].Err, client.ErrPermission) ||
+		parts[1].Out != nil || len(parts[1].In.ExternalUserIDs) != 100 {
 		t.Fatalf("parts %+v", parts)
 	}
-	if _, err := svc.BatchGetCustomersInBatches(ctx, customerservice.CustomersParams{}); !errors.Is(err, client.ErrInvalidParams) {
+	if n := srv.Calls("/cgi-bin/kf/customer/batchget") - before; n != 2 {
+		t.Errorf("batchget called %d times, want 2: the fan-out stops at the failure", n)
+	}
+	if _, err := svc.BatchGetCustomersInParts(ctx, customerservice.CustomersParams{}); !errors.Is(err, client.ErrInvalidParams) {
 		t.Errorf("no IDs: %v", err)
 	}
 }

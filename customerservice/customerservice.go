@@ -23,8 +23,8 @@
 //
 // Each endpoint method makes exactly one API call; the List… iterators and Sync page through
 // their endpoint. The helpers that make several calls say so in their names and docs:
-// [Service.Transition] reads the state before moving the session, and the …InBatches helpers
-// split long ID lists into calls of 100, returning one part per call.
+// [Service.Transition] reads the state before moving the session, and the …InParts helpers
+// split long ID lists into calls of 100, returning one [client.Part] per call.
 package customerservice
 
 import (

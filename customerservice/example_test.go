@@ -178,8 +178,8 @@ func ExampleService_Transition() {
 }
 
 // Staff a new account with a whole team: AddServicers takes 100 members a call, so
-// AddServicersInBatches splits the list and reports each call on its own.
-func ExampleService_AddServicersInBatches() {
+// AddServicersInParts splits the list and reports each call on its own.
+func ExampleService_AddServicersInParts() {
 	ctx := context.Background()
 	svc, srv, kf := exampleService()
 	defer srv.Close()
@@ -188,15 +188,17 @@ func ExampleService_AddServicersInBatches() {
 	for i := range team {
 		team[i] = fmt.Sprintf("agent%03d", i)
 	}
-	parts, err := svc.AddServicersInBatches(ctx, customerservice.ServicersParams{OpenKfID: kf, UserIDs: team})
+	parts, err := svc.AddServicersInParts(ctx, customerservice.ServicersParams{OpenKfID: kf, UserIDs: team})
 	for i, p := range parts {
 		ok := 0
-		for _, r := range p.Results {
-			if r.OK() {
-				ok++
+		if p.Out != nil { // nil for a failed call, which is the last part
+			for _, r := range p.Out.Results {
+				if r.OK() {
+					ok++
+				}
 			}
 		}
-		fmt.Printf("call %d: %d members from %s, %d added, error: %v\n", i+1, len(p.UserIDs), p.UserIDs[0], ok, p.Err)
+		fmt.Printf("call %d: %d members from %s, %d added, error: %v\n", i+1, len(p.In.UserIDs), p.In.UserIDs[0], ok, p.Err)
 	}
 	fmt.Println("error:", err)
 	// Output:

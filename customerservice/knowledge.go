@@ -9,6 +9,7 @@ import (
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/check"
 	"github.com/wecom-connector/wecom/internal/pager"
+	"github.com/wecom-connector/wecom/internal/wire"
 )
 
 // The knowledge base (知识库) of the native smart assistant: groups of Q&A items ("intents").
@@ -98,7 +99,7 @@ type KnowledgeListParams struct {
 type KnowledgeGroupsPage struct {
 	Groups     []KnowledgeGroup `json:"group_list"`
 	NextCursor string           `json:"next_cursor"`
-	HasMore    int              `json:"has_more"` // 1: call again with NextCursor
+	HasMore    wire.Bool        `json:"has_more"` // call again with NextCursor
 }
 
 // ListKnowledgeGroupsPage returns one page of groups (获取分组列表).
@@ -127,7 +128,7 @@ func (s *Service) ListKnowledgeGroups(ctx context.Context, p KnowledgeListParams
 		if err != nil {
 			return nil, "", false, err
 		}
-		return pg.Groups, pg.NextCursor, pg.HasMore != 0, nil
+		return pg.Groups, pg.NextCursor, bool(pg.HasMore), nil
 	})
 }
 
@@ -288,9 +289,9 @@ func (s *Service) UpdateIntent(ctx context.Context, it Intent) error {
 
 // IntentsPage is one page of Q&A items.
 type IntentsPage struct {
-	Intents    []Intent `json:"intent_list"`
-	NextCursor string   `json:"next_cursor"`
-	HasMore    int      `json:"has_more"`
+	Intents    []Intent  `json:"intent_list"`
+	NextCursor string    `json:"next_cursor"`
+	HasMore    wire.Bool `json:"has_more"`
 }
 
 // ListIntentsPage returns one page of Q&A items (获取问答列表), optionally of one group or one
@@ -320,6 +321,6 @@ func (s *Service) ListIntents(ctx context.Context, p KnowledgeListParams) iter.S
 		if err != nil {
 			return nil, "", false, err
 		}
-		return pg.Intents, pg.NextCursor, pg.HasMore != 0, nil
+		return pg.Intents, pg.NextCursor, bool(pg.HasMore), nil
 	})
 }

@@ -137,3 +137,38 @@ func TestKnowledgeCursorLoop(t *testing.T) {
 		t.Errorf("calls %d and %d, want 2 each", a, b)
 	}
 }
+
+// TestHasMoreFlags: has_more is read the same way on every kf page, as a number, a numeric
+// string or a JSON bool.
+func TestHasMoreFlags(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		wire any
+		want bool
+	}{{1, true}, {"1", true}, {true, true}, {0, false}, {false, false}} {
+		srv := wecomtest.NewServer()
+		t.Cleanup(srv.Close)
+		answer := func(list string) func(*wecomtest.Call) (any, error) {
+			return func(*wecomtest.Call) (any, error) {
+				return wecomtest.J{list: []any{}, "next_cursor": "NEXT", "has_more": tc.wire}, nil
+			}
+		}
+		srv.HandleFunc("", "/cgi-bin/kf/knowledge/list_group", wecomtest.TokenCorp, answer("group_list"))
+		srv.HandleFunc("", "/cgi-bin/kf/knowledge/list_intent", wecomtest.TokenCorp, answer("intent_list"))
+		srv.HandleFunc("", "/cgi-bin/kf/sync_msg", wecomtest.TokenCorp, answer("msg_list"))
+		svc := customerservice.New(newClient(t, srv, nil))
+		ctx := context.Background()
+		groups, err := svc.ListKnowledgeGroupsPage(ctx, customerservice.KnowledgeListParams{})
+		if err != nil || bool(groups.HasMore) != tc.want {
+			t.Errorf("groups, has_more %#v: %+v, %v", tc.wire, groups, err)
+		}
+		intents, err := svc.ListIntentsPage(ctx, customerservice.KnowledgeListParams{})
+		if err != nil || bool(intents.HasMore) != tc.want {
+			t.Errorf("intents, has_more %#v: %+v, %v", tc.wire, intents, err)
+		}
+		sync, err := svc.SyncPage(ctx, customerservice.SyncParams{OpenKfID: "wk1"})
+		if err != nil || sync.HasMore != tc.want {
+			t.Errorf("sync, has_more %#v: %+v, %v", tc.wire, sync, err)
+		}
+	}
+}

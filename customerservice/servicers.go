@@ -7,11 +7,12 @@ import (
 
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/fanout"
 )
 
 // ServicersParams adds members and departments to an account's servicers (接待人员) or
 // removes them. At least one list must be non-empty. One call takes at most 100 user IDs and
-// 20 departments to add or 100 to remove; the …InBatches helpers take any number of user IDs.
+// 20 departments to add or 100 to remove; the …InParts helpers take any number of user IDs.
 type ServicersParams struct {
 	OpenKfID      string   `json:"open_kfid"`
 	UserIDs       []string `json:"userid_list,omitempty"`
@@ -29,11 +30,17 @@ func (p ServicersParams) check(maxUsers, maxDepts int) error {
 	case len(p.UserIDs) == 0 && len(p.DepartmentIDs) == 0:
 		return check.Invalid("userid_list", "give at least one user ID or department ID")
 	case maxUsers > 0 && len(p.UserIDs) > maxUsers:
-		return check.Invalid("userid_list", "%d user IDs, at most %d per call (the InBatches helpers split them)", len(p.UserIDs), maxUsers)
+		return check.Invalid("userid_list", "%d user IDs, at most %d per call (the InParts helpers split them)", len(p.UserIDs), maxUsers)
 	case len(p.DepartmentIDs) > maxDepts:
 		return check.Invalid("department_id_list", "%d departments, at most %d per call", len(p.DepartmentIDs), maxDepts)
 	}
 	return nil
+}
+
+// ServicersResult is the answer to one servicer/add or servicer/del call: one entry per
+// requested member and department.
+type ServicersResult struct {
+	Results []ServicerResult `json:"result_list"`
 }
 
 // ServicerResult is the outcome for one requested member or department: Code 0 means done
@@ -57,13 +64,13 @@ const (
 // AddServicers adds up to 100 members and 20 departments to an account's servicers
 // (添加接待人员) in one call. The call can succeed while entries fail: check each result. An
 // account holds at most 2000 members and 20 departments (95020). For more than 100 members use
-// [Service.AddServicersInBatches].
+// [Service.AddServicersInParts].
 // 添加接待人员
 //
 // https://developer.work.weixin.qq.com/document/path/94646
 //
 //wecom:api POST /cgi-bin/kf/servicer/add
-func (s *Service) AddServicers(ctx context.Context, p ServicersParams) ([]ServicerResult, error) {
+func (s *Service) AddServicers(ctx context.Context, p ServicersParams) (*ServicersResult, error) {
 	if err := p.check(maxServicersPerCall, maxAddDepts); err != nil {
 		return nil, err
 	}
@@ -72,77 +79,56 @@ func (s *Service) AddServicers(ctx context.Context, p ServicersParams) ([]Servic
 
 // DeleteServicers removes up to 100 members and 100 departments from an account's servicers
 // (删除接待人员) in one call; check each result. For more than 100 members use
-// [Service.DeleteServicersInBatches].
+// [Service.DeleteServicersInParts].
 // 删除接待人员
 //
 // https://developer.work.weixin.qq.com/document/path/94647
 //
 //wecom:api POST /cgi-bin/kf/servicer/del
-func (s *Service) DeleteServicers(ctx context.Context, p ServicersParams) ([]ServicerResult, error) {
+func (s *Service) DeleteServicers(ctx context.Context, p ServicersParams) (*ServicersResult, error) {
 	if err := p.check(maxServicersPerCall, maxDelDepts); err != nil {
 		return nil, err
 	}
 	return s.servicers(ctx, "/cgi-bin/kf/servicer/del", p)
 }
 
-func (s *Service) servicers(ctx context.Context, path string, p ServicersParams) ([]ServicerResult, error) {
-	var out struct {
-		List []ServicerResult `json:"result_list"`
-	}
+func (s *Service) servicers(ctx context.Context, path string, p ServicersParams) (*ServicersResult, error) {
+	out := new(ServicersResult)
 	// Adding or removing the same members again is harmless ("ignored").
-	if err := s.c.Do(ctx, http.MethodPost, path, nil, client.Idempotent(p), &out); err != nil {
+	if err := s.c.Do(ctx, http.MethodPost, path, nil, client.Idempotent(p), out); err != nil {
 		return nil, err
 	}
-	return out.List, nil
+	return out, nil
 }
 
-// ServicersPart is one servicer/add or servicer/del call of the InBatches helpers: the members
-// and departments it carried and their results, or its error.
-type ServicersPart struct {
-	UserIDs       []string
-	DepartmentIDs []uint32
-	Results       []ServicerResult
-	Err           error
-}
-
-// AddServicersInBatches is [Service.AddServicers] for any number of members: it makes one
+// AddServicersInParts is [Service.AddServicers] for any number of members: it makes one
 // servicer/add call per 100 user IDs (the departments ride in the first), one after the other,
-// and returns one part per call in order. A failed call does not stop the others; the error
-// returned is the first part's error (nil when every call succeeded), or a validation error
-// before any call. Entries can fail inside a successful call: check each part's Results.
-func (s *Service) AddServicersInBatches(ctx context.Context, p ServicersParams) ([]ServicersPart, error) {
+// and returns one part per call made. It stops at the first failing call ([client.Part]).
+// Entries can fail inside a call that went through: check each part's Out.Results.
+func (s *Service) AddServicersInParts(ctx context.Context, p ServicersParams) ([]client.Part[ServicersParams, ServicersResult], error) {
 	if err := p.check(0, maxAddDepts); err != nil {
 		return nil, err
 	}
-	return s.servicersInBatches(ctx, p, s.AddServicers)
+	return fanout.Run(ctx, p.split(), s.AddServicers, nil)
 }
 
-// DeleteServicersInBatches is [Service.DeleteServicers] for any number of members, split and
-// reported like [Service.AddServicersInBatches].
-func (s *Service) DeleteServicersInBatches(ctx context.Context, p ServicersParams) ([]ServicersPart, error) {
+// DeleteServicersInParts is [Service.DeleteServicers] for any number of members, split and
+// reported like [Service.AddServicersInParts].
+func (s *Service) DeleteServicersInParts(ctx context.Context, p ServicersParams) ([]client.Part[ServicersParams, ServicersResult], error) {
 	if err := p.check(0, maxDelDepts); err != nil {
 		return nil, err
 	}
-	return s.servicersInBatches(ctx, p, s.DeleteServicers)
+	return fanout.Run(ctx, p.split(), s.DeleteServicers, nil)
 }
 
-func (s *Service) servicersInBatches(ctx context.Context, p ServicersParams, call func(context.Context, ServicersParams) ([]ServicerResult, error)) ([]ServicersPart, error) {
-	var parts []ServicersPart
-	var first error
-	users := p.UserIDs
-	for len(parts) == 0 || len(users) > 0 {
-		part := ServicersPart{UserIDs: users[:min(len(users), maxServicersPerCall)]}
-		if len(parts) == 0 {
-			part.DepartmentIDs = p.DepartmentIDs
-		}
-		users = users[len(part.UserIDs):]
-		part.Results, part.Err = call(ctx, ServicersParams{OpenKfID: p.OpenKfID, UserIDs: part.UserIDs, DepartmentIDs: part.DepartmentIDs})
-		if first == nil {
-			first = part.Err
-		}
-		parts = append(parts, part)
+// split cuts p into calls of at most 100 user IDs, the departments in the first.
+func (p ServicersParams) split() []ServicersParams {
+	calls := make([]ServicersParams, max(1, fanout.Calls(len(p.UserIDs), maxServicersPerCall)))
+	for i := range calls {
+		calls[i] = ServicersParams{OpenKfID: p.OpenKfID, UserIDs: fanout.Window(p.UserIDs, i, maxServicersPerCall)}
 	}
-	return parts, first
+	calls[0].DepartmentIDs = p.DepartmentIDs
+	return calls
 }
 
 // Servicer is one entry of an account's servicers: a member (UserID) or a whole department

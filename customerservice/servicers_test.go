@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/wecom-connector/wecom/client"
@@ -16,10 +17,10 @@ func TestServicers(t *testing.T) {
 	ctx := context.Background()
 	svc, srv, kf := setup(t)
 	res, err := svc.AddServicers(ctx, customerservice.ServicersParams{OpenKfID: kf, UserIDs: []string{"wangwu", "zhangsan"}, DepartmentIDs: []uint32{5}})
-	if err != nil || len(res) != 3 {
+	if err != nil || len(res.Results) != 3 {
 		t.Fatalf("add: %+v %v", res, err)
 	}
-	if !res[0].OK() || res[1].Message != "ignored" || res[2].DepartmentID != 5 {
+	if !res.Results[0].OK() || res.Results[1].Message != "ignored" || res.Results[2].DepartmentID != 5 {
 		t.Errorf("results %+v", res)
 	}
 	if err := srv.SetKfServicerStatus(kf, "lisi", 1, 1); err != nil {
@@ -34,7 +35,7 @@ func TestServicers(t *testing.T) {
 		t.Fatalf("list %s, want %s", got, want)
 	}
 	res, err = svc.DeleteServicers(ctx, customerservice.ServicersParams{OpenKfID: kf, UserIDs: []string{"wangwu", "nobody"}})
-	if err != nil || !res[0].OK() || res[1].OK() || res[1].Code != customerservice.CodeNotServicer {
+	if err != nil || !res.Results[0].OK() || res.Results[1].OK() || res.Results[1].Code != customerservice.CodeNotServicer {
 		t.Fatalf("del: %+v %v", res, err)
 	}
 	for name, p := range map[string]customerservice.ServicersParams{
@@ -66,9 +67,10 @@ func TestServicers(t *testing.T) {
 	}
 }
 
-// TestServicersInBatches: 250 members go out in three calls of at most 100, one part per call
-// with its own members and results; the departments ride in the first.
-func TestServicersInBatches(t *testing.T) {
+// TestServicersInParts: 250 members go out in three calls of at most 100, one part per call
+// with its own members and results; the departments ride in the first; a failed call ends the
+// fan-out.
+func TestServicersInParts(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	svc, srv, kf := setup(t)
@@ -76,7 +78,7 @@ func TestServicersInBatches(t *testing.T) {
 	for i := range many {
 		many[i] = fmt.Sprintf("u%03d", i)
 	}
-	parts, err := svc.AddServicersInBatches(ctx, customerservice.ServicersParams{OpenKfID: kf, UserIDs: many, DepartmentIDs: []uint32{5}})
+	parts, err := svc.AddServicersInParts(ctx, customerservice.ServicersParams{OpenKfID: kf, UserIDs: many, DepartmentIDs: []uint32{5}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,26 +87,29 @@ func TestServicersInBatches(t *testing.T) {
 	}
 	for i, want := range []struct{ users, results int }{{100, 101}, {100, 100}, {50, 50}} {
 		p := parts[i]
-		if len(p.UserIDs) != want.users || len(p.Results) != want.results || p.Err != nil || (i == 0) != (len(p.DepartmentIDs) == 1) {
-			t.Errorf("part %d: %d users, %d results, %d departments, err %v", i, len(p.UserIDs), len(p.Results), len(p.DepartmentIDs), p.Err)
+		if len(p.In.UserIDs) != want.users || len(p.Out.Results) != want.results || p.Err != nil || (i == 0) != (len(p.In.DepartmentIDs) == 1) {
+			t.Errorf("part %d: %d users, %d results, %d departments, err %v", i, len(p.In.UserIDs), len(p.Out.Results), len(p.In.DepartmentIDs), p.Err)
 		}
-		if p.UserIDs[0] != many[i*100] || p.Results[0].UserID != many[i*100] {
-			t.Errorf("part %d starts at %s / %s, want %s", i, p.UserIDs[0], p.Results[0].UserID, many[i*100])
+		if p.In.UserIDs[0] != many[i*100] || p.Out.Results[0].UserID != many[i*100] {
+			t.Errorf("part %d starts at %s / %s, want %s", i, p.In.UserIDs[0], p.Out.Results[0].UserID, many[i*100])
 		}
 	}
 
-	// A failing call keeps its own error; the other calls still go out.
+	// A failing call ends the fan-out: its part, last, keeps its own error; no call follows.
 	srv.Inject("/cgi-bin/kf/servicer/del", wecomtest.Fault{}, 1) // the first call passes
 	srv.FailNext("/cgi-bin/kf/servicer/del", 48002, 1)
-	parts, err = svc.DeleteServicersInBatches(ctx, customerservice.ServicersParams{OpenKfID: kf, UserIDs: many})
-	if !errors.Is(err, client.ErrPermission) || len(parts) != 3 {
+	parts, err = svc.DeleteServicersInParts(ctx, customerservice.ServicersParams{OpenKfID: kf, UserIDs: many})
+	if !errors.Is(err, client.ErrPermission) || !strings.HasPrefix(err.Error(), "wecom: call 2 of 3: ") || len(parts) != 2 {
 		t.Fatalf("delete: %d parts, %v", len(parts), err)
 	}
-	if parts[0].Err != nil || len(parts[0].Results) != 100 || !errors.Is(parts[1].Err, client.ErrPermission) ||
-		parts[1].Results != nil || parts[2].Err != nil || len(parts[2].Results) != 50 {
+	if parts[0].Err != nil || len(parts[0].Out.Results) != 100 || !errors.Is(parts[1].Err, client.ErrPermission) ||
+		parts[1].Out != nil || len(parts[1].In.UserIDs) != 100 {
 		t.Fatalf("delete parts: %+v", parts)
 	}
-	if _, err := svc.AddServicersInBatches(ctx, customerservice.ServicersParams{OpenKfID: kf}); !errors.Is(err, client.ErrInvalidParams) {
+	if n := srv.Calls("/cgi-bin/kf/servicer/del"); n != 2 {
+		t.Errorf("servicer/del called %d times, want 2: the fan-out stops at the failure", n)
+	}
+	if _, err := svc.AddServicersInParts(ctx, customerservice.ServicersParams{OpenKfID: kf}); !errors.Is(err, client.ErrInvalidParams) {
 		t.Errorf("empty: %v", err)
 	}
 }

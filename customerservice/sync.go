@@ -13,6 +13,7 @@ import (
 
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/wire"
 	"github.com/wecom-connector/wecom/store"
 )
 
@@ -48,7 +49,7 @@ type SyncResult struct {
 
 type syncWire struct {
 	NextCursor string            `json:"next_cursor"`
-	HasMore    int               `json:"has_more"`
+	HasMore    wire.Bool         `json:"has_more"`
 	MsgList    []json.RawMessage `json:"msg_list"`
 }
 
@@ -71,7 +72,7 @@ func (s *Service) SyncPage(ctx context.Context, p SyncParams) (*SyncResult, erro
 	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/kf/sync_msg", nil, client.Idempotent(p), &w); err != nil {
 		return nil, err
 	}
-	out := &SyncResult{NextCursor: w.NextCursor, HasMore: w.HasMore != 0, Messages: make([]Message, len(w.MsgList))}
+	out := &SyncResult{NextCursor: w.NextCursor, HasMore: bool(w.HasMore), Messages: make([]Message, len(w.MsgList))}
 	for i, raw := range w.MsgList {
 		out.Messages[i], _ = DecodeMessage(raw) // an undecodable element stays as Unknown*
 	}

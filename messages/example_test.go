@@ -108,9 +108,9 @@ func ExampleService_UpdateTemplateCard() {
 }
 
 // A shift change goes to all 2,500 workers of a plant. One message/send call takes at most
-// 1000 members, so SendFanout makes three calls and reports each; a notice sent by mistake is
+// 1000 members, so SendInParts makes three calls and reports each; a notice sent by mistake is
 // withdrawn with the msgids of every call.
-func ExampleService_SendFanout() {
+func ExampleService_SendInParts() {
 	srv := wecomtest.NewServer()
 	defer srv.Close()
 	c, err := client.New(client.CorpApp{CorpID: wecomtest.CorpID, Secret: wecomtest.Secret}, client.WithBaseURL(srv.URL()))
@@ -124,25 +124,25 @@ func ExampleService_SendFanout() {
 	for i := range workers {
 		workers[i] = fmt.Sprintf("worker%04d", i)
 	}
-	out, err := svc.SendFanout(ctx, messages.SendParams{
+	parts, err := svc.SendInParts(ctx, messages.SendParams{
 		To:      messages.ToUsers(workers...),
 		AgentID: wecomtest.AgentID,
 		Message: messages.Text{Content: "Night shift starts at 22:00 from Monday."},
 	})
-	for i, part := range out.Parts {
+	for i, part := range parts {
 		// A failed call (err != nil) is the last part, with its error; the earlier ones were sent.
-		fmt.Printf("call %d: %d workers, sent: %v\n", i+1, len(part.To.Users), part.Err == nil)
+		fmt.Printf("call %d: %d workers, sent: %v\n", i+1, len(part.In.Users), part.Err == nil)
 	}
 	if err != nil {
 		log.Fatal(err)
 	}
 
-	for _, id := range out.MsgIDs() {
+	for _, id := range messages.MsgIDs(parts) {
 		if err := svc.Recall(ctx, id); err != nil {
 			log.Fatal(err)
 		}
 	}
-	fmt.Println("recalled:", len(out.MsgIDs()))
+	fmt.Println("recalled:", len(messages.MsgIDs(parts)))
 	// Output:
 	// call 1: 1000 workers, sent: true
 	// call 2: 1000 workers, sent: true

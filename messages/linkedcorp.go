@@ -4,7 +4,9 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/fanout"
 	"github.com/wecom-connector/wecom/internal/wire"
 )
 
@@ -49,15 +51,6 @@ type LinkedSendResult struct {
 	InvalidTags        []string
 }
 
-// LinkedSendPart is one linkedcorp/message/send call of [Service.SendLinkedFanout].
-type LinkedSendPart = Part[LinkedRecipients, LinkedSendResult]
-
-// LinkedFanout is the outcome of [Service.SendLinkedFanout]: one part per
-// linkedcorp/message/send call, in the order the calls were made.
-type LinkedFanout struct {
-	Parts []LinkedSendPart
-}
-
 type linkedHead struct {
 	ToUser  []string `json:"touser,omitempty"`
 	ToParty []string `json:"toparty,omitempty"`
@@ -77,7 +70,7 @@ type linkedAnswer struct {
 // SendLinked sends an app message to linked-corp members (互联企业消息推送) in exactly one
 // linkedcorp/message/send call. Recipients that one call cannot carry (more than
 // [MaxUsersPerCall] users, [MaxDepartmentsPerCall] departments or [MaxTagsPerCall] tags) are
-// refused with a [*client.ValidationError] before sending: [Service.SendLinkedFanout] splits
+// refused with a [*client.ValidationError] before sending: [Service.SendLinkedInParts] splits
 // them. The endpoint has no duplicate check, so a call is never retried once it may have
 // reached WeCom.
 // 互联企业消息推送
@@ -91,25 +84,24 @@ func (s *Service) SendLinked(ctx context.Context, p LinkedSendParams) (*LinkedSe
 	}
 	calls := p.To.split()
 	if len(calls) > 1 {
-		return nil, tooMany(calls[1].Users, calls[1].Departments, calls[1].Tags, "SendLinkedFanout")
+		return nil, tooMany(calls[1].Users, calls[1].Departments, calls[1].Tags, "SendLinkedInParts")
 	}
 	return s.sendLinked(ctx, p, calls[0])
 }
 
-// SendLinkedFanout sends an app message to linked-corp members of any number in as few
+// SendLinkedInParts sends an app message to linked-corp members of any number in as few
 // linkedcorp/message/send calls as the per-call limits allow, one after another, and returns
-// one [LinkedSendPart] per call made, with the rules of [Service.SendFanout]: a call answering
-// 81013 is kept and the fan-out goes on, any other failure ends it with the parts made so far.
-// There is no duplicate check here, so sending the same params again repeats the delivered
-// parts.
-func (s *Service) SendLinkedFanout(ctx context.Context, p LinkedSendParams) (*LinkedFanout, error) {
+// one part per call made, with the rules of [Service.SendInParts] and [client.Part]: a call
+// answering 81013 is kept and the fan-out goes on, any other failure ends it with the parts
+// made so far. There is no duplicate check here, so sending the same params again repeats the
+// delivered parts.
+func (s *Service) SendLinkedInParts(ctx context.Context, p LinkedSendParams) ([]client.Part[LinkedRecipients, LinkedSendResult], error) {
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
-	parts, err := fanOut(ctx, p.To.split(), func(ctx context.Context, to LinkedRecipients) (*LinkedSendResult, error) {
+	return fanout.Run(ctx, p.To.split(), func(ctx context.Context, to LinkedRecipients) (*LinkedSendResult, error) {
 		return s.sendLinked(ctx, p, to)
-	})
-	return &LinkedFanout{Parts: parts}, err
+	}, allInvalid)
 }
 
 func (p LinkedSendParams) validate() error {

@@ -30,9 +30,9 @@ func TestLinkedSendGolden(t *testing.T) {
 	expectInvalid(t, err, "msgtype")
 }
 
-// TestLinkedSendFanout: SendLinked makes one call and refuses more recipients than it takes;
-// SendLinkedFanout splits them like SendFanout, through the same helper, one part per call.
-func TestLinkedSendFanout(t *testing.T) {
+// TestLinkedSendInParts: SendLinked makes one call and refuses more recipients than it takes;
+// SendLinkedInParts splits them like SendInParts, through the same helper, one part per call.
+func TestLinkedSendInParts(t *testing.T) {
 	t.Parallel()
 	svc, srv := newService(t)
 	users := make([]string, 2500)
@@ -42,31 +42,31 @@ func TestLinkedSendFanout(t *testing.T) {
 	p := messages.LinkedSendParams{To: messages.LinkedRecipients{Users: users, Tags: []int{7}}, AgentID: agentID, Message: messages.Text{Content: "Audit next week"}}
 	_, err := svc.SendLinked(t.Context(), p)
 	expectInvalid(t, err, "touser")
-	if !strings.Contains(err.Error(), "SendLinkedFanout") {
-		t.Errorf("the error should point to SendLinkedFanout: %v", err)
+	if !strings.Contains(err.Error(), "SendLinkedInParts") {
+		t.Errorf("the error should point to SendLinkedInParts: %v", err)
 	}
 	if n := srv.Calls(linkedPath); n != 0 {
 		t.Fatalf("%d calls for a refused send", n)
 	}
 
 	srv.RejectUsers([]string{users[1200]}, nil)
-	out, err := svc.SendLinkedFanout(t.Context(), p)
+	out, err := svc.SendLinkedInParts(t.Context(), p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := srv.Served(linkedPath); got != 3 || len(out.Parts) != 3 {
-		t.Fatalf("%d calls, %d parts, want 3", got, len(out.Parts))
+	if got := srv.Served(linkedPath); got != 3 || len(out) != 3 {
+		t.Fatalf("%d calls, %d parts, want 3", got, len(out))
 	}
-	for i, part := range out.Parts {
+	for i, part := range out {
 		want := users[i*1000 : min((i+1)*1000, len(users))]
-		if part.Err != nil || part.Result == nil || !slices.Equal(part.To.Users, want) {
-			t.Errorf("part %d: %d users, result %+v, err %v", i, len(part.To.Users), part.Result, part.Err)
+		if part.Err != nil || part.Out == nil || !slices.Equal(part.In.Users, want) {
+			t.Errorf("part %d: %d users, result %+v, err %v", i, len(part.In.Users), part.Out, part.Err)
 		}
 	}
-	if tags := out.Parts[0].To.Tags; !slices.Equal(tags, []int{7}) || out.Parts[1].To.Tags != nil {
-		t.Errorf("tags went to %v and %v, want the first call only", tags, out.Parts[1].To.Tags)
+	if tags := out[0].In.Tags; !slices.Equal(tags, []int{7}) || out[1].In.Tags != nil {
+		t.Errorf("tags went to %v and %v, want the first call only", tags, out[1].In.Tags)
 	}
-	if got := out.Parts[1].Result.InvalidUsers; !slices.Equal(got, []string{users[1200]}) {
+	if got := out[1].Out.InvalidUsers; !slices.Equal(got, []string{users[1200]}) {
 		t.Errorf("part 2 InvalidUsers %v", got)
 	}
 	if got := srv.Received(users[2499]); len(got) != 1 {
@@ -74,22 +74,22 @@ func TestLinkedSendFanout(t *testing.T) {
 	}
 }
 
-// TestLinkedSendFanoutKeepsEarlierParts: a failed second call ends the linked fan-out with the
+// TestLinkedSendInPartsKeepsEarlierParts: a failed second call ends the linked fan-out with the
 // first part kept and the error in part 2.
-func TestLinkedSendFanoutKeepsEarlierParts(t *testing.T) {
+func TestLinkedSendInPartsKeepsEarlierParts(t *testing.T) {
 	t.Parallel()
 	srv := newSim(t)
 	hc := &http.Client{Transport: &failAfterFirst{srv: srv, path: linkedPath, errcode: client.CodeNoPrivilege}}
 	svc := messages.New(newClient(t, srv, client.WithHTTPClient(hc)))
-	out, err := svc.SendLinkedFanout(t.Context(), messages.LinkedSendParams{To: messages.LinkedRecipients{Users: userIDs(2500)},
+	out, err := svc.SendLinkedInParts(t.Context(), messages.LinkedSendParams{To: messages.LinkedRecipients{Users: userIDs(2500)},
 		AgentID: agentID, Message: messages.Text{Content: "x"}})
 	if !errors.Is(err, client.ErrPermission) || !strings.HasPrefix(err.Error(), "wecom: call 2 of 3: ") {
 		t.Fatalf("want the second call's 60011, got %v", err)
 	}
-	if len(out.Parts) != 2 || out.Parts[0].Err != nil || out.Parts[0].Result == nil || out.Parts[1].Result != nil {
-		t.Fatalf("parts %+v, want the first delivered and the second failed", out.Parts)
+	if len(out) != 2 || out[0].Err != nil || out[0].Out == nil || out[1].Out != nil {
+		t.Fatalf("parts %+v, want the first delivered and the second failed", out)
 	}
-	expectCode(t, out.Parts[1].Err, client.CodeNoPrivilege)
+	expectCode(t, out[1].Err, client.CodeNoPrivilege)
 }
 
 // TestLinkedSendSafeCorpOnly: linkedcorp/message/send takes safe 0 or 1 only.

@@ -11,8 +11,8 @@
 //
 // An endpoint method makes exactly one call: [Service.Send] refuses recipients that one
 // message/send call cannot carry (1000 users, 100 departments, 100 tags). The fan-out helpers
-// [Service.SendFanout] and [Service.SendLinkedFanout] split such lists into several calls and
-// return one [Part] per call.
+// [Service.SendInParts] and [Service.SendLinkedInParts] split such lists into several calls and
+// return one [client.Part] per call.
 //
 //	svc := messages.New(c)
 //	res, err := svc.Send(ctx, messages.SendParams{

@@ -12,6 +12,7 @@ import (
 
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/fanout"
 )
 
 // Per-call recipient limits of message/send and linkedcorp/message/send; the fan-out helpers
@@ -134,22 +135,13 @@ type SendResult struct {
 	UnlicensedUsers []string
 }
 
-// SendPart is one message/send call of [Service.SendFanout].
-type SendPart = Part[Recipients, SendResult]
-
-// Fanout is the outcome of [Service.SendFanout]: one part per message/send call, in the order
-// the calls were made.
-type Fanout struct {
-	Parts []SendPart
-}
-
-// MsgIDs returns the message IDs of the calls that were delivered, in order, for
-// [Service.Recall].
-func (f *Fanout) MsgIDs() []string {
+// MsgIDs returns the message IDs of the calls of [Service.SendInParts] that went through, in
+// order, for [Service.Recall].
+func MsgIDs(parts []client.Part[Recipients, SendResult]) []string {
 	var ids []string
-	for _, p := range f.Parts {
-		if p.Result != nil {
-			ids = append(ids, p.Result.MsgID)
+	for _, p := range parts {
+		if p.Out != nil {
+			ids = append(ids, p.Out.MsgID)
 		}
 	}
 	return ids
@@ -221,7 +213,7 @@ func marshalRaw(v any) ([]byte, error) {
 // Send sends an app message (发送应用消息) in exactly one message/send call. Every member is
 // addressed once even when listed twice. Recipients that one call cannot carry (more than
 // [MaxUsersPerCall] users, [MaxDepartmentsPerCall] departments or [MaxTagsPerCall] tags) are
-// refused with a [*client.ValidationError] before sending: [Service.SendFanout] splits them.
+// refused with a [*client.ValidationError] before sending: [Service.SendInParts] splits them.
 // The message is checked before any request too: an invalid or oversize message returns a
 // [*client.ValidationError] (texts over the limit can be split with [SplitText]).
 // 发送应用消息
@@ -236,22 +228,23 @@ func (s *Service) Send(ctx context.Context, p SendParams) (*SendResult, error) {
 	}
 	calls := p.To.split()
 	if len(calls) > 1 {
-		return nil, tooMany(calls[1].Users, calls[1].Departments, calls[1].Tags, "SendFanout")
+		return nil, tooMany(calls[1].Users, calls[1].Departments, calls[1].Tags, "SendInParts")
 	}
 	return s.send(ctx, head, calls[0], p.Message)
 }
 
-// SendFanout sends an app message to recipients of any number in as few message/send calls as
-// the per-call limits allow, one after another, and returns one [SendPart] per call made.
-// Every member is addressed once even when listed twice. A template card with a TaskID (good
-// for one call only) is refused when it would need more than one call.
+// SendInParts sends an app message to recipients of any number in as few message/send calls
+// as the per-call limits allow, one after another, and returns one part per call made, with the
+// failure policy of [client.Part]: the recipients it carried, its [SendResult] or its error. Every member is addressed once even when
+// listed twice. A template card with a TaskID (good for one call only) is refused when it would
+// need more than one call.
 //
 // A call whose recipients were all invalid (81013) is kept as a part with that error and the
 // fan-out goes on; the error returned is nil unless every call failed so. Any other failure
 // ends the fan-out: the parts made so far come back, the last one holding the error, which is
 // also returned. Nothing sent is lost, and with the duplicate check on (the default) calling
-// SendFanout again with the same params within the window delivers only what was not.
-func (s *Service) SendFanout(ctx context.Context, p SendParams) (*Fanout, error) {
+// SendInParts again with the same params within the window delivers only what was not.
+func (s *Service) SendInParts(ctx context.Context, p SendParams) ([]client.Part[Recipients, SendResult], error) {
 	head, err := p.head()
 	if err != nil {
 		return nil, err
@@ -261,10 +254,9 @@ func (s *Service) SendFanout(ctx context.Context, p SendParams) (*Fanout, error)
 		return nil, check.Invalid("template_card.task_id", "a task_id is good for one call: address at most %d users, %d departments and %d tags",
 			MaxUsersPerCall, MaxDepartmentsPerCall, MaxTagsPerCall)
 	}
-	parts, err := fanOut(ctx, calls, func(ctx context.Context, to Recipients) (*SendResult, error) {
+	return fanout.Run(ctx, calls, func(ctx context.Context, to Recipients) (*SendResult, error) {
 		return s.send(ctx, head, to, p.Message)
-	})
-	return &Fanout{Parts: parts}, err
+	}, allInvalid)
 }
 
 // send makes one message/send call to recipients that fit it. Only a body with the duplicate

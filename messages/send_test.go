@@ -43,8 +43,8 @@ func TestSendRefusesTooManyRecipients(t *testing.T) {
 	} {
 		_, err := svc.Send(t.Context(), messages.SendParams{To: to, AgentID: agentID, Message: messages.Text{Content: "x"}})
 		expectInvalid(t, err, field)
-		if !strings.Contains(err.Error(), "SendFanout") {
-			t.Errorf("%s: the error should point to SendFanout: %v", field, err)
+		if !strings.Contains(err.Error(), "SendInParts") {
+			t.Errorf("%s: the error should point to SendInParts: %v", field, err)
 		}
 	}
 	if n := srv.Calls(sendPath); n != 0 {
@@ -61,56 +61,56 @@ func TestSendRefusesTooManyRecipients(t *testing.T) {
 	}
 }
 
-// TestSendFanoutParts: 2,500 users take three calls; each part carries its own recipients
+// TestSendInPartsParts: 2,500 users take three calls; each part carries its own recipients
 // and msgid, and each member's copy has the msgid of the part that addressed it.
-func TestSendFanoutParts(t *testing.T) {
+func TestSendInPartsParts(t *testing.T) {
 	t.Parallel()
 	svc, srv := newService(t)
 	users := userIDs(2500)
-	out, err := svc.SendFanout(t.Context(), messages.SendParams{To: messages.ToUsers(users...), AgentID: agentID, Message: messages.Text{Content: "Shift change at 18:00"}})
+	out, err := svc.SendInParts(t.Context(), messages.SendParams{To: messages.ToUsers(users...), AgentID: agentID, Message: messages.Text{Content: "Shift change at 18:00"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := srv.Served(sendPath); got != 3 {
 		t.Errorf("message/send called %d times, want 3", got)
 	}
-	if len(out.Parts) != 3 {
-		t.Fatalf("%d parts, want 3", len(out.Parts))
+	if len(out) != 3 {
+		t.Fatalf("%d parts, want 3", len(out))
 	}
-	for i, p := range out.Parts {
+	for i, p := range out {
 		want := users[i*1000 : min((i+1)*1000, len(users))]
-		if p.Err != nil || p.Result == nil || p.Result.MsgID == "" || !slices.Equal(p.To.Users, want) {
-			t.Fatalf("part %d: %d users, result %+v, err %v", i, len(p.To.Users), p.Result, p.Err)
+		if p.Err != nil || p.Out == nil || p.Out.MsgID == "" || !slices.Equal(p.In.Users, want) {
+			t.Fatalf("part %d: %d users, result %+v, err %v", i, len(p.In.Users), p.Out, p.Err)
 		}
 		for _, u := range []string{want[0], want[len(want)-1]} {
-			if got := srv.Received(u); len(got) != 1 || got[0].MsgID != p.Result.MsgID {
-				t.Errorf("%s received %+v, want one copy with msgid %s", u, got, p.Result.MsgID)
+			if got := srv.Received(u); len(got) != 1 || got[0].MsgID != p.Out.MsgID {
+				t.Errorf("%s received %+v, want one copy with msgid %s", u, got, p.Out.MsgID)
 			}
 		}
 	}
-	if ids := out.MsgIDs(); len(ids) != 3 || len(slices.Compact(slices.Sorted(slices.Values(ids)))) != 3 {
+	if ids := messages.MsgIDs(out); len(ids) != 3 || len(slices.Compact(slices.Sorted(slices.Values(ids)))) != 3 {
 		t.Errorf("MsgIDs %v, want 3 distinct", ids)
 	}
 }
 
-func TestSendFanoutSplitsTenThousandUsers(t *testing.T) {
+func TestSendInPartsSplitsTenThousandUsers(t *testing.T) {
 	t.Parallel()
 	svc, srv := newService(t)
 	users := userIDs(10000)
 	srv.RejectUsers([]string{"U00005", "u09999"}, []string{"u05000"})
 	to := append(slices.Clone(users), users[:50]...) // repeats are addressed once
-	out, err := svc.SendFanout(t.Context(), messages.SendParams{To: messages.ToUsers(to...), AgentID: agentID,
+	out, err := svc.SendInParts(t.Context(), messages.SendParams{To: messages.ToUsers(to...), AgentID: agentID,
 		Message: messages.Text{Content: "Shift change at 18:00"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := srv.Served(sendPath); got != 10 || len(out.Parts) != 10 {
-		t.Errorf("message/send called %d times, %d parts, want 10", got, len(out.Parts))
+	if got := srv.Served(sendPath); got != 10 || len(out) != 10 {
+		t.Errorf("message/send called %d times, %d parts, want 10", got, len(out))
 	}
 	var invalid, unlicensed []string
-	for _, p := range out.Parts {
-		invalid = append(invalid, p.Result.InvalidUsers...)
-		unlicensed = append(unlicensed, p.Result.UnlicensedUsers...)
+	for _, p := range out {
+		invalid = append(invalid, p.Out.InvalidUsers...)
+		unlicensed = append(unlicensed, p.Out.UnlicensedUsers...)
 	}
 	if !slices.Equal(invalid, []string{"u00005", "u09999"}) || !slices.Equal(unlicensed, []string{"u05000"}) {
 		t.Errorf("invalid %v unlicensed %v", invalid, unlicensed)
@@ -132,59 +132,59 @@ func TestSendFanoutSplitsTenThousandUsers(t *testing.T) {
 	}
 }
 
-func TestSendFanoutSplitsDepartmentsAndTags(t *testing.T) {
+func TestSendInPartsSplitsDepartmentsAndTags(t *testing.T) {
 	t.Parallel()
 	svc, srv := newService(t)
 	deps := make([]int, 250)
 	for i := range deps {
 		deps[i] = i + 1
 	}
-	out, err := svc.SendFanout(t.Context(), messages.SendParams{
+	out, err := svc.SendInParts(t.Context(), messages.SendParams{
 		To: messages.Recipients{Users: userIDs(1500), Departments: deps, Tags: []int{1, 2}}, AgentID: agentID,
 		Message: messages.Markdown{Content: "**hi**"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sent := srv.SentMessages()
-	if len(sent) != 3 || len(out.Parts) != 3 {
-		t.Fatalf("%d calls, %d parts, want 3 (250 departments)", len(sent), len(out.Parts))
+	if len(sent) != 3 || len(out) != 3 {
+		t.Fatalf("%d calls, %d parts, want 3 (250 departments)", len(sent), len(out))
 	}
 	want := [][3]int{{1000, 100, 2}, {500, 100, 0}, {0, 50, 0}}
 	for i, m := range sent {
 		if got := [3]int{len(m.Users), len(m.Departments), len(m.Tags)}; got != want[i] {
 			t.Errorf("call %d carried %v, want %v", i, got, want[i])
 		}
-		to := out.Parts[i].To
+		to := out[i].In
 		if got := [3]int{len(to.Users), len(to.Departments), len(to.Tags)}; got != want[i] {
 			t.Errorf("part %d says it carried %v, want %v", i, got, want[i])
 		}
 	}
 }
 
-// TestSendFanoutAllInvalidPart: a call whose recipients are all invalid (81013) is kept as a
+// TestSendInPartsAllInvalidPart: a call whose recipients are all invalid (81013) is kept as a
 // failed part and the fan-out goes on; only when every call answers so is it an error.
-func TestSendFanoutAllInvalidPart(t *testing.T) {
+func TestSendInPartsAllInvalidPart(t *testing.T) {
 	t.Parallel()
 	svc, srv := newService(t)
 	users := userIDs(2200)
 	srv.RejectUsers(users[1000:2000], nil) // the whole second call is invalid: 81013
-	out, err := svc.SendFanout(t.Context(), messages.SendParams{To: messages.ToUsers(users...), AgentID: agentID, Message: messages.Text{Content: "x"}})
+	out, err := svc.SendInParts(t.Context(), messages.SendParams{To: messages.ToUsers(users...), AgentID: agentID, Message: messages.Text{Content: "x"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out.Parts) != 3 || len(out.MsgIDs()) != 2 || out.Parts[1].Result != nil {
-		t.Fatalf("parts %+v, want 3 with the second failed", out.Parts)
+	if len(out) != 3 || len(messages.MsgIDs(out)) != 2 || out[1].Out != nil {
+		t.Fatalf("parts %+v, want 3 with the second failed", out)
 	}
-	expectCode(t, out.Parts[1].Err, messages.CodeAllRecipientsInvalid)
+	expectCode(t, out[1].Err, messages.CodeAllRecipientsInvalid)
 	if got := len(srv.Received(users[2100])); got != 1 {
 		t.Errorf("a user of the third call received %d, want 1", got)
 	}
 
 	srv.RejectUsers(users, nil)
-	out, err = svc.SendFanout(t.Context(), messages.SendParams{To: messages.ToUsers(users[:1500]...), AgentID: agentID, Message: messages.Text{Content: "y"}})
+	out, err = svc.SendInParts(t.Context(), messages.SendParams{To: messages.ToUsers(users[:1500]...), AgentID: agentID, Message: messages.Text{Content: "y"}})
 	expectCode(t, err, messages.CodeAllRecipientsInvalid)
-	if len(out.Parts) != 2 || out.Parts[0].Err == nil || out.Parts[1].Err == nil {
-		t.Errorf("parts %+v, want 2 failed", out.Parts)
+	if len(out) != 2 || out[0].Err == nil || out[1].Err == nil {
+		t.Errorf("parts %+v, want 2 failed", out)
 	}
 	_, err = svc.Send(t.Context(), messages.SendParams{To: messages.ToUsers(users[:10]...), AgentID: agentID, Message: messages.Text{Content: "y"}})
 	expectCode(t, err, messages.CodeAllRecipientsInvalid)
@@ -304,31 +304,31 @@ func (f *failAfterFirst) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// TestSendFanoutKeepsEarlierPartsOnFailure: the second of three calls fails, so the fan-out
+// TestSendInPartsKeepsEarlierPartsOnFailure: the second of three calls fails, so the fan-out
 // stops there and returns the first part's msgid with the error in part 2; sending again
 // within the duplicate-check window delivers the rest and nothing twice.
-func TestSendFanoutKeepsEarlierPartsOnFailure(t *testing.T) {
+func TestSendInPartsKeepsEarlierPartsOnFailure(t *testing.T) {
 	t.Parallel()
 	srv := newSim(t)
 	hc := &http.Client{Transport: &failAfterFirst{srv: srv, path: sendPath, errcode: client.CodeNoPrivilege}}
 	svc := messages.New(newClient(t, srv, client.WithHTTPClient(hc)))
 	users := userIDs(2500)
 	p := messages.SendParams{To: messages.ToUsers(users...), AgentID: agentID, Message: messages.Text{Content: "x"}}
-	out, err := svc.SendFanout(t.Context(), p)
+	out, err := svc.SendInParts(t.Context(), p)
 	if !errors.Is(err, client.ErrPermission) {
 		t.Fatalf("want the second call's 60011, got %v", err)
 	}
 	if msg := err.Error(); !strings.HasPrefix(msg, "wecom: call 2 of 3: ") || strings.Count(msg, "wecom:") != 1 {
 		t.Errorf("error %q: want the call's place under one prefix", msg)
 	}
-	if out == nil || len(out.Parts) != 2 {
+	if out == nil || len(out) != 2 {
 		t.Fatalf("result %+v: want the two calls made", out)
 	}
-	first, second := out.Parts[0], out.Parts[1]
-	if first.Err != nil || first.Result == nil || first.Result.MsgID != srv.Received(users[0])[0].MsgID {
+	first, second := out[0], out[1]
+	if first.Err != nil || first.Out == nil || first.Out.MsgID != srv.Received(users[0])[0].MsgID {
 		t.Fatalf("part 1 %+v: its msgid must not be lost", first)
 	}
-	if second.Result != nil || !slices.Equal(second.To.Users, users[1000:2000]) {
+	if second.Out != nil || !slices.Equal(second.In.Users, users[1000:2000]) {
 		t.Errorf("part 2 %+v", second)
 	}
 	expectCode(t, second.Err, client.CodeNoPrivilege)
@@ -336,12 +336,12 @@ func TestSendFanoutKeepsEarlierPartsOnFailure(t *testing.T) {
 		t.Errorf("%d calls, want 2: the fan-out stops at the failure", n)
 	}
 
-	again, err := svc.SendFanout(t.Context(), p)
+	again, err := svc.SendInParts(t.Context(), p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.Parts[0].Result.MsgID != first.Result.MsgID {
-		t.Errorf("resent part 1 got msgid %s, want the duplicate check's %s", again.Parts[0].Result.MsgID, first.Result.MsgID)
+	if again[0].Out.MsgID != first.Out.MsgID {
+		t.Errorf("resent part 1 got msgid %s, want the duplicate check's %s", again[0].Out.MsgID, first.Out.MsgID)
 	}
 	for _, u := range []string{users[0], users[1000], users[2499]} {
 		if got := len(srv.Received(u)); got != 1 {
@@ -391,7 +391,7 @@ func TestSendInteractiveCardNotSplit(t *testing.T) {
 	svc, srv := newService(t)
 	p := specCards()["card_button_interaction"]
 	p.To = messages.ToUsers(userIDs(1001)...)
-	_, err := svc.SendFanout(t.Context(), p)
+	_, err := svc.SendInParts(t.Context(), p)
 	expectInvalid(t, err, "template_card.task_id")
 	if n := srv.Calls(sendPath); n != 0 {
 		t.Fatalf("message/send called %d times", n)
@@ -399,7 +399,7 @@ func TestSendInteractiveCardNotSplit(t *testing.T) {
 	// A notice card without action_menu has no task_id to reuse and is split as usual.
 	n := specCards()["card_news_notice"]
 	n.To = messages.ToUsers(userIDs(1001)...)
-	if out, err := svc.SendFanout(t.Context(), n); err != nil || len(out.MsgIDs()) != 2 {
+	if out, err := svc.SendInParts(t.Context(), n); err != nil || len(messages.MsgIDs(out)) != 2 {
 		t.Fatalf("news_notice to 1001 users: %+v, %v", out, err)
 	}
 }

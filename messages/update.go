@@ -7,7 +7,7 @@ import (
 	"github.com/wecom-connector/wecom/internal/check"
 )
 
-// Recall withdraws an app message sent by [Service.Send] or [Service.SendFanout] within the
+// Recall withdraws an app message sent by [Service.Send] or [Service.SendInParts] within the
 // last 24 hours (撤回应用消息). Copies delivered to the WeChat plugin stay. 42052 means the
 // message is older than 24 h; 40058 usually means another app's token.
 // 撤回应用消息
