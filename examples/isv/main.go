@@ -129,7 +129,10 @@ func run(ctx context.Context, want int) error {
 		fmt.Printf("Waiting for %d installs of suite %s\n", want, suiteID)
 	}
 
-	isv := apps.New(suite)
+	isv, err := apps.NewSuite(suite)
+	if err != nil {
+		return err
+	}
 	var corps []installed
 	for len(corps) < want {
 		var code string
@@ -162,7 +165,7 @@ func run(ctx context.Context, want int) error {
 
 // install exchanges an install's auth code for the corp's permanent code and welcomes the admin
 // as that corp.
-func install(ctx context.Context, suite *client.Client, isv *apps.Service, authCode string) (installed, error) {
+func install(ctx context.Context, suite *client.Client, isv *apps.SuiteService, authCode string) (installed, error) {
 	perm, err := isv.GetPermanentCode(ctx, authCode)
 	if err != nil {
 		return installed{}, fmt.Errorf("permanent code: %w", err)

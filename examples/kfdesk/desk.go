@@ -272,7 +272,7 @@ func (d *desk) handOff(ctx context.Context, openKfID, ext string) error {
 	if err != nil {
 		return err
 	}
-	sv, res, err := d.assign(ctx, sess, "", nil) // From nil: the SDK reads the state first
+	sv, res, err := d.assign(ctx, sess, "", nil) // From nil: Transition reads the state first
 	if err != nil {
 		d.fail("hand-off", ext, err)
 		return nil
@@ -334,7 +334,7 @@ func (d *desk) servicerChanged(e *customerservice.SessionStatusChangeEvent) {
 
 // assign moves a session to a receiving servicer other than except, skipping servicers the
 // platform reports as not receiving (a status change the desk has not pulled yet).
-func (d *desk) assign(ctx context.Context, s customerservice.Session, except string, from *customerservice.ServiceState) (string, customerservice.TransResult, error) {
+func (d *desk) assign(ctx context.Context, s customerservice.Session, except string, from *customerservice.ServiceState) (string, *customerservice.TransResult, error) {
 	d.mu.Lock()
 	p := d.pools[s.OpenKfID]
 	var candidates []string
@@ -343,8 +343,13 @@ func (d *desk) assign(ctx context.Context, s customerservice.Session, except str
 	}
 	d.mu.Unlock()
 	for _, sv := range candidates {
-		res, err := d.kf.Trans(ctx, customerservice.TransParams{OpenKfID: s.OpenKfID, ExternalUserID: s.ExternalUserID,
-			State: customerservice.Human, ServicerUserID: sv, From: from})
+		tp := customerservice.TransParams{OpenKfID: s.OpenKfID, ExternalUserID: s.ExternalUserID,
+			State: customerservice.Human, ServicerUserID: sv, From: from}
+		move := d.kf.Trans
+		if from == nil {
+			move = d.kf.Transition // the desk does not know the state: read it, then move
+		}
+		res, err := move(ctx, tp)
 		if errors.Is(err, customerservice.ErrServicerNotReceiving) || errors.Is(err, customerservice.ErrNotServicer) {
 			d.mu.Lock()
 			p.receiving[sv] = false
@@ -353,7 +358,7 @@ func (d *desk) assign(ctx context.Context, s customerservice.Session, except str
 		}
 		return sv, res, err
 	}
-	return "", customerservice.TransResult{}, errors.New("no servicer is receiving")
+	return "", nil, errors.New("no servicer is receiving")
 }
 
 func (d *desk) fail(step, ext string, err error) {

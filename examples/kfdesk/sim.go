@@ -150,12 +150,12 @@ func openAccounts(ctx context.Context, c *client.Client, n int, servicers []stri
 			return nil, fmt.Errorf("create kf account %s: %w", regions[i], err)
 		}
 		mine := servicers[i*len(servicers)/n : (i+1)*len(servicers)/n]
-		for batch := range slices.Chunk(mine, 100) { // 100 members per call
-			res, err := kf.AddServicers(ctx, customerservice.ServicersParams{OpenKfID: id, UserIDs: batch})
-			if err != nil {
-				return nil, fmt.Errorf("add servicers to %s: %w", regions[i], err)
-			}
-			for _, r := range res {
+		parts, err := kf.AddServicersInParts(ctx, customerservice.ServicersParams{OpenKfID: id, UserIDs: mine})
+		if err != nil {
+			return nil, fmt.Errorf("add servicers to %s: %w", regions[i], err)
+		}
+		for _, part := range parts {
+			for _, r := range part.Out.Results {
 				if !r.OK() {
 					return nil, fmt.Errorf("add servicer %s to %s: errcode %d %s", r.UserID, regions[i], r.Code, r.Message)
 				}

@@ -110,7 +110,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("app message: %w", err)
 	}
-	fmt.Printf("App message sent to %s (msgid %s)\n", toUser, sent.MsgIDs[0])
+	fmt.Printf("App message sent to %s (msgid %s)\n", toUser, sent.MsgID)
 
 	// messages: a group robot post, keyed by its webhook key instead of a token.
 	if robotKey == "" {

@@ -216,12 +216,12 @@ type tally struct {
 // classify names the documented type of err, or "" for an untyped error. The typed errors a
 // caller can meet here: *client.APIError (customerservice's sentinels are APIErrors too),
 // *client.TransportError, context.Canceled / DeadlineExceeded, messages.ErrRobotRateLimited,
-// *messages.ValidationError and, for deliveries, wecomtest.ErrCallbackNotAcked / ErrBadReply.
+// *client.ValidationError and, for deliveries, wecomtest.ErrCallbackNotAcked / ErrBadReply.
 func classify(err error) string {
 	var (
 		ae *client.APIError
 		te *client.TransportError
-		ve *messages.ValidationError
+		ve *client.ValidationError
 	)
 	switch {
 	case errors.As(err, &ae):
@@ -740,7 +740,7 @@ func (r *rig) kfAllHandled() bool {
 }
 
 func (r *rig) sendApp(ctx context.Context, round, i int) error {
-	_, err := r.apps[i%len(r.apps)].Send(ctx, messages.SendParams{
+	_, err := r.apps[i%len(r.apps)].SendInParts(ctx, messages.SendParams{
 		To:               messages.ToUsers(appRecipients(i)...),
 		AgentID:          wecomtest.AgentID,
 		Message:          messages.Text{Content: appText(round, i)},
@@ -956,7 +956,7 @@ func (t *tally) describe() string {
 func appUser(i int) string { return fmt.Sprintf("soakuser%02d", i%10) }
 
 // appRecipients is one user, or for every bigEvery-th message bigUsers users: more than one
-// message/send call allows, so Send splits it and a failure can hit one part.
+// message/send call allows, so SendInParts splits it and a failure can hit one part.
 func appRecipients(i int) []string {
 	if i%bigEvery != bigEvery-1 {
 		return []string{appUser(i)}
