@@ -29,13 +29,13 @@ func (s *Server) agentList(c *Call) (any, error) {
 
 func (s *Server) agentSet(c *Call) (any, error) {
 	in, err := decode[struct {
-		AgentID        wire.Int  `json:"agentid"`
-		Name           *string   `json:"name"`
-		Description    *string   `json:"description"`
-		RedirectDomain *string   `json:"redirect_domain"`
-		HomeURL        *string   `json:"home_url"`
-		ReportLocation *wire.Int `json:"report_location_flag"`
-		IsReportEnter  *wire.Int `json:"isreportenter"`
+		AgentID        wire.Int `json:"agentid"`
+		Name           *string  `json:"name"`
+		Description    *string  `json:"description"`
+		RedirectDomain *string  `json:"redirect_domain"`
+		HomeURL        *string  `json:"home_url"`
+		ReportLocation *int     `json:"report_location_flag"`
+		IsReportEnter  *int     `json:"isreportenter"`
 	}](c)
 	if err != nil {
 		return nil, err
@@ -64,10 +64,10 @@ func (s *Server) agentSet(c *Call) (any, error) {
 	set(&a.RedirectDomain, in.RedirectDomain)
 	set(&a.HomeURL, in.HomeURL)
 	if in.ReportLocation != nil {
-		a.ReportLocation = int(*in.ReportLocation)
+		a.ReportLocation = *in.ReportLocation
 	}
 	if in.IsReportEnter != nil {
-		a.IsReportEnter = int(*in.IsReportEnter)
+		a.IsReportEnter = *in.IsReportEnter
 	}
 	return J{}, nil
 }

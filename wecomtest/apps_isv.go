@@ -152,7 +152,7 @@ func (s *Server) setSessionInfo(c *Call) (any, error) {
 	in, err := decode[struct {
 		PreAuthCode string `json:"pre_auth_code"`
 		SessionInfo *struct {
-			AuthType wire.Int `json:"auth_type"`
+			AuthType int `json:"auth_type"`
 		} `json:"session_info"`
 	}](c)
 	if err != nil {

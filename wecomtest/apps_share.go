@@ -66,15 +66,15 @@ func downstreamSecret(upCorp string, upAgent int) string {
 func (s *Server) listAppShareInfo(c *Call) (any, error) {
 	in, err := decode[struct {
 		AgentID      wire.Int `json:"agentid"`
-		BusinessType wire.Int `json:"business_type"`
+		BusinessType int      `json:"business_type"`
 		CorpID       string   `json:"corpid"`
-		Limit        wire.Int `json:"limit"`
+		Limit        int      `json:"limit"`
 		Cursor       string   `json:"cursor"`
 	}](c)
 	if err != nil {
 		return nil, err
 	}
-	agentID, business, limit := int(in.AgentID), int(in.BusinessType), int(in.Limit)
+	agentID, business, limit := int(in.AgentID), in.BusinessType, in.Limit
 	if _, err := s.tokenAgent(c, agentID); err != nil {
 		return nil, err
 	}
@@ -114,7 +114,7 @@ func (s *Server) corpgroupGetToken(c *Call) (any, error) {
 	in, err := decode[struct {
 		CorpID       string   `json:"corpid"`
 		AgentID      wire.Int `json:"agentid"`
-		BusinessType wire.Int `json:"business_type"`
+		BusinessType int      `json:"business_type"`
 	}](c)
 	if err != nil {
 		return nil, err
@@ -124,7 +124,7 @@ func (s *Server) corpgroupGetToken(c *Call) (any, error) {
 	}
 	up := c.Token
 	for _, d := range s.apps.shares[up.CorpID][up.AgentID] {
-		if d.CorpID != in.CorpID || d.BusinessType != int(in.BusinessType) {
+		if d.CorpID != in.CorpID || d.BusinessType != in.BusinessType {
 			continue
 		}
 		if d.AgentID != int(in.AgentID) {

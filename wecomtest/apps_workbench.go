@@ -48,9 +48,9 @@ func workbenchContent(v J) J {
 // workbenchReq holds the typed fields of the workbench calls; the rest of the body is the
 // workbench content, kept as sent.
 type workbenchReq struct {
-	AgentID         wire.Int  `json:"agentid"`
-	UserID          string    `json:"userid"`
-	ReplaceUserData wire.Bool `json:"replace_user_data"`
+	AgentID         wire.Int `json:"agentid"`
+	UserID          string   `json:"userid"`
+	ReplaceUserData bool     `json:"replace_user_data"`
 }
 
 // workbenchCall decodes a workbench call and finds the token's agent it names.

@@ -2,8 +2,6 @@ package wecomtest
 
 import (
 	"strings"
-
-	"github.com/wecom-connector/wecom/internal/wire"
 )
 
 type simJob struct {
@@ -26,9 +24,9 @@ func (s *Server) batchRoutes() []route {
 
 func (s *Server) batchInvite(c *Call) (any, error) {
 	in, err := decode[struct {
-		Users []string     `json:"user"`
-		Party wire.IntList `json:"party"`
-		Tag   wire.IntList `json:"tag"`
+		Users []string `json:"user"`
+		Party []int    `json:"party"`
+		Tag   []int    `json:"tag"`
 	}](c)
 	if err != nil {
 		return nil, err

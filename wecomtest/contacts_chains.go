@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/wecom-connector/wecom/internal/wire"
 )
 
 // ---- chains (上下游) ----
@@ -191,16 +189,16 @@ func (s *Server) groupByPath(ch *simChain, path string) int {
 
 // chainReq is the body shared by the chain endpoints; each reads the fields it needs.
 type chainReq struct {
-	ChainID       string    `json:"chain_id"`
-	GroupID       *wire.Int `json:"groupid"`
-	CorpID        string    `json:"corpid"`
-	PendingCorpID string    `json:"pending_corpid"`
-	UserID        string    `json:"userid"`
-	NeedPending   wire.Bool `json:"need_pending"`
-	Limit         wire.Int  `json:"limit"`
-	Cursor        string    `json:"cursor"`
-	RuleID        wire.Int  `json:"rule_id"`
-	RuleInfo      J         `json:"rule_info"`
+	ChainID       string `json:"chain_id"`
+	GroupID       *int   `json:"groupid"`
+	CorpID        string `json:"corpid"`
+	PendingCorpID string `json:"pending_corpid"`
+	UserID        string `json:"userid"`
+	NeedPending   bool   `json:"need_pending"`
+	Limit         int    `json:"limit"`
+	Cursor        string `json:"cursor"`
+	RuleID        int    `json:"rule_id"`
+	RuleInfo      J      `json:"rule_info"`
 }
 
 // chainCall decodes a chain request and finds its chain: 670002 for an unknown or missing one.
@@ -244,7 +242,7 @@ func (s *Server) chainGroups(c *Call) (any, error) {
 	}
 	want := 0
 	if in.GroupID != nil {
-		want = int(*in.GroupID)
+		want = *in.GroupID
 	}
 	if want != 0 && ch.Groups[want] == nil {
 		return nil, errc(670003, "invalid groupid")
@@ -273,7 +271,7 @@ func (s *Server) chainCorpList(c *Call) (any, error) {
 	}
 	group := 1
 	if in.GroupID != nil && *in.GroupID != 0 {
-		group = int(*in.GroupID)
+		group = *in.GroupID
 	}
 	if ch.Groups[group] == nil {
 		return nil, errc(670003, "invalid groupid")
@@ -281,7 +279,7 @@ func (s *Server) chainCorpList(c *Call) (any, error) {
 	var keys []string
 	byKey := map[string]*ChainCorp{}
 	for i, cp := range ch.Corps {
-		if cp.GroupID == group && (cp.CorpID != "" || bool(in.NeedPending)) {
+		if cp.GroupID == group && (cp.CorpID != "" || in.NeedPending) {
 			k := fmt.Sprintf("%08d", i)
 			keys = append(keys, k)
 			byKey[k] = cp
@@ -289,7 +287,7 @@ func (s *Server) chainCorpList(c *Call) (any, error) {
 	}
 	limit := len(keys)
 	if in.Limit > 0 {
-		limit = int(in.Limit)
+		limit = in.Limit
 	}
 	page, next, err := pageOf(keys, in.Cursor, max(limit, 1))
 	if err != nil {
@@ -463,10 +461,10 @@ func (s *Server) chainImport(c *Call) (any, error) {
 			GroupPath string `json:"group_path"`
 			CustomID  string `json:"custom_id"`
 			Info      []struct {
-				Name         string   `json:"name"`
-				IdentityType wire.Int `json:"identity_type"`
-				Mobile       string   `json:"mobile"`
-				UserCustomID string   `json:"user_custom_id"`
+				Name         string `json:"name"`
+				IdentityType int    `json:"identity_type"`
+				Mobile       string `json:"mobile"`
+				UserCustomID string `json:"user_custom_id"`
 			} `json:"contact_info_list"`
 		} `json:"contact_list"`
 	}](c)
@@ -570,7 +568,7 @@ func (s *Server) ruleCall(c *Call, need bool) (*chainReq, *simChain, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if need && ch.Rules[int(in.RuleID)] == nil {
+	if need && ch.Rules[in.RuleID] == nil {
 		return nil, nil, errc(670006, "invalid rule id")
 	}
 	return in, ch, nil
@@ -609,7 +607,7 @@ func (s *Server) ruleGet(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return J{"rule_info": ch.Rules[int(in.RuleID)]}, nil
+	return J{"rule_info": ch.Rules[in.RuleID]}, nil
 }
 
 func (s *Server) ruleAdd(c *Call) (any, error) {
@@ -634,7 +632,7 @@ func (s *Server) ruleModify(c *Call) (any, error) {
 	if err := checkRuleInfo(in.RuleInfo); err != nil {
 		return nil, err
 	}
-	ch.Rules[int(in.RuleID)] = in.RuleInfo
+	ch.Rules[in.RuleID] = in.RuleInfo
 	return J{}, nil
 }
 
@@ -643,7 +641,7 @@ func (s *Server) ruleDelete(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	delete(ch.Rules, int(in.RuleID))
+	delete(ch.Rules, in.RuleID)
 	return J{}, nil
 }
 

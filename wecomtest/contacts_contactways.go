@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/wecom-connector/wecom/internal/wire"
 )
 
 // "Contact me" ways (联系我).
@@ -39,42 +37,23 @@ func (s *Server) contactWayRoutes() []route {
 	}
 }
 
-// wayFields are the typed fields of a contact way: a stored way keeps them in their documented
-// types whatever JSON type the client sent.
+// wayFields are the typed fields of a contact way: decoding them refuses a value of another
+// JSON type (40058), so a stored way answers them in their documented types.
 type wayFields struct {
-	ConfigID      wire.String  `json:"config_id"`
-	Type          *wire.Int    `json:"type"`
-	Scene         *wire.Int    `json:"scene"`
-	Style         *wire.Int    `json:"style"`
-	Remark        string       `json:"remark"`
-	State         string       `json:"state"`
-	User          []string     `json:"user"`
-	Party         wire.IntList `json:"party"`
-	SkipVerify    *wire.Bool   `json:"skip_verify"`
-	IsTemp        *wire.Bool   `json:"is_temp"`
-	IsExclusive   *wire.Bool   `json:"is_exclusive"`
-	MarkSource    *wire.Bool   `json:"mark_source"`
-	ExpiresIn     *wire.Int    `json:"expires_in"`
-	ChatExpiresIn *wire.Int    `json:"chat_expires_in"`
-}
-
-// into writes the typed fields present in the request into the stored body.
-func (f *wayFields) into(body J) {
-	for k, v := range map[string]*wire.Int{"type": f.Type, "scene": f.Scene, "style": f.Style,
-		"expires_in": f.ExpiresIn, "chat_expires_in": f.ChatExpiresIn} {
-		if v != nil {
-			body[k] = int(*v)
-		}
-	}
-	for k, v := range map[string]*wire.Bool{"skip_verify": f.SkipVerify, "is_temp": f.IsTemp,
-		"is_exclusive": f.IsExclusive, "mark_source": f.MarkSource} {
-		if v != nil {
-			body[k] = bool(*v)
-		}
-	}
-	if f.Party != nil {
-		body["party"] = []int(f.Party)
-	}
+	ConfigID      string   `json:"config_id"`
+	Type          *int     `json:"type"`
+	Scene         *int     `json:"scene"`
+	Style         *int     `json:"style"`
+	Remark        string   `json:"remark"`
+	State         string   `json:"state"`
+	User          []string `json:"user"`
+	Party         []int    `json:"party"`
+	SkipVerify    *bool    `json:"skip_verify"`
+	IsTemp        *bool    `json:"is_temp"`
+	IsExclusive   *bool    `json:"is_exclusive"`
+	MarkSource    *bool    `json:"mark_source"`
+	ExpiresIn     *int     `json:"expires_in"`
+	ChatExpiresIn *int     `json:"chat_expires_in"`
 }
 
 func (s *Server) wayAdd(c *Call) (any, error) {
@@ -83,10 +62,9 @@ func (s *Server) wayAdd(c *Call) (any, error) {
 		return nil, err
 	}
 	body, _ := decode[J](c)
-	in.into(body)
 	style := 0
 	if in.Style != nil {
-		style = int(*in.Style)
+		style = *in.Style
 	}
 	b := s.callBook(c)
 	e := &b.external
@@ -168,7 +146,6 @@ func (s *Server) way(c *Call) (*simWay, J, error) {
 		return nil, nil, errc(41044, "invalid config_id")
 	}
 	body, _ := decode[J](c)
-	in.into(body)
 	return w, body, nil
 }
 
@@ -207,22 +184,22 @@ func (s *Server) wayDel(c *Call) (any, error) {
 
 func (s *Server) wayList(c *Call) (any, error) {
 	in, err := decode[struct {
-		Start  wire.Int64 `json:"start_time"`
-		End    wire.Int64 `json:"end_time"`
-		Cursor string     `json:"cursor"`
-		Limit  wire.Int   `json:"limit"`
+		Start  int64  `json:"start_time"`
+		End    int64  `json:"end_time"`
+		Cursor string `json:"cursor"`
+		Limit  int    `json:"limit"`
 	}](c)
 	if err != nil {
 		return nil, err
 	}
-	limit := int(in.Limit)
+	limit := in.Limit
 	if limit == 0 {
 		limit = 100
 	}
 	if limit < 0 || limit > 1000 {
 		return nil, errc(40058, "limit at most 1000")
 	}
-	now := wire.Int64(time.Now().Unix())
+	now := time.Now().Unix()
 	if in.Start == 0 {
 		in.Start = now - 90*24*3600
 	}
@@ -231,7 +208,7 @@ func (s *Server) wayList(c *Call) (any, error) {
 	}
 	var keys []string
 	for id, w := range s.callBook(c).external.ways {
-		if temp, _ := w.body["is_temp"].(bool); !temp && w.created >= int64(in.Start) && w.created <= int64(in.End) {
+		if temp, _ := w.body["is_temp"].(bool); !temp && w.created >= in.Start && w.created <= in.End {
 			keys = append(keys, id)
 		}
 	}

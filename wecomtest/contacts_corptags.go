@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/wecom-connector/wecom/internal/wire"
 )
 
 // Corporate customer tags (企业客户标签) and marking customers with them.
@@ -104,12 +102,12 @@ func (s *Server) corpTagList(c *Call) (any, error) {
 
 func (s *Server) corpTagAdd(c *Call) (any, error) {
 	in, err := decode[struct {
-		GroupID   string   `json:"group_id"`
-		GroupName string   `json:"group_name"`
-		Order     wire.Int `json:"order"`
+		GroupID   string `json:"group_id"`
+		GroupName string `json:"group_name"`
+		Order     int    `json:"order"`
 		Tags      []struct {
-			Name  string   `json:"name"`
-			Order wire.Int `json:"order"`
+			Name  string `json:"name"`
+			Order int    `json:"order"`
 		} `json:"tag"`
 	}](c)
 	if err != nil {
@@ -143,7 +141,7 @@ func (s *Server) corpTagAdd(c *Call) (any, error) {
 	now := time.Now().Unix()
 	if g == nil {
 		e.tagSeq++
-		g = &simTagGroup{ID: fmt.Sprintf("etGroup%05d", e.tagSeq), Name: in.GroupName, CreateTime: now, Order: int(in.Order)}
+		g = &simTagGroup{ID: fmt.Sprintf("etGroup%05d", e.tagSeq), Name: in.GroupName, CreateTime: now, Order: in.Order}
 		e.groups[g.ID] = g
 	}
 	added := map[string]bool{}
@@ -158,7 +156,7 @@ func (s *Server) corpTagAdd(c *Call) (any, error) {
 			continue // duplicate names in one request create a single tag
 		}
 		e.tagSeq++
-		nt := &simCorpTag{ID: fmt.Sprintf("etTag%05d", e.tagSeq), Name: t.Name, CreateTime: now, Order: int(t.Order)}
+		nt := &simCorpTag{ID: fmt.Sprintf("etTag%05d", e.tagSeq), Name: t.Name, CreateTime: now, Order: t.Order}
 		g.Tags = append(g.Tags, nt)
 		added[nt.ID] = true
 	}
@@ -167,9 +165,9 @@ func (s *Server) corpTagAdd(c *Call) (any, error) {
 
 func (s *Server) corpTagEdit(c *Call) (any, error) {
 	in, err := decode[struct {
-		ID    string    `json:"id"`
-		Name  *string   `json:"name"`
-		Order *wire.Int `json:"order"`
+		ID    string  `json:"id"`
+		Name  *string `json:"name"`
+		Order *int    `json:"order"`
 	}](c)
 	if err != nil {
 		return nil, err
@@ -180,7 +178,7 @@ func (s *Server) corpTagEdit(c *Call) (any, error) {
 			g.Name = *in.Name
 		}
 		if in.Order != nil {
-			g.Order = int(*in.Order)
+			g.Order = *in.Order
 		}
 		return J{}, nil
 	}
@@ -195,7 +193,7 @@ func (s *Server) corpTagEdit(c *Call) (any, error) {
 		t.Name = *in.Name
 	}
 	if in.Order != nil {
-		t.Order = int(*in.Order)
+		t.Order = *in.Order
 	}
 	return J{}, nil
 }

@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/wecom-connector/wecom/internal/wire"
 )
 
 type simDept struct {
@@ -97,11 +95,11 @@ func (b *addressBook) deptJSON(d *simDept) J {
 
 func (s *Server) deptCreate(c *Call) (any, error) {
 	in, err := decode[struct {
-		Name     string     `json:"name"`
-		NameEn   string     `json:"name_en"`
-		ParentID wire.Int   `json:"parentid"`
-		Order    wire.Int64 `json:"order"`
-		ID       wire.Int   `json:"id"`
+		Name     string `json:"name"`
+		NameEn   string `json:"name_en"`
+		ParentID int    `json:"parentid"`
+		Order    int64  `json:"order"`
+		ID       int    `json:"id"`
 	}](c)
 	if err != nil {
 		return nil, err
@@ -110,7 +108,7 @@ func (s *Server) deptCreate(c *Call) (any, error) {
 	if err := deptNameCode(in.Name); err != nil {
 		return nil, err
 	}
-	id, parent := int(in.ID), int(in.ParentID)
+	id, parent := in.ID, in.ParentID
 	switch {
 	case b.depts[parent] == nil:
 		return nil, errc(60004, "parent department not found")
@@ -125,29 +123,29 @@ func (s *Server) deptCreate(c *Call) (any, error) {
 		id = b.nextDept
 	}
 	b.nextDept = max(b.nextDept, id+1)
-	b.depts[id] = &simDept{ID: id, Name: in.Name, NameEn: in.NameEn, ParentID: parent, Order: int64(in.Order)}
+	b.depts[id] = &simDept{ID: id, Name: in.Name, NameEn: in.NameEn, ParentID: parent, Order: in.Order}
 	return J{"errcode": 0, "errmsg": "created", "id": id}, nil
 }
 
 func (s *Server) deptUpdate(c *Call) (any, error) {
 	in, err := decode[struct {
-		ID       wire.Int    `json:"id"`
-		Name     *string     `json:"name"`
-		NameEn   *string     `json:"name_en"`
-		ParentID *wire.Int   `json:"parentid"`
-		Order    *wire.Int64 `json:"order"`
+		ID       int     `json:"id"`
+		Name     *string `json:"name"`
+		NameEn   *string `json:"name_en"`
+		ParentID *int    `json:"parentid"`
+		Order    *int64  `json:"order"`
 	}](c)
 	if err != nil {
 		return nil, err
 	}
 	b := s.callBook(c)
-	d := b.depts[int(in.ID)]
+	d := b.depts[in.ID]
 	if d == nil {
 		return nil, errc(60003, "department not found")
 	}
 	parent := d.ParentID
 	if in.ParentID != nil {
-		parent = int(*in.ParentID)
+		parent = *in.ParentID
 		if b.depts[parent] == nil {
 			return nil, errc(60004, "parent department not found")
 		}
@@ -170,7 +168,7 @@ func (s *Server) deptUpdate(c *Call) (any, error) {
 		d.NameEn = *in.NameEn
 	}
 	if in.Order != nil {
-		d.Order = int64(*in.Order)
+		d.Order = *in.Order
 	}
 	d.ParentID = parent
 	return J{"errcode": 0, "errmsg": "updated"}, nil

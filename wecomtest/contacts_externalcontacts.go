@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/wecom-connector/wecom/internal/wire"
 )
 
 // Customer contact (客户联系): customers, their relationships with members, and the seeding
@@ -238,7 +236,7 @@ func (s *Server) extBatchByUser(c *Call) (any, error) {
 	in, err := decode[struct {
 		UserIDs []string `json:"userid_list"`
 		Cursor  string   `json:"cursor"`
-		Limit   wire.Int `json:"limit"`
+		Limit   int      `json:"limit"`
 	}](c)
 	if err != nil {
 		return nil, err
@@ -246,7 +244,7 @@ func (s *Server) extBatchByUser(c *Call) (any, error) {
 	if len(in.UserIDs) == 0 || len(in.UserIDs) > 100 {
 		return nil, errc(40058, "userid_list: 1-100 members")
 	}
-	limit := int(in.Limit)
+	limit := in.Limit
 	if limit <= 0 {
 		limit = 50
 	}

@@ -3,8 +3,6 @@ package wecomtest
 import (
 	"fmt"
 	"slices"
-
-	"github.com/wecom-connector/wecom/internal/wire"
 )
 
 // Customer groups (客户群).
@@ -47,12 +45,12 @@ func (s *Server) groupChatRoutes() []route {
 
 func (s *Server) groupChatList(c *Call) (any, error) {
 	in, err := decode[struct {
-		StatusFilter wire.Int `json:"status_filter"`
+		StatusFilter int `json:"status_filter"`
 		OwnerFilter  struct {
 			UserIDs []string `json:"userid_list"`
 		} `json:"owner_filter"`
-		Cursor string   `json:"cursor"`
-		Limit  wire.Int `json:"limit"`
+		Cursor string `json:"cursor"`
+		Limit  int    `json:"limit"`
 	}](c)
 	if err != nil {
 		return nil, err
@@ -63,13 +61,13 @@ func (s *Server) groupChatList(c *Call) (any, error) {
 	e := &s.callBook(c).external
 	var keys []string
 	for id, g := range e.chats {
-		if (in.StatusFilter == 0 || g.Status == int(in.StatusFilter)) &&
+		if (in.StatusFilter == 0 || g.Status == in.StatusFilter) &&
 			(len(in.OwnerFilter.UserIDs) == 0 || slices.Contains(in.OwnerFilter.UserIDs, g.Owner)) {
 			keys = append(keys, id)
 		}
 	}
 	slices.Sort(keys)
-	page, next, err := pageOf(keys, in.Cursor, int(in.Limit))
+	page, next, err := pageOf(keys, in.Cursor, in.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -82,8 +80,8 @@ func (s *Server) groupChatList(c *Call) (any, error) {
 
 func (s *Server) groupChatGet(c *Call) (any, error) {
 	in, err := decode[struct {
-		ChatID   string   `json:"chat_id"`
-		NeedName wire.Int `json:"need_name"`
+		ChatID   string `json:"chat_id"`
+		NeedName int    `json:"need_name"`
 	}](c)
 	if err != nil {
 		return nil, err

@@ -4,8 +4,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/wecom-connector/wecom/internal/wire"
 )
 
 // linkedState maps the linked ids a corp's apps see to the corps behind them.
@@ -130,8 +128,8 @@ func (s *Server) linkedUserList(c *Call) (any, error) { return s.linkedUsers(c, 
 // linkedUsers answers linkedcorp/user/list (full) and linkedcorp/user/simplelist.
 func (s *Server) linkedUsers(c *Call, full bool) (any, error) {
 	in, err := decode[struct {
-		DepartmentID string    `json:"department_id"`
-		FetchChild   wire.Bool `json:"fetch_child"`
+		DepartmentID string `json:"department_id"`
+		FetchChild   bool   `json:"fetch_child"`
 	}](c)
 	if err != nil {
 		return nil, err

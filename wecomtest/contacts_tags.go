@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/wecom-connector/wecom/internal/wire"
 )
 
 type simTag struct {
@@ -51,8 +49,8 @@ func (b *addressBook) tagNamed(name string, self int) bool {
 
 func (s *Server) tagCreate(c *Call) (any, error) {
 	in, err := decode[struct {
-		Name string    `json:"tagname"`
-		ID   *wire.Int `json:"tagid"`
+		Name string `json:"tagname"`
+		ID   *int   `json:"tagid"`
 	}](c)
 	if err != nil {
 		return nil, err
@@ -70,10 +68,10 @@ func (s *Server) tagCreate(c *Call) (any, error) {
 	}
 	id := b.nextTag
 	if in.ID != nil {
-		if *in.ID < 0 || b.tags[int(*in.ID)] != nil {
+		if *in.ID < 0 || b.tags[*in.ID] != nil {
 			return nil, errc(40068, "invalid tagid")
 		}
-		id = int(*in.ID)
+		id = *in.ID
 	}
 	b.nextTag = max(b.nextTag, id+1)
 	b.tags[id] = &simTag{ID: id, Name: in.Name, Owner: c.Token.AgentID, Users: map[string]bool{}, Parties: map[int]bool{}}
@@ -82,14 +80,14 @@ func (s *Server) tagCreate(c *Call) (any, error) {
 
 func (s *Server) tagUpdate(c *Call) (any, error) {
 	in, err := decode[struct {
-		ID   wire.Int `json:"tagid"`
-		Name string   `json:"tagname"`
+		ID   int    `json:"tagid"`
+		Name string `json:"tagname"`
 	}](c)
 	if err != nil {
 		return nil, err
 	}
 	b := s.callBook(c)
-	t, err := b.ownTag(c, int(in.ID))
+	t, err := b.ownTag(c, in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -155,15 +153,15 @@ func (s *Server) tagDelMembers(c *Call) (any, error) { return s.tagMembersChange
 // tagMembersChange answers tag/addtagusers (add) and tag/deltagusers.
 func (s *Server) tagMembersChange(c *Call, add bool) (any, error) {
 	in, err := decode[struct {
-		ID      wire.Int     `json:"tagid"`
-		Users   []string     `json:"userlist"`
-		Parties wire.IntList `json:"partylist"`
+		ID      int      `json:"tagid"`
+		Users   []string `json:"userlist"`
+		Parties []int    `json:"partylist"`
 	}](c)
 	if err != nil {
 		return nil, err
 	}
 	b := s.callBook(c)
-	t, err := b.ownTag(c, int(in.ID))
+	t, err := b.ownTag(c, in.ID)
 	if err != nil {
 		return nil, err
 	}

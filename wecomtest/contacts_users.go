@@ -13,19 +13,22 @@ import (
 )
 
 // simUser is a member as stored: every field in its documented type, whatever JSON type the
-// client sent, so answers always have the documented shape.
+// client sent (a gender as 1 or "1"), so answers always have the documented shape.
 type simUser struct {
-	ID                                                                                  string
-	Status                                                                              int // 1 activated, 2 disabled
-	Name, Alias, Mobile, Position, Email, BizMail, Telephone, Address, ExternalPosition string
-	Gender                                                                              wire.Gender
-	Depts                                                                               []int // never empty: the root when nothing else
-	Order                                                                               []int // one per department
-	Leader                                                                              []int // is_leader_in_dept, one per department
-	DirectLeader                                                                        []string
-	MainDept                                                                            int
-	ExtAttr                                                                             json.RawMessage
-	Profile                                                                             json.RawMessage // external_profile
+	ID     string
+	Status int // 1 activated, 2 disabled
+
+	Name, Alias, Mobile, Position, Email, BizMail string
+	Telephone, Address, ExternalPosition          string
+
+	Gender       wire.Gender // answered as the documented string, "0" when unset
+	Depts        []int       // never empty: the root when nothing else
+	Order        []int       // one per department
+	Leader       []int       // is_leader_in_dept, one per department
+	DirectLeader []string
+	MainDept     int
+	ExtAttr      json.RawMessage
+	Profile      json.RawMessage // external_profile
 }
 
 // userBody is the body of user/create and user/update; nil means absent (unchanged on update).
@@ -42,12 +45,12 @@ type userBody struct {
 	Address          *string         `json:"address"`
 	ExternalPosition *string         `json:"external_position"`
 	Gender           *wire.Gender    `json:"gender"`
-	Department       wire.IntList    `json:"department"`
-	Order            wire.IntList    `json:"order"`
-	IsLeader         wire.IntList    `json:"is_leader_in_dept"`
+	Department       []int           `json:"department"`
+	Order            []int           `json:"order"`
+	IsLeader         []int           `json:"is_leader_in_dept"`
 	DirectLeader     []string        `json:"direct_leader"`
-	MainDepartment   *wire.Int       `json:"main_department"`
-	Enable           *wire.Int       `json:"enable"`
+	MainDepartment   *int            `json:"main_department"`
+	Enable           *int            `json:"enable"`
 	ExtAttr          json.RawMessage `json:"extattr"`
 	ExternalProfile  json.RawMessage `json:"external_profile"`
 }
@@ -141,8 +144,8 @@ func (b *addressBook) applyUser(u *simUser, in *userBody) []J {
 	if in.DirectLeader != nil {
 		u.DirectLeader = slices.Clone(in.DirectLeader)
 	}
-	if in.MainDepartment != nil && slices.Contains(u.Depts, int(*in.MainDepartment)) {
-		u.MainDept = int(*in.MainDepartment)
+	if in.MainDepartment != nil && slices.Contains(u.Depts, *in.MainDepartment) {
+		u.MainDept = *in.MainDepartment
 	}
 	if in.Enable != nil {
 		u.Status = map[bool]int{true: 1, false: 2}[*in.Enable == 1]
@@ -261,7 +264,7 @@ func (s *Server) userCreate(c *Call) (any, error) {
 		return nil, err
 	}
 	if in.Department == nil {
-		in.Department = wire.IntList{}
+		in.Department = []int{}
 	}
 	u := &simUser{ID: in.UserID, Status: 1}
 	created := b.applyUser(u, &in)
@@ -366,15 +369,15 @@ func (s *Server) listUsers(c *Call, full bool) (any, error) {
 
 func (s *Server) userListID(c *Call) (any, error) {
 	in, err := decode[struct {
-		Cursor string    `json:"cursor"`
-		Limit  *wire.Int `json:"limit"`
+		Cursor string `json:"cursor"`
+		Limit  *int   `json:"limit"`
 	}](c)
 	if err != nil {
 		return nil, err
 	}
 	limit := 10000
 	if in.Limit != nil {
-		limit = int(*in.Limit)
+		limit = *in.Limit
 	}
 	if limit < 1 || limit > 10000 {
 		return nil, errc(40058, "limit out of range")

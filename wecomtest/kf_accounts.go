@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/wecom-connector/wecom/internal/wire"
 )
 
 // The kf account list is POST with a JSON body today; very old revisions of the doc described a
@@ -93,8 +91,8 @@ func (s *Server) kfAccountUpdate(c *Call) (any, error) {
 
 func (s *Server) kfAccountList(c *Call) (any, error) {
 	var in struct {
-		Offset wire.Int `json:"offset"`
-		Limit  wire.Int `json:"limit"`
+		Offset int `json:"offset"`
+		Limit  int `json:"limit"`
 	}
 	switch {
 	case c.R.Method == http.MethodGet:
@@ -103,7 +101,7 @@ func (s *Server) kfAccountList(c *Call) (any, error) {
 		if errO != nil || errL != nil {
 			return nil, errc(kfBadParam, "invalid offset or limit")
 		}
-		in.Offset, in.Limit = wire.Int(off), wire.Int(lim)
+		in.Offset, in.Limit = off, lim
 	case len(bytes.TrimSpace(c.Body)) > 0:
 		if err := c.Decode(&in); err != nil {
 			return nil, err
@@ -122,7 +120,7 @@ func (s *Server) kfAccountList(c *Call) (any, error) {
 		if a.corpID != c.Token.CorpID {
 			continue
 		}
-		if n >= int(in.Offset) && len(list) < int(in.Limit) {
+		if n >= in.Offset && len(list) < in.Limit {
 			list = append(list, J{"open_kfid": id, "name": a.name, "avatar": "https://wework.qpic.cn/wwhead/sim/" + a.mediaID, "manage_privilege": true})
 		}
 		n++

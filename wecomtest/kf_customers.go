@@ -1,9 +1,5 @@
 package wecomtest
 
-import (
-	"github.com/wecom-connector/wecom/internal/wire"
-)
-
 func (s *Server) kfCustomerRoutes() []route {
 	return []route{{post, "/cgi-bin/kf/customer/batchget", TokenCorp, s.kfCustomerBatchGet}}
 }
@@ -11,7 +7,7 @@ func (s *Server) kfCustomerRoutes() []route {
 func (s *Server) kfCustomerBatchGet(c *Call) (any, error) {
 	in, err := decode[struct {
 		IDs  []string `json:"external_userid_list"`
-		Need wire.Int `json:"need_enter_session_context"`
+		Need int      `json:"need_enter_session_context"`
 	}](c)
 	if err != nil {
 		return nil, err

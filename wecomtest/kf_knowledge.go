@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/wecom-connector/wecom/internal/wire"
 )
 
 func (s *Server) kfKnowledgeRoutes() []route {
@@ -103,10 +101,10 @@ func (s *Server) kfModGroup(c *Call) (any, error) {
 }
 
 type kfListIn struct {
-	Cursor   string   `json:"cursor"`
-	Limit    wire.Int `json:"limit"`
-	GroupID  string   `json:"group_id"`
-	IntentID string   `json:"intent_id"`
+	Cursor   string `json:"cursor"`
+	Limit    int    `json:"limit"`
+	GroupID  string `json:"group_id"`
+	IntentID string `json:"intent_id"`
 }
 
 // page cuts [start, start+limit) from n items, with the opaque cursor of the rest.
@@ -118,7 +116,7 @@ func kfPage(in kfListIn, n int) (start, end int, next string, more int, err erro
 		}
 		start = p
 	}
-	limit := int(in.Limit)
+	limit := in.Limit
 	if limit == 0 {
 		limit = 500
 	}

@@ -3,8 +3,6 @@ package wecomtest
 import (
 	"fmt"
 	"time"
-
-	"github.com/wecom-connector/wecom/internal/wire"
 )
 
 func (s *Server) kfSessionRoutes() []route {
@@ -49,8 +47,8 @@ func (s *Server) kfStateGet(c *Call) (any, error) {
 func (s *Server) kfStateTrans(c *Call) (any, error) {
 	in, err := decode[struct {
 		kfConvParams
-		State    *wire.Int `json:"service_state"`
-		Servicer string    `json:"servicer_userid"`
+		State    *int   `json:"service_state"`
+		Servicer string `json:"servicer_userid"`
 	}](c)
 	if err != nil {
 		return nil, err
@@ -62,7 +60,7 @@ func (s *Server) kfStateTrans(c *Call) (any, error) {
 	if in.State == nil || *in.State < 0 || *in.State > 4 {
 		return nil, errc(kfBadParam, "invalid service_state")
 	}
-	to := int(*in.State)
+	to := *in.State
 	if !s.kf.allowed[[2]int{conv.state, to}] {
 		return nil, errc(kfBadTransition, fmt.Sprintf("service state transition %d -> %d not allowed", conv.state, to))
 	}

@@ -2,8 +2,6 @@ package wecomtest
 
 import (
 	"time"
-
-	"github.com/wecom-connector/wecom/internal/wire"
 )
 
 func (s *Server) kfStatRoutes() []route {
@@ -24,10 +22,10 @@ var kfChina = time.FixedZone("CST", 8*3600)
 
 func (s *Server) kfStatistic(c *Call, servicer bool) (any, error) {
 	in, err := decode[struct {
-		OpenKfID string     `json:"open_kfid"`
-		Servicer string     `json:"servicer_userid"`
-		Start    wire.Int64 `json:"start_time"`
-		End      wire.Int64 `json:"end_time"`
+		OpenKfID string `json:"open_kfid"`
+		Servicer string `json:"servicer_userid"`
+		Start    int64  `json:"start_time"`
+		End      int64  `json:"end_time"`
 	}](c)
 	if err != nil {
 		return nil, err
@@ -40,7 +38,7 @@ func (s *Server) kfStatistic(c *Call, servicer bool) (any, error) {
 		y, m, d := time.Unix(t, 0).In(kfChina).Date()
 		return time.Date(y, m, d, 0, 0, 0, 0, kfChina)
 	}
-	start, end := day(int64(in.Start)), day(int64(in.End))
+	start, end := day(in.Start), day(in.End)
 	today := day(s.kf.now().Unix())
 	switch {
 	case in.Start <= 0 || in.End <= 0 || end.Before(start):

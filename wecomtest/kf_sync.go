@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/wecom-connector/wecom/internal/wire"
 )
 
 func (s *Server) kfSyncRoutes() []route {
@@ -34,11 +32,11 @@ func kfCursorPos(openKfID, cur string) (int, bool) {
 
 func (s *Server) kfSyncMsg(c *Call) (any, error) {
 	in, err := decode[struct {
-		Cursor      string   `json:"cursor"`
-		Token       string   `json:"token"`
-		Limit       wire.Int `json:"limit"`
-		VoiceFormat wire.Int `json:"voice_format"`
-		OpenKfID    string   `json:"open_kfid"`
+		Cursor      string `json:"cursor"`
+		Token       string `json:"token"`
+		Limit       int    `json:"limit"`
+		VoiceFormat int    `json:"voice_format"`
+		OpenKfID    string `json:"open_kfid"`
 	}](c)
 	if err != nil {
 		return nil, err
@@ -74,7 +72,7 @@ func (s *Server) kfSyncMsg(c *Call) (any, error) {
 		}
 		pos = p
 	}
-	limit := int(in.Limit)
+	limit := in.Limit
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}

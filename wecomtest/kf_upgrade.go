@@ -1,9 +1,5 @@
 package wecomtest
 
-import (
-	"github.com/wecom-connector/wecom/internal/wire"
-)
-
 func (s *Server) kfUpgradeRoutes() []route {
 	return []route{
 		{get, "/cgi-bin/kf/customer/get_upgrade_service_config", TokenCorp, s.kfUpgradeConfig},
@@ -23,7 +19,7 @@ func (s *Server) kfUpgradeConfig(*Call) (any, error) {
 func (s *Server) kfUpgrade(c *Call) (any, error) {
 	in, err := decode[struct {
 		kfConvParams
-		Type   wire.Int `json:"type"`
+		Type   int `json:"type"`
 		Member *struct {
 			UserID  string `json:"userid"`
 			Wording string `json:"wording"`

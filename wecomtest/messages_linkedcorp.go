@@ -69,7 +69,7 @@ func (s *Server) msgLinkedSend(c *Call) (any, error) {
 		ToUser  []string      `json:"touser"`
 		ToParty []string      `json:"toparty"`
 		ToTag   []wire.String `json:"totag"`
-		ToAll   wire.Int      `json:"toall"`
+		ToAll   int           `json:"toall"`
 		MsgType string        `json:"msgtype"`
 		AgentID wire.Int      `json:"agentid"`
 	}](c)

@@ -5,7 +5,6 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
-	"github.com/wecom-connector/wecom/internal/wire"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -185,11 +184,11 @@ type msgJob struct {
 
 func (s *Server) msgUploadByURL(c *Call) (any, error) {
 	req, err := decode[struct {
-		Scene    wire.Int `json:"scene"`
-		Type     string   `json:"type"`
-		Filename string   `json:"filename"`
-		URL      string   `json:"url"`
-		MD5      string   `json:"md5"`
+		Scene    int    `json:"scene"`
+		Type     string `json:"type"`
+		Filename string `json:"filename"`
+		URL      string `json:"url"`
+		MD5      string `json:"md5"`
 	}](c)
 	if err != nil {
 		return nil, err

@@ -22,8 +22,8 @@ type msgSendReq struct {
 	ToTag        string   `json:"totag"`
 	MsgType      string   `json:"msgtype"`
 	AgentID      wire.Int `json:"agentid"`
-	DupCheck     wire.Int `json:"enable_duplicate_check"`
-	DupInterval  wire.Int `json:"duplicate_check_interval"`
+	DupCheck     int      `json:"enable_duplicate_check"`
+	DupInterval  int      `json:"duplicate_check_interval"`
 	TemplateCard *struct {
 		CardType   string          `json:"card_type"`
 		TaskID     string          `json:"task_id"`
@@ -223,7 +223,7 @@ func (s *Server) msgSend(c *Call) (any, error) {
 		answer["response_code"] = s.msgNewCode(m)
 	}
 	if req.DupCheck == 1 {
-		iv := int(req.DupInterval)
+		iv := req.DupInterval
 		if iv <= 0 {
 			iv = 1800
 		}

@@ -61,12 +61,12 @@ func (s *Server) msgRecall(c *Call) (any, error) {
 
 func (s *Server) msgUpdateCard(c *Call) (any, error) {
 	req, err := decode[struct {
-		UserIDs      []string     `json:"userids"`
-		PartyIDs     wire.IntList `json:"partyids"`
-		TagIDs       wire.IntList `json:"tagids"`
-		AtAll        wire.Int     `json:"atall"`
-		AgentID      wire.Int     `json:"agentid"`
-		ResponseCode string       `json:"response_code"`
+		UserIDs      []string `json:"userids"`
+		PartyIDs     []int    `json:"partyids"`
+		TagIDs       []int    `json:"tagids"`
+		AtAll        int      `json:"atall"`
+		AgentID      wire.Int `json:"agentid"`
+		ResponseCode string   `json:"response_code"`
 		Button       *struct {
 			ReplaceName string `json:"replace_name"`
 		} `json:"button"`

@@ -9,7 +9,8 @@
 // JSON like the real API and imports none of the SDK's service packages. It answers in the
 // documented shape and types whatever the client sent (a gender stored from a number comes back
 // as the documented string) and is as lenient as WeCom where WeCom is (an agentid sent as a
-// numeric string is accepted).
+// numeric string is accepted). Messages sent to departments and tags reach their members
+// through the corp's address book (see [Server.Received]).
 //
 //	srv := wecomtest.NewServer()
 //	defer srv.Close()
@@ -197,8 +198,8 @@ func (s *Server) Served(path string) int {
 	return s.served[path]
 }
 
-// IssueToken mints a token of kind for corpID, as a token endpoint does, honouring the reuse
-// setting per (kind, corp, secret). Family files call it with s.mu held.
+// issueToken mints a token of kind for corpID, as a token endpoint does, honouring the reuse
+// setting per (kind, corp, secret). Handlers call it with s.mu held.
 func (s *Server) issueToken(kind TokenKind, corpID, secret string, agentID int) *Token {
 	now := time.Now()
 	key := string(kind) + "|" + corpID + "|" + secret
