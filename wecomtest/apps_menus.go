@@ -76,10 +76,10 @@ func (s *Server) menuCreate(c *Call) (any, error) {
 			return nil, err
 		}
 	}
-	var raw struct {
+	// The buttons are stored as sent: the checks above read every field in its documented type.
+	raw, _ := decode[struct {
 		Button json.RawMessage `json:"button"`
-	}
-	_ = json.Unmarshal(c.Body, &raw)
+	}](c)
 	a.menu = raw.Button
 	return J{}, nil
 }

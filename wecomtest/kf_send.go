@@ -20,14 +20,14 @@ type kfSendIn struct {
 	Bodies   map[string]json.RawMessage `json:"-"`
 }
 
+// decodeSend reads a send_msg or send_msg_on_event body with its message objects; a msgid
+// must be 1-32 characters of [0-9a-zA-Z_-].
 func decodeSend(c *Call) (kfSendIn, error) {
-	var in kfSendIn
-	if err := c.Decode(&in); err != nil {
+	in, err := decode[kfSendIn](c)
+	if err != nil {
 		return in, err
 	}
-	if err := json.Unmarshal(c.Body, &in.Bodies); err != nil {
-		return in, errc(kfBadParam, "Warning: wrong json format.")
-	}
+	in.Bodies = msgBodies(c)
 	if in.MsgID != nil && !kfMsgIDRe.MatchString(*in.MsgID) {
 		return in, errc(kfBadParam, "invalid msgid")
 	}
