@@ -24,8 +24,6 @@ type callbackState struct {
 	deliveries []CallbackDelivery
 }
 
-func (s *Server) registerCallbacks() { s.callbacks = callbackState{} }
-
 // CallbackConfig is a callback URL's configuration as an admin enters it in the console (URL,
 // Token, EncodingAESKey) plus how the simulator delivers to it.
 type CallbackConfig struct {

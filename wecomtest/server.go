@@ -3,8 +3,14 @@
 // answers with WeCom's real errcodes and JSON envelope, counts calls per path and injects faults
 // (errcodes, HTTP statuses, latency, dropped connections, token expiry).
 //
-// Each API family lives in its own file (contacts, messages, apps, kf, callbacks); the server
-// speaks raw JSON like the real API and imports none of the SDK's service packages.
+// The files mirror the SDK's packages: contacts_*.go for the address book, chains and customer
+// contact, messages_*.go, apps_*.go, kf_*.go for WeChat Customer Service, and callbacks.go. Each
+// area lists its routes in a short table; every handler is a named method. The server speaks raw
+// JSON like the real API and imports none of the SDK's service packages. It answers in the
+// documented shape and types whatever the client sent (a gender stored from a number comes back
+// as the documented string) and is as lenient as WeCom where WeCom is (an agentid sent as a
+// numeric string is accepted). Messages sent to departments and tags reach their members
+// through the corp's address book (see [Server.Received]).
 //
 //	srv := wecomtest.NewServer()
 //	defer srv.Close()
@@ -118,14 +124,26 @@ func NewServer(opts ...Option) *Server {
 		faults:   make(map[string][]*fault),
 		calls:    make(map[string]int),
 		served:   make(map[string]int),
+		contacts: newContactsState(),
+		messages: newMessagesState(),
+		apps:     newAppsState(),
+		kf:       newKfState(),
 	}
 	s.addApp(App{CorpID: CorpID, Secret: Secret, AgentID: AgentID, Name: "Simulated app"})
-	s.registerPlatform()
-	s.registerContacts()
-	s.registerMessages()
-	s.registerApps()
-	s.registerKf()
-	s.registerCallbacks()
+	for _, table := range [][]route{
+		s.platformRoutes(), s.ipRoutes(),
+		s.userRoutes(), s.idRoutes(), s.departmentRoutes(), s.tagRoutes(), s.batchRoutes(),
+		s.linkedCorpRoutes(), s.chainRoutes(), s.externalContactRoutes(), s.corpTagRoutes(),
+		s.groupChatRoutes(), s.massMessageRoutes(), s.welcomeRoutes(), s.contactWayRoutes(),
+		s.sendRoutes(), s.updateRoutes(), s.linkedSendRoutes(), s.appChatRoutes(), s.mediaRoutes(), s.robotRoutes(),
+		s.agentRoutes(), s.menuRoutes(), s.workbenchRoutes(), s.shareRoutes(), s.isvRoutes(), s.oauthRoutes(),
+		s.kfAccountRoutes(), s.kfServicerRoutes(), s.kfSessionRoutes(), s.kfSyncRoutes(), s.kfSendRoutes(),
+		s.kfCustomerRoutes(), s.kfUpgradeRoutes(), s.kfStatRoutes(), s.kfKnowledgeRoutes(),
+	} {
+		for _, r := range table {
+			s.routes[r.path] = r
+		}
+	}
 	for _, o := range opts {
 		o(s)
 	}
@@ -180,8 +198,8 @@ func (s *Server) Served(path string) int {
 	return s.served[path]
 }
 
-// IssueToken mints a token of kind for corpID, as a token endpoint does, honouring the reuse
-// setting per (kind, corp, secret). Family files call it with s.mu held.
+// issueToken mints a token of kind for corpID, as a token endpoint does, honouring the reuse
+// setting per (kind, corp, secret). Handlers call it with s.mu held.
 func (s *Server) issueToken(kind TokenKind, corpID, secret string, agentID int) *Token {
 	now := time.Now()
 	key := string(kind) + "|" + corpID + "|" + secret
@@ -239,7 +257,9 @@ type Call struct {
 	Path  string
 }
 
-// Decode reads the JSON body into v; a body that is not JSON answers 40058 like WeCom.
+// Decode reads the JSON body into v as WeCom does: an empty body answers 40063 (parameter
+// empty, also what a GET on a POST endpoint gets), a body that is not JSON or has a value of the
+// wrong type answers 40058 with the "Warning: wrong json format." WeCom adds.
 func (c *Call) Decode(v any) error {
 	if len(bytes.TrimSpace(c.Body)) == 0 {
 		return errc(40063, "some parameters are empty")
@@ -250,23 +270,33 @@ func (c *Call) Decode(v any) error {
 	return nil
 }
 
+// decode is [Call.Decode] into a fresh T, the one way handlers read a request body. Request
+// structs use the lenient wire types where WeCom is lenient (an agentid as "1000002").
+func decode[T any](c *Call) (T, error) {
+	var v T
+	err := c.Decode(&v)
+	return v, err
+}
+
 // Query returns a query value.
 func (c *Call) Query(name string) string { return c.R.URL.Query().Get(name) }
 
 type handlerFunc func(c *Call) (any, error)
 
+// route is one endpoint: method (GET or POST; "" accepts either), the token kind it needs, and
+// its handler, which runs with s.mu held and returns a JSON object (J or a struct), a Raw, or an
+// error (an *Error answers its errcode).
 type route struct {
-	method string // "" accepts any
+	method string
+	path   string
 	kind   TokenKind
 	h      handlerFunc
 }
 
-// handle registers a route: method (GET/POST, "" for either), the token kind it needs, and its
-// handler, which runs with s.mu held and returns a JSON object (J or a struct), a Raw, or an error
-// (an *Error answers its errcode).
-func (s *Server) handle(method, path string, kind TokenKind, h handlerFunc) {
-	s.routes[path] = route{method: method, kind: kind, h: h}
-}
+const (
+	get  = http.MethodGet
+	post = http.MethodPost
+)
 
 // HandleFunc adds an endpoint the simulator lacks (or replaces one) for a test: method ("" for
 // any), the token kind it requires, and a handler that returns a JSON object, a [Raw] answer or
@@ -274,23 +304,14 @@ func (s *Server) handle(method, path string, kind TokenKind, h handlerFunc) {
 func (s *Server) HandleFunc(method, path string, kind TokenKind, h func(c *Call) (any, error)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.handle(method, path, kind, h)
+	s.routes[path] = route{method: method, path: path, kind: kind, h: h}
 }
 
 // NewError returns an errcode answer for a [Server.HandleFunc] handler.
 func NewError(code int, msg string) error { return errc(code, msg) }
 
-func (s *Server) registerPlatform() {
-	s.handle(http.MethodGet, "/cgi-bin/gettoken", TokenNone, s.getToken)
-	ips := func(*Call) (any, error) { return J{"ip_list": []string{"127.0.0.1", "127.0.0.2"}}, nil }
-	s.handle(http.MethodGet, "/cgi-bin/getcallbackip", TokenCorp, ips)
-	s.handle(http.MethodGet, "/cgi-bin/get_api_domain_ip", TokenCorp, ips)
-	s.handle(http.MethodGet, "/cgi-bin/security/get_server_domain_ip", TokenCorp, func(*Call) (any, error) {
-		return J{
-			"domain_list": []J{{"domain": "work.weixin.qq.com", "universal_domian": "*.work.weixin.qq.com", "protocol": "TCP", "port": []int{443}, "is_necessary": 1, "description": "WeCom client"}},
-			"ip_list":     []J{{"ip": "127.0.0.1", "protocol": "TCP", "port": []int{443, 8080}, "is_necessary": 1, "description": "loopback"}},
-		}, nil
-	})
+func (s *Server) platformRoutes() []route {
+	return []route{{get, "/cgi-bin/gettoken", TokenNone, s.getToken}}
 }
 
 func (s *Server) getToken(c *Call) (any, error) {
