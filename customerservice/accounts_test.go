@@ -95,9 +95,9 @@ func TestAccounts(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	srv.FailNext("/cgi-bin/kf/account/update", customerservice.CodeInvalidAccountName, 1)
+	srv.FailNext("/cgi-bin/kf/account/update", client.CodeInvalidAccountName, 1)
 	err = svc.UpdateAccount(ctx, customerservice.AccountParams{OpenKfID: first, Name: "x"})
-	if !errors.Is(err, &client.APIError{Code: customerservice.CodeInvalidAccountName}) {
+	if !errors.Is(err, &client.APIError{Code: client.CodeInvalidAccountName}) {
 		t.Fatalf("server refusal: %v", err)
 	}
 }

@@ -54,35 +54,6 @@ func New(c *client.Client) *Service {
 	return &Service{c: c}
 }
 
-// The kf errcodes (微信客服错误码) of WeCom's global table, for matching an [*client.APIError]'s
-// Code; the Err* sentinels below match them with errors.Is.
-const (
-	CodeInvalidOpenKfID        = 95000 // invalid open_kfid
-	CodeSendQuotaExceeded      = 95001 // more than 5 messages per customer message
-	CodeSendWindowExceeded     = 95002 // more than 48 hours after the customer's latest message
-	CodeCustomerCapacity       = 95003 // unverified corp may serve only 100 customers
-	CodeAccountNotFound        = 95004 // open_kfid does not exist (deleted, other corp)
-	CodeTooManyAccounts        = 95005 // account limit reached
-	CodeInvalidAccountName     = 95006 // invalid kf account name
-	CodeInvalidSyncToken       = 95007 // kf msg token invalid or expired (sync_msg)
-	CodeTooManyMenuItems       = 95008 // too many menu items
-	CodeInvalidMenuItemType    = 95009 // invalid menu item type
-	CodeSessionEnded           = 95013 // session already ended
-	CodeNotServicer            = 95014 // user is not a servicer or not activated
-	CodeTransitionNotAllowed   = 95016 // service_state transition not allowed
-	CodeSessionStateNoSend     = 95018 // session state does not allow sending
-	CodeServicerNotReceiving   = 95019 // servicer stopped receiving or is suspended
-	CodeServicerLimit          = 95020 // more than 2000 members / 20 departments per account
-	CodeUpgradeNotConfigured   = 95021 // specialist or group not configured for upgrade service
-	CodeNoConsultation         = 95031 // the customer started no consultation within 48 hours
-	CodeDuplicateMsgID         = 95033 // msgid already used on this account
-	CodeAccountNotAuthorized   = 48007 // kf account not handed to the calling app
-	CodeInvalidExternalUserID  = 40096 // invalid external_userid
-	CodeInvalidMsgType         = 40008 // invalid msgtype
-	CodeAccountUsageTooLow     = 95026 // usage too low: new accounts refused for now
-	CodeUnverifiedAccountLimit = 95027 // unverified corp may create only 10 accounts
-)
-
 func codeErr(code int, msg string) *client.APIError {
 	return &client.APIError{Code: code, Message: msg, Path: "/cgi-bin/kf"}
 }
@@ -92,21 +63,21 @@ func codeErr(code int, msg string) *client.APIError {
 // errors that match them too (a refused transition matches [ErrTransitionNotAllowed]).
 var (
 	// ErrSendQuota: the 5 messages allowed per customer message are used up (95001).
-	ErrSendQuota error = codeErr(CodeSendQuotaExceeded, "send quota exceeded")
+	ErrSendQuota error = codeErr(client.CodeSendQuotaExceeded, "send quota exceeded")
 	// ErrSendWindow: the customer's latest message is more than 48 hours old (95002).
-	ErrSendWindow error = codeErr(CodeSendWindowExceeded, "send window exceeded")
+	ErrSendWindow error = codeErr(client.CodeSendWindowExceeded, "send window exceeded")
 	// ErrSessionStateNoSend: the session is queued, with a human or ended (95018).
-	ErrSessionStateNoSend error = codeErr(CodeSessionStateNoSend, "session state does not allow sending")
+	ErrSessionStateNoSend error = codeErr(client.CodeSessionStateNoSend, "session state does not allow sending")
 	// ErrInvalidSyncToken: the callback token given to sync_msg is invalid or expired (95007).
-	ErrInvalidSyncToken error = codeErr(CodeInvalidSyncToken, "kf msg token invalid or expired")
+	ErrInvalidSyncToken error = codeErr(client.CodeInvalidSyncToken, "kf msg token invalid or expired")
 	// ErrTransitionNotAllowed: the session cannot move to the requested state (95016).
-	ErrTransitionNotAllowed error = codeErr(CodeTransitionNotAllowed, "service state transition not allowed")
+	ErrTransitionNotAllowed error = codeErr(client.CodeTransitionNotAllowed, "service state transition not allowed")
 	// ErrDuplicateMsgID: the msgid was used before on this account (95033).
-	ErrDuplicateMsgID error = codeErr(CodeDuplicateMsgID, "duplicate msgid")
+	ErrDuplicateMsgID error = codeErr(client.CodeDuplicateMsgID, "duplicate msgid")
 	// ErrNotServicer: the member is not a servicer of the account (95014).
-	ErrNotServicer error = codeErr(CodeNotServicer, "not a servicer")
+	ErrNotServicer error = codeErr(client.CodeNotServicer, "not a servicer")
 	// ErrServicerNotReceiving: the servicer stopped receiving or is suspended (95019).
-	ErrServicerNotReceiving error = codeErr(CodeServicerNotReceiving, "servicer not receiving")
+	ErrServicerNotReceiving error = codeErr(client.CodeServicerNotReceiving, "servicer not receiving")
 	// ErrAccountNotFound: the open_kfid does not exist (95004).
-	ErrAccountNotFound error = codeErr(CodeAccountNotFound, "kf account not found")
+	ErrAccountNotFound error = codeErr(client.CodeAccountNotFound, "kf account not found")
 )

@@ -94,7 +94,7 @@ func TestSecretsStayOutOfErrors(t *testing.T) {
 		t.Fatalf("error leaks a secret or token: %s", msg)
 	}
 	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) || apiErr.Code != customerservice.CodeAccountNotAuthorized {
+	if !errors.As(err, &apiErr) || apiErr.Code != client.CodeAccountNotAuthorized {
 		t.Fatalf("err = %v, want APIError 48007", err)
 	}
 }

@@ -375,7 +375,7 @@ func (s *Service) send(ctx context.Context, path string, w *sendWire, generated 
 	out := new(SendResult)
 	err := s.c.Do(ctx, http.MethodPost, path, nil, w, out)
 	var apiErr *client.APIError
-	if generated && errors.As(err, &apiErr) && apiErr.Code == CodeDuplicateMsgID {
+	if generated && errors.As(err, &apiErr) && apiErr.Code == client.CodeDuplicateMsgID {
 		return &SendResult{MsgID: w.MsgID, AlreadySent: true}, nil
 	}
 	if err != nil {

@@ -77,7 +77,7 @@ func TestSendLimits(t *testing.T) {
 	svc, srv, kf := setup(t)
 	const cust = "wmLimits"
 
-	if _, err := svc.Send(ctx, text(kf, cust, "cold call")); !errors.Is(err, &client.APIError{Code: customerservice.CodeNoConsultation}) {
+	if _, err := svc.Send(ctx, text(kf, cust, "cold call")); !errors.Is(err, &client.APIError{Code: client.CodeNoConsultation}) {
 		t.Fatalf("before the customer wrote: %v", err)
 	}
 	if _, err := srv.CustomerSays(kf, cust, "hi"); err != nil {
@@ -256,7 +256,7 @@ func TestSendOnEventCodes(t *testing.T) {
 	if err != nil || q.MsgCode == "" {
 		t.Fatalf("queue: %v %+v", err, q)
 	}
-	if _, err := svc.SendOnEvent(ctx, customerservice.SendOnEventParams{Code: q.MsgCode, Content: customerservice.Menu{HeadContent: "x"}}); !errors.Is(err, &client.APIError{Code: customerservice.CodeInvalidMsgType}) {
+	if _, err := svc.SendOnEvent(ctx, customerservice.SendOnEventParams{Code: q.MsgCode, Content: customerservice.Menu{HeadContent: "x"}}); !errors.Is(err, &client.APIError{Code: client.CodeInvalidMsgType}) {
 		t.Fatalf("menu with a queue code: %v", err)
 	}
 	if _, err := svc.Trans(ctx, customerservice.TransParams{OpenKfID: kf, ExternalUserID: cust, State: customerservice.Human, ServicerUserID: "zhangsan"}); err != nil {

@@ -35,7 +35,7 @@ func TestServicers(t *testing.T) {
 		t.Fatalf("list %s, want %s", got, want)
 	}
 	res, err = svc.DeleteServicers(ctx, customerservice.ServicersParams{OpenKfID: kf, UserIDs: []string{"wangwu", "nobody"}})
-	if err != nil || !res.Results[0].OK() || res.Results[1].OK() || res.Results[1].Code != customerservice.CodeNotServicer {
+	if err != nil || !res.Results[0].OK() || res.Results[1].OK() || res.Results[1].Code != client.CodeNotServicer {
 		t.Fatalf("del: %+v %v", res, err)
 	}
 	for name, p := range map[string]customerservice.ServicersParams{

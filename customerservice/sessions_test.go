@@ -177,7 +177,7 @@ func TestTransRefusals(t *testing.T) {
 	// Without From, Trans sends the move and the platform refuses it.
 	err := trans(customerservice.TransParams{State: customerservice.Queued})
 	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) || apiErr.Code != customerservice.CodeTransitionNotAllowed || !errors.Is(err, customerservice.ErrTransitionNotAllowed) {
+	if !errors.As(err, &apiErr) || apiErr.Code != client.CodeTransitionNotAllowed || !errors.Is(err, customerservice.ErrTransitionNotAllowed) {
 		t.Fatalf("human→queued without From: %v, want APIError 95016", err)
 	}
 
@@ -204,7 +204,7 @@ func TestTransRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = transition(customerservice.TransParams{State: customerservice.Ended})
-	if !errors.As(err, &apiErr) || apiErr.Code != customerservice.CodeTransitionNotAllowed || !errors.Is(err, customerservice.ErrTransitionNotAllowed) {
+	if !errors.As(err, &apiErr) || apiErr.Code != client.CodeTransitionNotAllowed || !errors.Is(err, customerservice.ErrTransitionNotAllowed) {
 		t.Fatalf("0→4: %v, want APIError 95016", err)
 	}
 	wantState(t, svc, kf, cust, customerservice.Untreated, "")

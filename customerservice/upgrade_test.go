@@ -27,7 +27,7 @@ func TestUpgradeService(t *testing.T) {
 		t.Fatalf("recommendation %v", r)
 	}
 	p.Member.UserID = "zhaoliu"
-	if err := svc.UpgradeService(ctx, p); err == nil || !errors.Is(err, errCode(customerservice.CodeUpgradeNotConfigured)) {
+	if err := svc.UpgradeService(ctx, p); err == nil || !errors.Is(err, errCode(client.CodeUpgradeNotConfigured)) {
 		t.Fatalf("unconfigured specialist: %v", err)
 	}
 	if err := svc.UpgradeService(ctx, customerservice.UpgradeParams{OpenKfID: kf, ExternalUserID: "wmU", Type: customerservice.UpgradeGroupChat,

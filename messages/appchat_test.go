@@ -1,6 +1,7 @@
 package messages_test
 
 import (
+	"github.com/wecom-connector/wecom/client"
 	"slices"
 	"strings"
 	"testing"
@@ -79,7 +80,7 @@ func TestAppChatFlow(t *testing.T) {
 		t.Errorf("chat messages %+v", got)
 	}
 	_, err = svc.GetChat(t.Context(), "nochat")
-	expectCode(t, err, messages.CodeChatNotFound)
+	expectCode(t, err, client.CodeChatNotFound)
 }
 
 // TestAppChatSafeCorpOnly: appchat/send documents safe 0 and 1 only; 2 (corp-only sharing)

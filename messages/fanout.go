@@ -50,5 +50,5 @@ func dedupe[T comparable](s []T) []T {
 // that call as a failed part and goes on, since the other calls' recipients may still be reached.
 func allInvalid(err error) bool {
 	var e *client.APIError
-	return errors.As(err, &e) && e.Code == CodeAllRecipientsInvalid
+	return errors.As(err, &e) && e.Code == client.CodeAllRecipientsInvalid
 }

@@ -46,7 +46,7 @@ func TestMediaUploadDownload(t *testing.T) {
 
 	buf.Reset()
 	_, err = svc.DownloadMedia(t.Context(), "expired-or-unknown", &buf)
-	expectCode(t, err, messages.CodeInvalidMediaID)
+	expectCode(t, err, client.CodeInvalidMediaID)
 	if buf.Len() != 0 {
 		t.Errorf("an error answer wrote %d bytes", buf.Len())
 	}
@@ -67,9 +67,9 @@ func TestMediaExpires(t *testing.T) {
 	id := srv.AddMedia("image", "a.png", "image/png", onePixelPNG)
 	time.Sleep(5 * time.Millisecond)
 	_, err := svc.Send(t.Context(), messages.SendParams{To: messages.ToUsers("zhangsan"), AgentID: agentID, Message: messages.Image{MediaID: id}})
-	expectCode(t, err, messages.CodeInvalidMediaID)
+	expectCode(t, err, client.CodeInvalidMediaID)
 	_, err = svc.DownloadMedia(t.Context(), id, io.Discard)
-	expectCode(t, err, messages.CodeInvalidMediaID)
+	expectCode(t, err, client.CodeInvalidMediaID)
 }
 
 func TestMediaValidation(t *testing.T) {

@@ -188,7 +188,7 @@ func TestRobotKeyIsRedacted(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	r := newRobot(t, srv, robotKey, client.WithLogger(logger))
 	err := r.Send(t.Context(), messages.RobotText{Content: "x"})
-	expectCode(t, err, messages.CodeRobotInvalidWebhook)
+	expectCode(t, err, client.CodeRobotInvalidWebhook)
 	srv.Close()
 	errNet := r.Send(t.Context(), messages.RobotText{Content: "y"})
 	if errNet == nil {
@@ -224,7 +224,7 @@ func TestRobotUploadAndSendFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := newRobot(t, srv, "other-robot-key")
-	expectCode(t, other.Send(t.Context(), messages.File{MediaID: media.MediaID}), messages.CodeInvalidMediaID)
+	expectCode(t, other.Send(t.Context(), messages.File{MediaID: media.MediaID}), client.CodeInvalidMediaID)
 	_, err = r.UploadMedia(t.Context(), messages.UploadParams{Type: messages.MediaImage, Filename: "a.png", Body: bytes.NewReader(onePixelPNG)})
 	expectInvalid(t, err, "type")
 	_, err = r.UploadMedia(t.Context(), messages.UploadParams{Type: messages.MediaVoice, Filename: "a.amr", Body: bytes.NewReader(make([]byte, messages.MaxVoiceBytes+1))})

@@ -359,25 +359,3 @@ func (r Recipients) split() []Recipients {
 		return Recipients{Users: users, Departments: deps, Tags: tags}
 	})
 }
-
-// Errcodes of the message APIs (应用消息错误码) that callers branch on.
-const (
-	CodeInvalidMediaID        = 40007 // invalid or expired media_id (3 days)
-	CodeEmptyContent          = 44004 // empty text content
-	CodeContentTooLarge       = 45002 // content too large
-	CodeTooManyArticles       = 45008 // more than 8 articles
-	CodeInvalidResponseCode   = 60140 // response_code invalid, expired (72 h) or already used
-	CodeAllRecipientsInvalid  = 81013 // every user, department and tag invalid or not permitted
-	CodeNoRecipients          = 82001 // touser, toparty and totag all empty
-	CodeMsgIDExpired          = 42052 // recall after 24 h
-	CodeUpdateAppMismatch     = 42015 // the updating app is not the sending app
-	CodeUpdateTargetEmpty     = 82101 // update target empty
-	CodeRobotInvalidWebhook   = 93000 // robot key invalid, or robot removed from its group
-	CodeRobotImageTooLarge    = 93018 // robot image over 2 MB
-	CodeCallbackURLRequired   = 43012 // interactive cards need the app's callback URL
-	CodeChatNotFound          = 86003 // appchat chatid does not exist
-	CodeChatNotCreatedByApp   = 86008 // appchat created by another app
-	CodeInvalidMediaFileType  = 40004 // invalid media file type
-	CodeInvalidMediaTypeParam = 40005 // invalid media type parameter
-	CodeMediaTooLarge         = 45001 // media file too large
-)

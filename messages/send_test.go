@@ -175,19 +175,19 @@ func TestSendInPartsAllInvalidPart(t *testing.T) {
 	if len(out) != 3 || len(messages.MsgIDs(out)) != 2 || out[1].Out != nil {
 		t.Fatalf("parts %+v, want 3 with the second failed", out)
 	}
-	expectCode(t, out[1].Err, messages.CodeAllRecipientsInvalid)
+	expectCode(t, out[1].Err, client.CodeAllRecipientsInvalid)
 	if got := len(srv.Received(users[2100])); got != 1 {
 		t.Errorf("a user of the third call received %d, want 1", got)
 	}
 
 	srv.RejectUsers(users, nil)
 	out, err = svc.SendInParts(t.Context(), messages.SendParams{To: messages.ToUsers(users[:1500]...), AgentID: agentID, Message: messages.Text{Content: "y"}})
-	expectCode(t, err, messages.CodeAllRecipientsInvalid)
+	expectCode(t, err, client.CodeAllRecipientsInvalid)
 	if len(out) != 2 || out[0].Err == nil || out[1].Err == nil {
 		t.Errorf("parts %+v, want 2 failed", out)
 	}
 	_, err = svc.Send(t.Context(), messages.SendParams{To: messages.ToUsers(users[:10]...), AgentID: agentID, Message: messages.Text{Content: "y"}})
-	expectCode(t, err, messages.CodeAllRecipientsInvalid)
+	expectCode(t, err, client.CodeAllRecipientsInvalid)
 }
 
 // TestSendRetryIsDeduplicated loses the answer of a send that took effect: with the duplicate

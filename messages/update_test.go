@@ -2,6 +2,7 @@ package messages_test
 
 import (
 	"encoding/json"
+	"github.com/wecom-connector/wecom/client"
 	"testing"
 	"time"
 
@@ -105,7 +106,7 @@ func TestCardUpdateAfterCardEvent(t *testing.T) {
 	}
 	// Each response code works once.
 	_, err = svc.UpdateTemplateCard(t.Context(), upd)
-	expectCode(t, err, messages.CodeInvalidResponseCode)
+	expectCode(t, err, client.CodeInvalidResponseCode)
 
 	// The send's own code replaces the whole card for everyone.
 	newCard := specCards()["card_button_interaction"].Message.(messages.TemplateCard)
@@ -132,7 +133,7 @@ func TestResponseCodeExpires(t *testing.T) {
 	}
 	time.Sleep(5 * time.Millisecond)
 	_, err = svc.UpdateTemplateCard(t.Context(), messages.UpdateCardParams{To: messages.ToAll(), AgentID: agentID, ResponseCode: res.ResponseCode, ReplaceName: "Closed"})
-	expectCode(t, err, messages.CodeInvalidResponseCode)
+	expectCode(t, err, client.CodeInvalidResponseCode)
 }
 
 func TestRecall(t *testing.T) {
@@ -158,7 +159,7 @@ func TestRecall(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(5 * time.Millisecond)
-	expectCode(t, late.Recall(t.Context(), res.MsgID), messages.CodeMsgIDExpired)
+	expectCode(t, late.Recall(t.Context(), res.MsgID), client.CodeMsgIDExpired)
 	if srv2.Received("zhangsan")[0].Recalled {
 		t.Error("an expired recall changed the message")
 	}
