@@ -25,14 +25,19 @@
 //	if err != nil {
 //		log.Fatal(err)
 //	}
-//	var out struct {
-//		IPList []string `json:"ip_list"`
-//	}
-//	err = c.Do(ctx, http.MethodGet, "/cgi-bin/getcallbackip", nil, nil, &out)
+//	defer c.Close()
+//	u, err := contacts.New(c).GetUser(ctx, "zhangsan")
 //	var apiErr *client.APIError
-//	if errors.As(err, &apiErr) {
-//		log.Printf("WeCom said %d on %s", apiErr.Code, apiErr.Path)
+//	switch {
+//	case errors.As(err, &apiErr):
+//		log.Printf("WeCom said %d on %s", apiErr.Code, apiErr.Path) // typed, e.g. 60111 no such member
+//	case err != nil:
+//		log.Fatal(err)
+//	default:
+//		log.Println(u.Name)
 //	}
 //
-// Typed service packages wrap every endpoint, for example contacts.New(c).
+// Every endpoint has a typed method in its service package (contacts.New(c), messages.New(c),
+// apps.New(c), customerservice.New(c); apps.NewSuite and apps.NewProvider for ISV tokens).
+// client.(*Client).Do is the one request path beneath them, for an endpoint not wrapped yet.
 package wecom

@@ -5,33 +5,59 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/contacts"
 	"github.com/wecom-connector/wecom/wecomtest"
 )
 
-// An internal app's client, pointed at the simulator; against the real API drop WithBaseURL.
+// An internal app's client, pointed at the simulator (against the real API drop WithBaseURL),
+// used through a typed service package.
 func ExampleNew() {
 	srv := wecomtest.NewServer()
 	defer srv.Close()
+	srv.AddUsers(wecomtest.CorpID, wecomtest.SeedUser{UserID: "zhangsan", Name: "张三"})
 
 	c, err := client.New(client.CorpApp{CorpID: wecomtest.CorpID, Secret: wecomtest.Secret},
 		client.WithBaseURL(srv.URL()))
 	if err != nil {
 		panic(err)
 	}
-	var out struct {
-		IPList []string `json:"ip_list"`
-	}
-	if err := c.Do(context.Background(), http.MethodGet, "/cgi-bin/getcallbackip", nil, nil, &out); err != nil {
+	defer c.Close()
+	u, err := contacts.New(c).GetUser(context.Background(), "zhangsan")
+	if err != nil {
 		panic(err)
 	}
-	fmt.Println(out.IPList)
+	fmt.Println(u.Name)
 	fmt.Println(c)
 	// Output:
-	// [127.0.0.1 127.0.0.2]
+	// 张三
 	// wecom.Client(CorpApp(wwsimcorp00000001))
+}
+
+// Do is the one request path under every typed method; call it yourself for an endpoint the SDK
+// does not wrap yet (here the simulator's stand-in for one). It adds the token, encodes, retries
+// and decodes the errcode envelope like every typed method.
+func ExampleClient_Do() {
+	srv := wecomtest.NewServer()
+	defer srv.Close()
+	srv.HandleFunc(http.MethodPost, "/cgi-bin/checkin/getcheckindata", wecomtest.TokenCorp, func(*wecomtest.Call) (any, error) {
+		return wecomtest.J{"checkindata": []wecomtest.J{{"userid": "zhangsan", "checkin_type": "上班打卡"}}}, nil
+	})
+	c, _ := client.New(client.CorpApp{CorpID: wecomtest.CorpID, Secret: wecomtest.Secret}, client.WithBaseURL(srv.URL()))
+
+	in := map[string]any{"opencheckindatatype": 3, "starttime": 1700000000, "endtime": 1700086400, "useridlist": []string{"zhangsan"}}
+	var out struct {
+		CheckinData []struct {
+			UserID      string `json:"userid"`
+			CheckinType string `json:"checkin_type"`
+		} `json:"checkindata"`
+	}
+	if err := c.Do(context.Background(), http.MethodPost, "/cgi-bin/checkin/getcheckindata", nil, in, &out); err != nil {
+		panic(err)
+	}
+	fmt.Println(out.CheckinData[0].UserID, out.CheckinData[0].CheckinType)
+	// Output: zhangsan 上班打卡
 }
 
 // Errors classify themselves: match a class with errors.Is, read the errcode with errors.As.
@@ -40,9 +66,8 @@ func ExampleAPIError() {
 	defer srv.Close()
 	c, _ := client.New(client.CorpApp{CorpID: wecomtest.CorpID, Secret: wecomtest.Secret}, client.WithBaseURL(srv.URL()))
 
-	srv.FailNext("/cgi-bin/user/get", 60011, 1)
-	srv.HandleFunc(http.MethodGet, "/cgi-bin/user/get", wecomtest.TokenCorp, func(*wecomtest.Call) (any, error) { return wecomtest.J{}, nil })
-	err := c.Do(context.Background(), http.MethodGet, "/cgi-bin/user/get", url.Values{"userid": {"zhangsan"}}, nil, nil)
+	srv.FailNext("/cgi-bin/user/get", client.CodeNoPrivilege, 1)
+	_, err := contacts.New(c).GetUser(context.Background(), "zhangsan")
 
 	var apiErr *client.APIError
 	if errors.As(err, &apiErr) {

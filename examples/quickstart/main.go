@@ -1,5 +1,5 @@
 // Command quickstart shows the SDK end to end, touching every package once: the client fetches
-// one token and caches it, contacts reads the address book, messages sends an app message and
+// one token and caches it, apps reads WeCom's IP lists, contacts reads the address book, messages sends an app message and
 // posts through a group robot, customerservice lists the kf accounts, and errors come back typed.
 //
 // Without WECOM_* variables it starts the wecomtest simulator in process, so it runs anywhere
@@ -21,11 +21,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"strconv"
 	"time"
 
+	"github.com/wecom-connector/wecom/apps"
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/contacts"
 	"github.com/wecom-connector/wecom/customerservice"
@@ -72,18 +72,17 @@ func run(ctx context.Context) error {
 	}
 	fmt.Println("Client ready:", c)
 
-	var ips struct {
-		IPList []string `json:"ip_list"`
-	}
-	if err := c.Do(ctx, http.MethodGet, "/cgi-bin/getcallbackip", nil, nil, &ips); err != nil {
+	// apps: the addresses WeCom calls back from, and those of the API host.
+	app := apps.New(c)
+	ips, err := app.GetCallbackIPs(ctx)
+	if err != nil {
 		return fmt.Errorf("callback IPs: %w", err)
 	}
-	fmt.Printf("WeCom sends callbacks from %d addresses: %v\n", len(ips.IPList), ips.IPList)
-
-	if err := c.Do(ctx, http.MethodGet, "/cgi-bin/get_api_domain_ip", nil, nil, &ips); err != nil {
+	fmt.Printf("WeCom sends callbacks from %d addresses: %v\n", len(ips), ips)
+	if ips, err = app.GetAPIDomainIPs(ctx); err != nil {
 		return fmt.Errorf("API IPs: %w", err)
 	}
-	fmt.Printf("The API host resolves to %d addresses (one cached token served both calls)\n", len(ips.IPList))
+	fmt.Printf("The API host resolves to %d addresses (one cached token served both calls)\n", len(ips))
 
 	// contacts: the members of the root department.
 	members, err := contacts.New(c).ListUsersSimple(ctx, contacts.RootDepartment)
@@ -137,7 +136,8 @@ func run(ctx context.Context) error {
 	}
 	fmt.Printf("WeChat Customer Service: %d kf accounts\n", n)
 
-	err = c.Do(ctx, http.MethodGet, "/cgi-bin/user/get", nil, nil, nil)
+	// Errors are typed: a member that does not exist is an *client.APIError (60111).
+	_, err = contacts.New(c).GetUser(ctx, "no-such-member")
 	var apiErr *client.APIError
 	switch {
 	case errors.As(err, &apiErr):
