@@ -14,8 +14,11 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/wecom-connector/wecom/internal/xmlscan"
 )
 
 // Crypto verifies, decrypts and encrypts WeCom callbacks with one callback configuration: the
@@ -47,15 +50,16 @@ const blockSize = 32
 // [Crypto.WithReceiveIDs] or [Crypto.WithReceiveIDFunc].
 func NewCrypto(token, encodingAESKey, receiveID string) (*Crypto, error) {
 	if token == "" {
-		return nil, wrap(ErrAESKey, "empty token")
+		return nil, wrap(ErrToken, "the Token is empty")
 	}
 	if len(encodingAESKey) != 43 {
-		return nil, wrap(ErrAESKey, "EncodingAESKey must be 43 characters")
+		return nil, wrap(ErrAESKey, "EncodingAESKey must be 43 characters, got "+strconv.Itoa(len(encodingAESKey)))
 	}
 	for i := 0; i < len(encodingAESKey); i++ {
 		c := encodingAESKey[i]
 		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/') {
-			return nil, wrap(ErrAESKey, "EncodingAESKey has a character outside base64")
+			// The position, never the character: the rest of the key may be right.
+			return nil, wrap(ErrAESKey, "EncodingAESKey has a character outside base64 at position "+strconv.Itoa(i+1))
 		}
 	}
 	// Non-strict decoding on purpose: the 43rd character's two low bits are usually non-zero.
@@ -131,9 +135,10 @@ type Envelope struct {
 	Plaintext []byte
 	// ReceiveID is the receive ID found inside the ciphertext (signed, unlike ToUserName).
 	ReceiveID string
-	// ToUserName and AgentID are the unsigned envelope elements, informational only.
+	// ToUserName and AgentID are the unsigned envelope elements, informational only; AgentID
+	// is 0 when absent or empty (ISV command callbacks).
 	ToUserName string
-	AgentID    string
+	AgentID    int
 }
 
 // VerifyURL answers WeCom's URL-verification GET: it checks the signature over echostr,
@@ -171,7 +176,8 @@ func (c *Crypto) DecryptEnvelope(msgSignature, timestamp, nonce string, body []b
 	if err != nil {
 		return Envelope{}, err
 	}
-	return Envelope{Plaintext: msg, ReceiveID: string(rid), ToUserName: string(to), AgentID: string(agent)}, nil
+	agentID, _ := strconv.Atoi(string(agent))
+	return Envelope{Plaintext: msg, ReceiveID: string(rid), ToUserName: string(to), AgentID: agentID}, nil
 }
 
 // DecryptString verifies and decrypts one ciphertext given as a string: an echostr, or the
@@ -384,92 +390,25 @@ func isSafeNonce(s string) bool {
 	return true
 }
 
-// envelopeFields finds the Encrypt (and, if all, ToUserName and AgentID) children of the
+// envelopeNames are the envelope elements read: Encrypt, then ToUserName and AgentID.
+var envelopeNames = []string{"Encrypt", "ToUserName", "AgentID"}
+
+// envelopeFields reads the Encrypt (and, if all, ToUserName and AgentID) children of the
 // envelope's root without building a tree; values alias body unless they needed decoding.
 func envelopeFields(body []byte, all bool) (enc, to, agent []byte, err error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, nil, nil, wrap(ErrParseXML, "empty body")
 	}
-	l := lexer{b: body}
-	var stack [maxDepth][2]int
-	depth := 0
-	var cur *[]byte // the depth-1 field being read, if wanted
-	var segs int
-	haveEnc := false
-	for {
-		kind, st, en, ok := l.next()
-		if !ok {
-			return nil, nil, nil, wrap(ErrParseXML, "body is not XML")
-		}
-		switch kind {
-		case tokEOF:
-			return nil, nil, nil, wrap(ErrParseXML, "body is not a complete XML document")
-		case tokStart, tokSelfClose:
-			if depth == 1 {
-				cur, segs = nil, 0
-				switch name := body[st:en]; {
-				case string(name) == "Encrypt" && !haveEnc:
-					cur, haveEnc = &enc, true
-				case all && string(name) == "ToUserName" && to == nil:
-					cur = &to
-				case all && string(name) == "AgentID" && agent == nil:
-					cur = &agent
-				}
-				if cur != nil {
-					*cur = body[st:st] // present, possibly empty
-				}
-			}
-			if kind == tokSelfClose {
-				if depth == 0 {
-					return nil, nil, nil, wrap(ErrParseXML, "no Encrypt element")
-				}
-				cur = nil
-				continue
-			}
-			if depth == maxDepth {
-				return nil, nil, nil, wrap(ErrParseXML, "nested too deep")
-			}
-			stack[depth] = [2]int{st, en}
-			depth++
-		case tokEnd:
-			if depth == 0 || !bytes.Equal(body[stack[depth-1][0]:stack[depth-1][1]], body[st:en]) {
-				return nil, nil, nil, wrap(ErrParseXML, "mismatched end tag")
-			}
-			depth--
-			cur = nil
-			if depth == 0 {
-				if !haveEnc || len(enc) == 0 {
-					return nil, nil, nil, wrap(ErrParseXML, "no Encrypt element")
-				}
-				return enc, to, agent, nil
-			}
-		case tokText, tokCDATA:
-			if cur == nil || depth != 2 {
-				continue
-			}
-			seg := body[st:en]
-			if kind == tokText {
-				seg = bytes.TrimSpace(seg)
-				if len(seg) == 0 {
-					continue
-				}
-			}
-			if kind == tokCDATA && bytes.IndexByte(seg, '\r') < 0 || kind == tokText && bytes.IndexByte(seg, '&') < 0 && bytes.IndexByte(seg, '\r') < 0 {
-				if segs == 0 {
-					*cur = seg
-				} else {
-					*cur = append(append([]byte(nil), *cur...), seg...)
-				}
-				segs++
-				continue
-			}
-			s := string(seg)
-			txt, ok := decodeText(s, 0, len(s), kind == tokCDATA)
-			if !ok {
-				return nil, nil, nil, wrap(ErrParseXML, "bad character reference")
-			}
-			*cur = append(append([]byte(nil), (*cur)...), txt...)
-			segs++
-		}
+	var vals [3][]byte
+	n := 1
+	if all {
+		n = 3
 	}
+	if err := xmlscan.Fields(body, envelopeNames[:n], vals[:n]); err != nil {
+		return nil, nil, nil, wrap(ErrParseXML, "body: "+string(err.(xmlscan.SyntaxError)))
+	}
+	if len(vals[0]) == 0 {
+		return nil, nil, nil, wrap(ErrParseXML, "no Encrypt element")
+	}
+	return vals[0], vals[1], vals[2], nil
 }

@@ -98,7 +98,7 @@ func TestSpecDecrypt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if env.ReceiveID != specReceiveID || env.ToUserName != specReceiveID || env.AgentID != "1000002" || !bytes.Equal(env.Plaintext, want) {
+	if env.ReceiveID != specReceiveID || env.ToUserName != specReceiveID || env.AgentID != 1000002 || !bytes.Equal(env.Plaintext, want) {
 		t.Fatalf("envelope %+v", env)
 	}
 	ev, err := Parse(got)
@@ -213,8 +213,40 @@ func TestNewCryptoRejectsBadKeys(t *testing.T) {
 			t.Errorf("%s: error shows the key", name)
 		}
 	}
-	if _, err := NewCrypto("", specKey, ""); err == nil {
-		t.Error("empty token accepted")
+}
+
+// TestNewCryptoNamesTheBadArgument: each bad argument gets its own error, which names the
+// argument and shows neither the Token nor the key.
+func TestNewCryptoNamesTheBadArgument(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, token, key string
+		want             *Error
+		msg              string
+	}{
+		{"empty token", "", specKey, ErrToken, "wecom: webhook: invalid Token: the Token is empty"},
+		{"empty token and key", "", "", ErrToken, "wecom: webhook: invalid Token: the Token is empty"},
+		{"short key", specToken, specKey[:42], ErrAESKey,
+			"wecom: webhook: invalid EncodingAESKey: EncodingAESKey must be 43 characters, got 42"},
+		{"bad character", specToken, specKey[:10] + "!" + specKey[11:], ErrAESKey,
+			"wecom: webhook: invalid EncodingAESKey: EncodingAESKey has a character outside base64 at position 11"},
+	} {
+		c, err := NewCrypto(tc.token, tc.key, specReceiveID)
+		if c != nil || !errors.Is(err, tc.want) || err.Error() != tc.msg {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if tc.want == ErrToken && errors.Is(err, ErrAESKey) {
+			t.Errorf("%s: blames the key", tc.name)
+		}
+		if strings.Contains(err.Error(), specToken) || strings.Contains(err.Error(), specKey[:11]) {
+			t.Errorf("%s: error shows a secret", tc.name)
+		}
+	}
+	// An empty receive ID is valid: it skips the receive-ID check (individual-subject ISVs,
+	// corp-internal robots).
+	if _, err := NewCrypto(specToken, specKey, ""); err != nil {
+		t.Errorf("empty receive ID: %v", err)
 	}
 }
 

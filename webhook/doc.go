@@ -12,7 +12,9 @@
 //   - [Parse] turns plaintext into one Go type per MsgType / Event / ChangeType / InfoType
 //     (TextMessage, MenuClick, UserCreated, ExternalContactAdded, TemplateCardEvent,
 //     KfMsgOrEvent, SuiteTicket, CreateAuth, …). Callbacks without a type come back as
-//     *Unknown; Raw and Lookup keep every element of every event.
+//     *Unknown; Raw and Lookup keep every element of every event. The event structs also
+//     carry xml tags for the fields encoding/xml reads the same way, so xml.Unmarshal into
+//     them works too (it leaves the comma-separated lists and alternative spellings out).
 //   - Reply values (TextReply, NewsReply, UpdateButtonReply, …) render the plaintext reply.
 //
 // [Handler] composes them: GET answers verification; POST is verified, decrypted, parsed,
@@ -32,7 +34,7 @@
 // and, on the data callback URL, for every authorizing corp: accept several receive IDs with
 // WithReceiveIDs or WithReceiveIDFunc. Those callbacks are answered "success".
 //
-// The package imports nothing of the SDK but store, so a program that only receives callbacks
-// can use it alone. The wecomtest simulator delivers signed, encrypted callbacks to a Handler
+// The package imports nothing of the SDK but store (and internal helpers), so a program that
+// only receives callbacks can use it alone. The wecomtest simulator delivers signed, encrypted callbacks to a Handler
 // in tests, retrying like the platform.
 package webhook

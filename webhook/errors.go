@@ -14,7 +14,7 @@ type Error struct {
 }
 
 // Error returns the failure's description, never a secret.
-func (e *Error) Error() string { return "webhook: " + e.msg }
+func (e *Error) Error() string { return "wecom: webhook: " + e.msg }
 
 // Sentinel errors returned (wrapped with detail) by Crypto, Parse and Handler.
 var (
@@ -24,6 +24,9 @@ var (
 	// ErrParseXML means the body or plaintext is not the expected XML: empty, not XML, or an
 	// envelope without Encrypt (-40002).
 	ErrParseXML = &Error{Code: -40002, msg: "malformed XML"}
+	// ErrToken means NewCrypto was given an empty Token (the official libraries do not number
+	// this case).
+	ErrToken = &Error{msg: "invalid Token"}
 	// ErrAESKey means the EncodingAESKey is not 43 characters of base64 for a 32-byte key (-40004).
 	ErrAESKey = &Error{Code: -40004, msg: "invalid EncodingAESKey"}
 	// ErrReceiveIDMismatch means the receive ID inside the plaintext (corp ID, suite ID) is not an

@@ -3,6 +3,8 @@ package webhook
 import (
 	"strings"
 	"time"
+
+	"github.com/wecom-connector/wecom/internal/xmlscan"
 )
 
 // Event is one decoded callback: a pointer to one of this package's event structs (user
@@ -26,29 +28,29 @@ type Event interface {
 // 回调公共字段
 type Header struct {
 	// ToUserName is the receiving corp ID (corp-app callbacks).
-	ToUserName string `xml:"ToUserName"`
+	ToUserName string `wecom:"ToUserName" xml:"ToUserName"`
 	// FromUserName is the acting member's UserID, or "sys" for system events.
-	FromUserName string `xml:"FromUserName"`
+	FromUserName string `wecom:"FromUserName" xml:"FromUserName"`
 	// CreateTime is the event time in Unix seconds (corp-app callbacks); see Time.
-	CreateTime int64 `xml:"CreateTime"`
+	CreateTime int64 `wecom:"CreateTime" xml:"CreateTime"`
 	// MsgType is "event" for events, else the user message type ("text", "image", …).
-	MsgType string `xml:"MsgType"`
+	MsgType string `wecom:"MsgType" xml:"MsgType"`
 	// Event is the event name when MsgType is "event".
-	Event string `xml:"Event"`
+	Event string `wecom:"Event" xml:"Event"`
 	// ChangeType selects the kind of change_contact, change_external_*, change_chain events.
-	ChangeType string `xml:"ChangeType"`
+	ChangeType string `wecom:"ChangeType" xml:"ChangeType"`
 	// AgentID is the app ID (AgentID; AgentId in ISV share events).
-	AgentID int64 `xml:"AgentID|AgentId"`
+	AgentID int `wecom:"AgentID|AgentId" xml:"AgentID"`
 	// MsgID is the message ID of user messages, unique per message (the dedupe key).
-	MsgID int64 `xml:"MsgId"`
+	MsgID int64 `wecom:"MsgId" xml:"MsgId"`
 	// SuiteID is the suite or template ID of ISV command callbacks (指令回调).
-	SuiteID string `xml:"SuiteId"`
+	SuiteID string `wecom:"SuiteId" xml:"SuiteId"`
 	// InfoType is the command name of ISV command callbacks.
-	InfoType string `xml:"InfoType"`
+	InfoType string `wecom:"InfoType" xml:"InfoType"`
 	// TimeStamp is the ISV command time in Unix seconds; see Time.
-	TimeStamp int64 `xml:"TimeStamp"`
+	TimeStamp int64 `wecom:"TimeStamp" xml:"TimeStamp"`
 	// AuthCorpID is the authorizing corp of ISV command callbacks.
-	AuthCorpID string `xml:"AuthCorpId"`
+	AuthCorpID string `wecom:"AuthCorpId" xml:"AuthCorpId"`
 
 	raw string
 }
@@ -95,17 +97,17 @@ func (h *Header) Raw() []byte { return []byte(h.raw) }
 // "BatchJob>JobId"), the way to read an element this package does not type. Its second
 // result reports whether the element exists.
 func (h *Header) Lookup(path string) (string, bool) {
-	t, ok := scan([]byte(h.raw), h.raw)
+	t, ok := xmlscan.Scan([]byte(h.raw), h.raw)
 	if !ok {
 		return "", false
 	}
-	n := int32(0)
-	for _, name := range strings.Split(path, ">") {
-		if n = t.child(n, name); n < 0 {
+	n := xmlscan.Root
+	for name := range strings.SplitSeq(path, ">") {
+		if n = t.Child(n, name); n < 0 {
 			return "", false
 		}
 	}
-	return t.nodes[n].text, true
+	return t.Text(n), true
 }
 
 func (h *Header) isEvent() {}

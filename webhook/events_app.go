@@ -3,6 +3,8 @@ package webhook
 // App events (应用事件, MsgType event): membership, menus, batch jobs, approvals, shared apps,
 // template cards, inactive-app notices.
 
+import "github.com/wecom-connector/wecom/internal/wire"
+
 func init() {
 	route[Subscribe]("event", "subscribe", "")
 	route[Unsubscribe]("event", "unsubscribe", "")
@@ -53,18 +55,18 @@ type Unsubscribe struct {
 type EnterAgent struct {
 	Header
 	// EventKey is empty for this event.
-	EventKey string `xml:"EventKey"`
+	EventKey string `wecom:"EventKey" xml:"EventKey"`
 }
 
 // LocationReport is a member's position reported on entering the app chat (Event LOCATION).
 // 上报地理位置事件
 type LocationReport struct {
 	Header
-	Latitude  float64 `xml:"Latitude"`  // Latitude in degrees.
-	Longitude float64 `xml:"Longitude"` // Longitude in degrees.
-	Precision float64 `xml:"Precision"` // Precision of the position.
+	Latitude  float64 `wecom:"Latitude" xml:"Latitude"`   // Latitude in degrees.
+	Longitude float64 `wecom:"Longitude" xml:"Longitude"` // Longitude in degrees.
+	Precision float64 `wecom:"Precision" xml:"Precision"` // Precision of the position.
 	// AppType is "wxwork" in the WeCom client.
-	AppType string `xml:"AppType"`
+	AppType string `wecom:"AppType" xml:"AppType"`
 }
 
 // Batch job types reported in BatchJob.JobType.
@@ -82,15 +84,15 @@ const (
 type BatchJobResult struct {
 	Header
 	// BatchJob is the job and its overall outcome.
-	BatchJob BatchJob `xml:"BatchJob"`
+	BatchJob BatchJob `wecom:"BatchJob" xml:"BatchJob"`
 }
 
 // BatchJob is the BatchJob element of BatchJobResult.
 type BatchJob struct {
-	JobID   string `xml:"JobId"`      // JobID is the job's id.
-	JobType string `xml:"JobType"`    // JobType is one of the Job… constants.
-	ErrCode int    `xml:"ErrCode"`    // ErrCode is 0 on success, else a global errcode.
-	ErrMsg  string `xml:"ErrMsg,raw"` // ErrMsg describes ErrCode.
+	JobID   string `wecom:"JobId" xml:"JobId"`       // JobID is the job's id.
+	JobType string `wecom:"JobType" xml:"JobType"`   // JobType is one of the Job… constants.
+	ErrCode int    `wecom:"ErrCode" xml:"ErrCode"`   // ErrCode is 0 on success, else a global errcode.
+	ErrMsg  string `wecom:"ErrMsg,raw" xml:"ErrMsg"` // ErrMsg describes ErrCode.
 }
 
 // MenuClick is a click on a menu button of type click (Event click).
@@ -98,7 +100,7 @@ type BatchJob struct {
 type MenuClick struct {
 	Header
 	// EventKey is the button's key.
-	EventKey string `xml:"EventKey"`
+	EventKey string `wecom:"EventKey" xml:"EventKey"`
 }
 
 // MenuView is a click on a menu button that opens a URL (Event view).
@@ -106,7 +108,7 @@ type MenuClick struct {
 type MenuView struct {
 	Header
 	// EventKey is the URL opened.
-	EventKey string `xml:"EventKey"`
+	EventKey string `wecom:"EventKey" xml:"EventKey"`
 }
 
 // MenuViewMiniprogram is a click on a menu button that opens a mini program (Event
@@ -115,13 +117,13 @@ type MenuView struct {
 type MenuViewMiniprogram struct {
 	Header
 	// EventKey is the mini program page path (unverified for WeCom).
-	EventKey string `xml:"EventKey"`
+	EventKey string `wecom:"EventKey" xml:"EventKey"`
 }
 
 // ScanCodeInfo is the result of a menu-triggered scan.
 type ScanCodeInfo struct {
-	ScanType   string `xml:"ScanType"`   // ScanType is "qrcode" or "barcode".
-	ScanResult string `xml:"ScanResult"` // ScanResult is the decoded text; barcodes come as "TYPE,value".
+	ScanType   string `wecom:"ScanType" xml:"ScanType"`     // ScanType is "qrcode" or "barcode".
+	ScanResult string `wecom:"ScanResult" xml:"ScanResult"` // ScanResult is the decoded text; barcodes come as "TYPE,value".
 }
 
 // ScancodePush is a scan started from a menu whose result the client handles (Event
@@ -129,8 +131,8 @@ type ScanCodeInfo struct {
 // 扫码推事件
 type ScancodePush struct {
 	Header
-	EventKey     string       `xml:"EventKey"`     // EventKey is the button's key.
-	ScanCodeInfo ScanCodeInfo `xml:"ScanCodeInfo"` // ScanCodeInfo is the scan result.
+	EventKey     string       `wecom:"EventKey" xml:"EventKey"`         // EventKey is the button's key.
+	ScanCodeInfo ScanCodeInfo `wecom:"ScanCodeInfo" xml:"ScanCodeInfo"` // ScanCodeInfo is the scan result.
 }
 
 // ScancodeWaitmsg is a scan started from a menu after which the client waits for a reply
@@ -138,24 +140,24 @@ type ScancodePush struct {
 // 扫码推事件且弹出“消息接收中”提示框
 type ScancodeWaitmsg struct {
 	Header
-	EventKey     string       `xml:"EventKey"`     // EventKey is the button's key.
-	ScanCodeInfo ScanCodeInfo `xml:"ScanCodeInfo"` // ScanCodeInfo is the scan result.
+	EventKey     string       `wecom:"EventKey" xml:"EventKey"`         // EventKey is the button's key.
+	ScanCodeInfo ScanCodeInfo `wecom:"ScanCodeInfo" xml:"ScanCodeInfo"` // ScanCodeInfo is the scan result.
 }
 
 // SendPicsInfo lists the pictures sent from a picture menu.
 type SendPicsInfo struct {
 	// Count is the number of pictures.
-	Count int `xml:"Count"`
+	Count int `wecom:"Count" xml:"Count"`
 	// PicMD5Sums are the pictures' MD5 sums in order (PicList/item/PicMd5Sum).
-	PicMD5Sums []string `xml:"PicList>item>PicMd5Sum"`
+	PicMD5Sums []string `wecom:"PicList>item>PicMd5Sum" xml:"PicList>item>PicMd5Sum"`
 }
 
 // PicSysphoto is a photo taken from a menu button (Event pic_sysphoto).
 // 弹出系统拍照发图的事件
 type PicSysphoto struct {
 	Header
-	EventKey     string       `xml:"EventKey"`     // EventKey is the button's key.
-	SendPicsInfo SendPicsInfo `xml:"SendPicsInfo"` // SendPicsInfo lists the pictures.
+	EventKey     string       `wecom:"EventKey" xml:"EventKey"`         // EventKey is the button's key.
+	SendPicsInfo SendPicsInfo `wecom:"SendPicsInfo" xml:"SendPicsInfo"` // SendPicsInfo lists the pictures.
 }
 
 // PicPhotoOrAlbum is a photo or album picture sent from a menu button (Event
@@ -163,34 +165,34 @@ type PicSysphoto struct {
 // 弹出拍照或者相册发图的事件
 type PicPhotoOrAlbum struct {
 	Header
-	EventKey     string       `xml:"EventKey"`     // EventKey is the button's key.
-	SendPicsInfo SendPicsInfo `xml:"SendPicsInfo"` // SendPicsInfo lists the pictures.
+	EventKey     string       `wecom:"EventKey" xml:"EventKey"`         // EventKey is the button's key.
+	SendPicsInfo SendPicsInfo `wecom:"SendPicsInfo" xml:"SendPicsInfo"` // SendPicsInfo lists the pictures.
 }
 
 // PicWeixin is an album picture sent from a menu button (Event pic_weixin).
 // 弹出微信相册发图器的事件
 type PicWeixin struct {
 	Header
-	EventKey     string       `xml:"EventKey"`     // EventKey is the button's key.
-	SendPicsInfo SendPicsInfo `xml:"SendPicsInfo"` // SendPicsInfo lists the pictures.
+	EventKey     string       `wecom:"EventKey" xml:"EventKey"`         // EventKey is the button's key.
+	SendPicsInfo SendPicsInfo `wecom:"SendPicsInfo" xml:"SendPicsInfo"` // SendPicsInfo lists the pictures.
 }
 
 // SendLocationInfo is the place chosen in a location_select menu.
 type SendLocationInfo struct {
-	Latitude  float64 `xml:"Location_X"`  // Latitude is Location_X.
-	Longitude float64 `xml:"Location_Y"`  // Longitude is Location_Y.
-	Scale     int     `xml:"Scale"`       // Scale is the map zoom level.
-	Label     string  `xml:"Label,raw"`   // Label is the address text.
-	Poiname   string  `xml:"Poiname,raw"` // Poiname is the point of interest's name.
+	Latitude  float64 `wecom:"Location_X" xml:"Location_X"` // Latitude is Location_X.
+	Longitude float64 `wecom:"Location_Y" xml:"Location_Y"` // Longitude is Location_Y.
+	Scale     int     `wecom:"Scale" xml:"Scale"`           // Scale is the map zoom level.
+	Label     string  `wecom:"Label,raw" xml:"Label"`       // Label is the address text.
+	Poiname   string  `wecom:"Poiname,raw" xml:"Poiname"`   // Poiname is the point of interest's name.
 }
 
 // LocationSelect is a location chosen from a menu button (Event location_select).
 // 弹出地理位置选择器的事件
 type LocationSelect struct {
 	Header
-	EventKey         string           `xml:"EventKey"`         // EventKey is the button's key.
-	SendLocationInfo SendLocationInfo `xml:"SendLocationInfo"` // SendLocationInfo is the place.
-	AppType          string           `xml:"AppType"`          // AppType is "wxwork" in the WeCom client.
+	EventKey         string           `wecom:"EventKey" xml:"EventKey"`                 // EventKey is the button's key.
+	SendLocationInfo SendLocationInfo `wecom:"SendLocationInfo" xml:"SendLocationInfo"` // SendLocationInfo is the place.
+	AppType          string           `wecom:"AppType" xml:"AppType"`                   // AppType is "wxwork" in the WeCom client.
 }
 
 // Approval statuses (OpenSpStatus, NodeStatus).
@@ -207,41 +209,41 @@ const (
 type OpenApprovalChange struct {
 	Header
 	// ApprovalInfo is the approval's current state.
-	ApprovalInfo OpenApprovalInfo `xml:"ApprovalInfo"`
+	ApprovalInfo OpenApprovalInfo `wecom:"ApprovalInfo" xml:"ApprovalInfo"`
 }
 
 // OpenApprovalInfo is the ApprovalInfo element of OpenApprovalChange.
 type OpenApprovalInfo struct {
-	ThirdNo        string           `xml:"ThirdNo"`                    // ThirdNo is the caller's approval number.
-	OpenSpName     string           `xml:"OpenSpName"`                 // OpenSpName is the template name.
-	OpenTemplateID string           `xml:"OpenTemplateId"`             // OpenTemplateID is the template id.
-	OpenSpStatus   int              `xml:"OpenSpStatus"`               // OpenSpStatus is an Approval… status.
-	ApplyTime      int64            `xml:"ApplyTime"`                  // ApplyTime is the submission time, Unix seconds.
-	ApplyUserName  string           `xml:"ApplyUserName"`              // ApplyUserName is the applicant's name.
-	ApplyUserID    string           `xml:"ApplyUserId"`                // ApplyUserID is the applicant's UserID.
-	ApplyUserParty string           `xml:"ApplyUserParty"`             // ApplyUserParty is the applicant's department.
-	ApplyUserImage string           `xml:"ApplyUserImage"`             // ApplyUserImage is the applicant's avatar.
-	ApprovalNodes  []ApprovalNode   `xml:"ApprovalNodes>ApprovalNode"` // ApprovalNodes are the approval steps.
-	NotifyNodes    []ApprovalPerson `xml:"NotifyNodes>NotifyNode"`     // NotifyNodes are the CC recipients.
-	ApproverStep   int              `xml:"approverstep"`               // ApproverStep is the current node, 0-based.
+	ThirdNo        string           `wecom:"ThirdNo" xml:"ThirdNo"`                                       // ThirdNo is the caller's approval number.
+	OpenSpName     string           `wecom:"OpenSpName" xml:"OpenSpName"`                                 // OpenSpName is the template name.
+	OpenTemplateID string           `wecom:"OpenTemplateId" xml:"OpenTemplateId"`                         // OpenTemplateID is the template id.
+	OpenSpStatus   int              `wecom:"OpenSpStatus" xml:"OpenSpStatus"`                             // OpenSpStatus is an Approval… status.
+	ApplyTime      int64            `wecom:"ApplyTime" xml:"ApplyTime"`                                   // ApplyTime is the submission time, Unix seconds.
+	ApplyUserName  string           `wecom:"ApplyUserName" xml:"ApplyUserName"`                           // ApplyUserName is the applicant's name.
+	ApplyUserID    string           `wecom:"ApplyUserId" xml:"ApplyUserId"`                               // ApplyUserID is the applicant's UserID.
+	ApplyUserParty string           `wecom:"ApplyUserParty" xml:"ApplyUserParty"`                         // ApplyUserParty is the applicant's department.
+	ApplyUserImage string           `wecom:"ApplyUserImage" xml:"ApplyUserImage"`                         // ApplyUserImage is the applicant's avatar.
+	ApprovalNodes  []ApprovalNode   `wecom:"ApprovalNodes>ApprovalNode" xml:"ApprovalNodes>ApprovalNode"` // ApprovalNodes are the approval steps.
+	NotifyNodes    []ApprovalPerson `wecom:"NotifyNodes>NotifyNode" xml:"NotifyNodes>NotifyNode"`         // NotifyNodes are the CC recipients.
+	ApproverStep   int              `wecom:"approverstep" xml:"approverstep"`                             // ApproverStep is the current node, 0-based.
 }
 
 // ApprovalNode is one step of an approval flow.
 type ApprovalNode struct {
-	NodeStatus int              `xml:"NodeStatus"` // NodeStatus is an Approval… status.
-	NodeAttr   int              `xml:"NodeAttr"`   // NodeAttr is 1 or-sign, 2 joint-sign.
-	NodeType   int              `xml:"NodeType"`   // NodeType is 1 fixed member, 2 tag, 3 superior.
-	Items      []ApprovalPerson `xml:"Items>Item"` // Items are the node's approvers.
+	NodeStatus int              `wecom:"NodeStatus" xml:"NodeStatus"` // NodeStatus is an Approval… status.
+	NodeAttr   int              `wecom:"NodeAttr" xml:"NodeAttr"`     // NodeAttr is 1 or-sign, 2 joint-sign.
+	NodeType   int              `wecom:"NodeType" xml:"NodeType"`     // NodeType is 1 fixed member, 2 tag, 3 superior.
+	Items      []ApprovalPerson `wecom:"Items>Item" xml:"Items>Item"` // Items are the node's approvers.
 }
 
 // ApprovalPerson is an approver or CC recipient.
 type ApprovalPerson struct {
-	ItemName   string `xml:"ItemName"`       // ItemName is the person's name.
-	ItemUserID string `xml:"ItemUserId"`     // ItemUserID is the UserID.
-	ItemImage  string `xml:"ItemImage"`      // ItemImage is the avatar URL.
-	ItemStatus int    `xml:"ItemStatus"`     // ItemStatus is 1 pending, 2 agreed, 3 rejected, 4 forwarded.
-	ItemSpeech string `xml:"ItemSpeech,raw"` // ItemSpeech is the approver's comment.
-	ItemOpTime int64  `xml:"ItemOpTime"`     // ItemOpTime is when the person acted, Unix seconds.
+	ItemName   string `wecom:"ItemName" xml:"ItemName"`         // ItemName is the person's name.
+	ItemUserID string `wecom:"ItemUserId" xml:"ItemUserId"`     // ItemUserID is the UserID.
+	ItemImage  string `wecom:"ItemImage" xml:"ItemImage"`       // ItemImage is the avatar URL.
+	ItemStatus int    `wecom:"ItemStatus" xml:"ItemStatus"`     // ItemStatus is 1 pending, 2 agreed, 3 rejected, 4 forwarded.
+	ItemSpeech string `wecom:"ItemSpeech,raw" xml:"ItemSpeech"` // ItemSpeech is the approver's comment.
+	ItemOpTime int64  `wecom:"ItemOpTime" xml:"ItemOpTime"`     // ItemOpTime is when the person acted, Unix seconds.
 }
 
 // SysApprovalChange reports a change in the approval app (Event sys_approval_change). The
@@ -250,19 +252,19 @@ type ApprovalPerson struct {
 type SysApprovalChange struct {
 	Header
 	// ApprovalInfo is the approval's summary.
-	ApprovalInfo SysApprovalInfo `xml:"ApprovalInfo"`
+	ApprovalInfo SysApprovalInfo `wecom:"ApprovalInfo" xml:"ApprovalInfo"`
 }
 
 // SysApprovalInfo is the typed part of SysApprovalChange's ApprovalInfo.
 type SysApprovalInfo struct {
-	SpNo             string `xml:"SpNo"`             // SpNo is the approval number.
-	SpName           string `xml:"SpName"`           // SpName is the template name.
-	SpStatus         int    `xml:"SpStatus"`         // SpStatus is 1 pending, 2 approved, 3 rejected, 4 cancelled, …
-	TemplateID       string `xml:"TemplateId"`       // TemplateID is the template id.
-	ApplyTime        int64  `xml:"ApplyTime"`        // ApplyTime is the submission time, Unix seconds.
-	ApplyerUserID    string `xml:"Applyer>UserId"`   // ApplyerUserID is the applicant.
-	ApplyerParty     string `xml:"Applyer>Party"`    // ApplyerParty is the applicant's department.
-	StatuChangeEvent int    `xml:"StatuChangeEvent"` // StatuChangeEvent is what changed (spelling as sent).
+	SpNo             string `wecom:"SpNo" xml:"SpNo"`                         // SpNo is the approval number.
+	SpName           string `wecom:"SpName" xml:"SpName"`                     // SpName is the template name.
+	SpStatus         int    `wecom:"SpStatus" xml:"SpStatus"`                 // SpStatus is 1 pending, 2 approved, 3 rejected, 4 cancelled, …
+	TemplateID       string `wecom:"TemplateId" xml:"TemplateId"`             // TemplateID is the template id.
+	ApplyTime        int64  `wecom:"ApplyTime" xml:"ApplyTime"`               // ApplyTime is the submission time, Unix seconds.
+	ApplyerUserID    string `wecom:"Applyer>UserId" xml:"Applyer>UserId"`     // ApplyerUserID is the applicant.
+	ApplyerParty     string `wecom:"Applyer>Party" xml:"Applyer>Party"`       // ApplyerParty is the applicant's department.
+	StatuChangeEvent int    `wecom:"StatuChangeEvent" xml:"StatuChangeEvent"` // StatuChangeEvent is what changed (spelling as sent).
 }
 
 // ShareAgentChange reports that a linked-corp (企业互联) app share changed: Event
@@ -272,9 +274,9 @@ type SysApprovalInfo struct {
 type ShareAgentChange struct {
 	Header
 	// AppID is the legacy multi-app suite app id (ISV form); ignore it for new apps.
-	AppID int64 `xml:"AppId"`
+	AppID int `wecom:"AppId" xml:"AppId"`
 	// CorpID is the upstream / group corp (ISV form).
-	CorpID string `xml:"CorpId"`
+	CorpID string `wecom:"CorpId" xml:"CorpId"`
 }
 
 // ShareChainChange reports that an upstream/downstream (上下游) app share changed: Event
@@ -283,18 +285,22 @@ type ShareAgentChange struct {
 type ShareChainChange struct {
 	Header
 	// AppID is the legacy multi-app suite app id (ISV form); ignore it for new apps.
-	AppID int64 `xml:"AppId"`
+	AppID int `wecom:"AppId" xml:"AppId"`
 	// CorpID is the upstream corp (ISV form).
-	CorpID string `xml:"CorpId"`
+	CorpID string `wecom:"CorpId" xml:"CorpId"`
 }
 
-// Template card types (CardType).
+// CardType is the type of a template card (模板卡片类型), the same type package messages sends
+// cards with, so a callback's card type compares with the card's.
+type CardType = wire.CardType
+
+// Template card types.
 const (
-	CardTextNotice          = "text_notice"
-	CardNewsNotice          = "news_notice"
-	CardButtonInteraction   = "button_interaction"
-	CardVoteInteraction     = "vote_interaction"
-	CardMultipleInteraction = "multiple_interaction"
+	CardTextNotice          = wire.CardTextNotice          // 文本通知型
+	CardNewsNotice          = wire.CardNewsNotice          // 图文展示型
+	CardButtonInteraction   = wire.CardButtonInteraction   // 按钮交互型
+	CardVoteInteraction     = wire.CardVoteInteraction     // 投票选择型
+	CardMultipleInteraction = wire.CardMultipleInteraction // 多项选择型
 )
 
 // TemplateCardEvent is a click on a callback button of an interactive template card (Event
@@ -303,19 +309,19 @@ const (
 // 模板卡片事件推送
 type TemplateCardEvent struct {
 	Header
-	EventKey      string         `xml:"EventKey"`                   // EventKey is the clicked button's key.
-	TaskID        string         `xml:"TaskId"`                     // TaskID is the card's task_id.
-	CardType      string         `xml:"CardType"`                   // CardType is one of the Card… constants.
-	ResponseCode  string         `xml:"ResponseCode"`               // ResponseCode updates the card once, within 72 h.
-	SelectedItems []SelectedItem `xml:"SelectedItems>SelectedItem"` // SelectedItems are the user's choices.
+	EventKey      string         `wecom:"EventKey" xml:"EventKey"`                                     // EventKey is the clicked button's key.
+	TaskID        string         `wecom:"TaskId" xml:"TaskId"`                                         // TaskID is the card's task_id.
+	CardType      CardType       `wecom:"CardType" xml:"CardType"`                                     // CardType is one of the Card… constants.
+	ResponseCode  string         `wecom:"ResponseCode" xml:"ResponseCode"`                             // ResponseCode updates the card once, within 72 h.
+	SelectedItems []SelectedItem `wecom:"SelectedItems>SelectedItem" xml:"SelectedItems>SelectedItem"` // SelectedItems are the user's choices.
 }
 
 // SelectedItem is one question's answer on a template card.
 type SelectedItem struct {
 	// QuestionKey is the question's question_key.
-	QuestionKey string `xml:"QuestionKey"`
+	QuestionKey string `wecom:"QuestionKey" xml:"QuestionKey"`
 	// OptionIDs are the chosen options (OptionIds/OptionId; the OpitonIds misspelling too).
-	OptionIDs []string `xml:"OptionIds>OptionId|OpitonIds>OptionId"`
+	OptionIDs []string `wecom:"OptionIds>OptionId|OpitonIds>OptionId" xml:"OptionIds>OptionId"`
 }
 
 // TemplateCardMenuEvent is a tap on an entry of a template card's top-right menu (Event
@@ -323,18 +329,18 @@ type SelectedItem struct {
 // 通用模板卡片右上角菜单事件推送
 type TemplateCardMenuEvent struct {
 	Header
-	EventKey     string `xml:"EventKey"`     // EventKey is the action_menu entry's key.
-	TaskID       string `xml:"TaskId"`       // TaskID is the card's task_id.
-	CardType     string `xml:"CardType"`     // CardType is one of the Card… constants.
-	ResponseCode string `xml:"ResponseCode"` // ResponseCode updates the card once, within 72 h.
+	EventKey     string   `wecom:"EventKey" xml:"EventKey"`         // EventKey is the action_menu entry's key.
+	TaskID       string   `wecom:"TaskId" xml:"TaskId"`             // TaskID is the card's task_id.
+	CardType     CardType `wecom:"CardType" xml:"CardType"`         // CardType is one of the Card… constants.
+	ResponseCode string   `wecom:"ResponseCode" xml:"ResponseCode"` // ResponseCode updates the card once, within 72 h.
 }
 
 // TaskcardClick is a click on a legacy task card button (Event taskcard_click).
 // 任务卡片事件推送
 type TaskcardClick struct {
 	Header
-	EventKey string `xml:"EventKey"` // EventKey is the clicked button's key.
-	TaskID   string `xml:"TaskId"`   // TaskID is the card's task_id.
+	EventKey string `wecom:"EventKey" xml:"EventKey"` // EventKey is the clicked button's key.
+	TaskID   string `wecom:"TaskId" xml:"TaskId"`     // TaskID is the card's task_id.
 }
 
 // UploadMediaJobFinish reports that an asynchronous media upload finished (Event
@@ -343,7 +349,7 @@ type TaskcardClick struct {
 type UploadMediaJobFinish struct {
 	Header
 	// JobID is the upload job's jobid.
-	JobID string `xml:"JobId"`
+	JobID string `wecom:"JobId" xml:"JobId"`
 }
 
 // CloseInactiveAgent reports that the app was closed for inactivity (Event
@@ -372,5 +378,5 @@ type ChangeAppAdmin struct {
 type SwitchWorkbenchMode struct {
 	Header
 	// Mode is 1 when the custom mode is on, 0 when off.
-	Mode int `xml:"Mode"`
+	Mode int `wecom:"Mode" xml:"Mode"`
 }

@@ -26,9 +26,9 @@ const (
 type ChainChange struct {
 	Header
 	// ChainID is the chain.
-	ChainID string `xml:"ChainId"`
+	ChainID string `wecom:"ChainId" xml:"ChainId"`
 	// GroupIDs are the groups concerned (group changes).
-	GroupIDs []int64 `xml:"GroupIds>GroupId"`
+	GroupIDs []int `wecom:"GroupIds>GroupId" xml:"GroupIds>GroupId"`
 	// CorpIDs are the corps concerned (corp_join, update_corp, remove_corp).
-	CorpIDs []string `xml:"CorpIds>CorpId"`
+	CorpIDs []string `wecom:"CorpIds>CorpId" xml:"CorpIds>CorpId"`
 }

@@ -4,6 +4,18 @@ package webhook
 // Since 2022-08-15 contacts-sync URLs receive only the key fields; every other field is
 // optional and zero when absent.
 
+import "github.com/wecom-connector/wecom/internal/wire"
+
+// Gender is a member's gender (性别), the type every package of the SDK uses for it.
+type Gender = wire.Gender
+
+// Genders.
+const (
+	GenderUndefined = wire.GenderUndefined // 未定义
+	GenderMale      = wire.GenderMale      // 男性
+	GenderFemale    = wire.GenderFemale    // 女性
+)
+
 func init() {
 	route[UserCreated]("event", "change_contact", "create_user")
 	route[UserUpdated]("event", "change_contact", "update_user")
@@ -18,61 +30,61 @@ func init() {
 // UserID and the changed fields are present.
 type UserChange struct {
 	// UserID is the member (for update_user: the old UserID). ISVs get an opaque userid.
-	UserID string `xml:"UserID"`
+	UserID string `wecom:"UserID" xml:"UserID"`
 	// NewUserID is the new UserID when update_user changed it.
-	NewUserID string `xml:"NewUserID"`
+	NewUserID string `wecom:"NewUserID" xml:"NewUserID"`
 	// OpenUserID is the provider-scoped open userid (ISV form).
-	OpenUserID string `xml:"OpenUserID"`
+	OpenUserID string `wecom:"OpenUserID" xml:"OpenUserID"`
 	// Name is the member's name.
-	Name string `xml:"Name"`
+	Name string `wecom:"Name" xml:"Name"`
 	// Department lists the department ids the receiver may see (parsed from "1,2,3"; the raw
 	// text is Lookup("Department")).
-	Department []int64 `xml:"Department,comma"`
+	Department []int `wecom:"Department,comma" xml:"-"`
 	// MainDepartment is the main department id.
-	MainDepartment int64 `xml:"MainDepartment"`
+	MainDepartment int `wecom:"MainDepartment" xml:"MainDepartment"`
 	// IsLeaderInDept holds 0/1 flags aligned with Department (1 = department head).
-	IsLeaderInDept []int `xml:"IsLeaderInDept,comma"`
+	IsLeaderInDept []int `wecom:"IsLeaderInDept,comma" xml:"-"`
 	// DirectLeader lists the UserIDs of direct superiors.
-	DirectLeader []string `xml:"DirectLeader,comma"`
+	DirectLeader []string `wecom:"DirectLeader,comma" xml:"-"`
 	// Position is the job title.
-	Position string `xml:"Position"`
+	Position string `wecom:"Position" xml:"Position"`
 	// Mobile is the mobile number.
-	Mobile string `xml:"Mobile"`
-	// Gender is 0 undefined, 1 male, 2 female.
-	Gender int `xml:"Gender"`
+	Mobile string `wecom:"Mobile" xml:"Mobile"`
+	// Gender is GenderUndefined, GenderMale or GenderFemale.
+	Gender Gender `wecom:"Gender" xml:"Gender"`
 	// Email is the email address.
-	Email string `xml:"Email"`
+	Email string `wecom:"Email" xml:"Email"`
 	// BizMail is the corporate mailbox.
-	BizMail string `xml:"BizMail"`
+	BizMail string `wecom:"BizMail" xml:"BizMail"`
 	// Status is 1 active, 2 disabled, 4 not activated, 5 left the corp.
-	Status int `xml:"Status"`
+	Status int `wecom:"Status" xml:"Status"`
 	// Avatar is the avatar URL; replace the trailing /0 by /100 for a thumbnail.
-	Avatar string `xml:"Avatar"`
+	Avatar string `wecom:"Avatar" xml:"Avatar"`
 	// Alias is the member's alias.
-	Alias string `xml:"Alias"`
+	Alias string `wecom:"Alias" xml:"Alias"`
 	// Telephone is the landline.
-	Telephone string `xml:"Telephone"`
+	Telephone string `wecom:"Telephone" xml:"Telephone"`
 	// Address is the address.
-	Address string `xml:"Address"`
+	Address string `wecom:"Address" xml:"Address"`
 	// EnglishName is a legacy field still sent to old configurations.
-	EnglishName string `xml:"EnglishName"`
+	EnglishName string `wecom:"EnglishName" xml:"EnglishName"`
 	// IsLeader is a legacy flag (1 = leader).
-	IsLeader int `xml:"IsLeader"`
+	IsLeader int `wecom:"IsLeader" xml:"IsLeader"`
 	// ExtAttr holds the custom fields.
-	ExtAttr []ExtAttrItem `xml:"ExtAttr>Item"`
+	ExtAttr []ExtAttrItem `wecom:"ExtAttr>Item" xml:"ExtAttr>Item"`
 }
 
 // ExtAttrItem is one custom member field (扩展属性), in the current or the legacy form.
 type ExtAttrItem struct {
 	// Name is the field's name.
-	Name string `xml:"Name"`
+	Name string `wecom:"Name" xml:"Name"`
 	// Type is 0 text, 1 web.
-	Type int `xml:"Type"`
+	Type int `wecom:"Type" xml:"Type"`
 	// Value is the text value: Text/Value, or Value in the legacy form.
-	Value string `xml:"Text>Value|Value"`
+	Value string `wecom:"Text>Value|Value" xml:"Text>Value"`
 	// WebTitle and WebURL are the link of a web field.
-	WebTitle string `xml:"Web>Title"`
-	WebURL   string `xml:"Web>Url"` // WebURL is the web field's URL.
+	WebTitle string `wecom:"Web>Title" xml:"Web>Title"`
+	WebURL   string `wecom:"Web>Url" xml:"Web>Url"` // WebURL is the web field's URL.
 }
 
 // UserCreated reports a new member (ChangeType create_user).
@@ -94,21 +106,21 @@ type UserUpdated struct {
 type UserDeleted struct {
 	Header
 	// UserID is the deleted member.
-	UserID string `xml:"UserID"`
+	UserID string `wecom:"UserID" xml:"UserID"`
 	// OpenUserID is the provider-scoped open userid (ISV form).
-	OpenUserID string `xml:"OpenUserID"`
+	OpenUserID string `wecom:"OpenUserID" xml:"OpenUserID"`
 }
 
 // DepartmentChange holds the department fields of the party events.
 type DepartmentChange struct {
 	// ID is the department id.
-	ID int64 `xml:"Id"`
+	ID int `wecom:"Id" xml:"Id"`
 	// Name is the department name (create, or update when changed).
-	Name string `xml:"Name"`
+	Name string `wecom:"Name" xml:"Name"`
 	// ParentID is the parent department id.
-	ParentID int64 `xml:"ParentId"`
+	ParentID int `wecom:"ParentId" xml:"ParentId"`
 	// Order is the sort value (create).
-	Order int64 `xml:"Order"`
+	Order uint32 `wecom:"Order" xml:"Order"`
 }
 
 // DepartmentCreated reports a new department (ChangeType create_party).
@@ -130,7 +142,7 @@ type DepartmentUpdated struct {
 type DepartmentDeleted struct {
 	Header
 	// ID is the deleted department id.
-	ID int64 `xml:"Id"`
+	ID int `wecom:"Id" xml:"Id"`
 }
 
 // TagUpdated reports members or departments added to or removed from a tag (ChangeType
@@ -139,9 +151,9 @@ type DepartmentDeleted struct {
 // 标签成员变更事件
 type TagUpdated struct {
 	Header
-	TagID         int      `xml:"TagId"`               // TagID is the tag.
-	AddUserItems  []string `xml:"AddUserItems,comma"`  // AddUserItems are UserIDs added.
-	DelUserItems  []string `xml:"DelUserItems,comma"`  // DelUserItems are UserIDs removed.
-	AddPartyItems []int64  `xml:"AddPartyItems,comma"` // AddPartyItems are department ids added.
-	DelPartyItems []int64  `xml:"DelPartyItems,comma"` // DelPartyItems are department ids removed.
+	TagID         int      `wecom:"TagId" xml:"TagId"`           // TagID is the tag.
+	AddUserItems  []string `wecom:"AddUserItems,comma" xml:"-"`  // AddUserItems are UserIDs added.
+	DelUserItems  []string `wecom:"DelUserItems,comma" xml:"-"`  // DelUserItems are UserIDs removed.
+	AddPartyItems []int    `wecom:"AddPartyItems,comma" xml:"-"` // AddPartyItems are department ids added.
+	DelPartyItems []int    `wecom:"DelPartyItems,comma" xml:"-"` // DelPartyItems are department ids removed.
 }

@@ -24,12 +24,12 @@ func init() {
 // 添加企业客户事件
 type ExternalContactAdded struct {
 	Header
-	UserID         string `xml:"UserID"`         // UserID is the member.
-	ExternalUserID string `xml:"ExternalUserID"` // ExternalUserID is the customer.
+	UserID         string `wecom:"UserID" xml:"UserID"`                 // UserID is the member.
+	ExternalUserID string `wecom:"ExternalUserID" xml:"ExternalUserID"` // ExternalUserID is the customer.
 	// State is the contact way's state or the acquisition link's customer_channel.
-	State string `xml:"State"`
+	State string `wecom:"State" xml:"State"`
 	// WelcomeCode sends a welcome message within 20 s; absent when none may be sent.
-	WelcomeCode string `xml:"WelcomeCode"`
+	WelcomeCode string `wecom:"WelcomeCode" xml:"WelcomeCode"`
 }
 
 // ExternalContactHalfAdded reports that a customer added a member with verification-free adding,
@@ -37,10 +37,10 @@ type ExternalContactAdded struct {
 // 外部联系人免验证添加成员事件
 type ExternalContactHalfAdded struct {
 	Header
-	UserID         string `xml:"UserID"`         // UserID is the member.
-	ExternalUserID string `xml:"ExternalUserID"` // ExternalUserID is the customer.
-	State          string `xml:"State"`          // State is the contact way's state.
-	WelcomeCode    string `xml:"WelcomeCode"`    // WelcomeCode sends a welcome message within 20 s.
+	UserID         string `wecom:"UserID" xml:"UserID"`                 // UserID is the member.
+	ExternalUserID string `wecom:"ExternalUserID" xml:"ExternalUserID"` // ExternalUserID is the customer.
+	State          string `wecom:"State" xml:"State"`                   // State is the contact way's state.
+	WelcomeCode    string `wecom:"WelcomeCode" xml:"WelcomeCode"`       // WelcomeCode sends a welcome message within 20 s.
 }
 
 // ExternalContactEdited reports that a member edited a customer's remark, description or tags
@@ -48,8 +48,8 @@ type ExternalContactHalfAdded struct {
 // 编辑企业客户事件
 type ExternalContactEdited struct {
 	Header
-	UserID         string `xml:"UserID"`         // UserID is the member.
-	ExternalUserID string `xml:"ExternalUserID"` // ExternalUserID is the customer.
+	UserID         string `wecom:"UserID" xml:"UserID"`                 // UserID is the member.
+	ExternalUserID string `wecom:"ExternalUserID" xml:"ExternalUserID"` // ExternalUserID is the customer.
 }
 
 // Source value of ExternalContactDeleted for deletions done by an on-the-job transfer.
@@ -60,10 +60,10 @@ const SourceDeleteByTransfer = "DELETE_BY_TRANSFER"
 // 删除企业客户事件
 type ExternalContactDeleted struct {
 	Header
-	UserID         string `xml:"UserID"`         // UserID is the member.
-	ExternalUserID string `xml:"ExternalUserID"` // ExternalUserID is the customer.
+	UserID         string `wecom:"UserID" xml:"UserID"`                 // UserID is the member.
+	ExternalUserID string `wecom:"ExternalUserID" xml:"ExternalUserID"` // ExternalUserID is the customer.
 	// Source is SourceDeleteByTransfer when an on-the-job transfer (在职继承) deleted it.
-	Source string `xml:"Source"`
+	Source string `wecom:"Source" xml:"Source"`
 }
 
 // ExternalFollowUserDeleted reports that a customer deleted a member (ChangeType
@@ -71,8 +71,8 @@ type ExternalContactDeleted struct {
 // 删除跟进成员事件
 type ExternalFollowUserDeleted struct {
 	Header
-	UserID         string `xml:"UserID"`         // UserID is the member.
-	ExternalUserID string `xml:"ExternalUserID"` // ExternalUserID is the customer.
+	UserID         string `wecom:"UserID" xml:"UserID"`                 // UserID is the member.
+	ExternalUserID string `wecom:"ExternalUserID" xml:"ExternalUserID"` // ExternalUserID is the customer.
 }
 
 // FailReason values of ExternalTransferFailed.
@@ -86,9 +86,9 @@ const (
 // 客户接替失败事件
 type ExternalTransferFailed struct {
 	Header
-	UserID         string `xml:"UserID"`         // UserID is the receiving member.
-	ExternalUserID string `xml:"ExternalUserID"` // ExternalUserID is the customer.
-	FailReason     string `xml:"FailReason"`     // FailReason is a Fail… constant.
+	UserID         string `wecom:"UserID" xml:"UserID"`                 // UserID is the receiving member.
+	ExternalUserID string `wecom:"ExternalUserID" xml:"ExternalUserID"` // ExternalUserID is the customer.
+	FailReason     string `wecom:"FailReason" xml:"FailReason"`         // FailReason is a Fail… constant.
 }
 
 // ExternalChatCreated reports a new customer group (change_external_chat, ChangeType create).
@@ -96,7 +96,7 @@ type ExternalTransferFailed struct {
 type ExternalChatCreated struct {
 	Header
 	// ChatID is the group; read it with externalcontact/groupchat/get.
-	ChatID string `xml:"ChatId"`
+	ChatID string `wecom:"ChatId" xml:"ChatId"`
 }
 
 // UpdateDetail values of ExternalChatUpdated.
@@ -113,20 +113,20 @@ const (
 // 客户群变更事件
 type ExternalChatUpdated struct {
 	Header
-	ChatID       string `xml:"ChatId"`       // ChatID is the group.
-	UpdateDetail string `xml:"UpdateDetail"` // UpdateDetail is a Chat… constant.
+	ChatID       string `wecom:"ChatId" xml:"ChatId"`             // ChatID is the group.
+	UpdateDetail string `wecom:"UpdateDetail" xml:"UpdateDetail"` // UpdateDetail is a Chat… constant.
 	// JoinScene (add_member): 0 invited by a member, 3 scanned the group QR code.
-	JoinScene int `xml:"JoinScene"`
+	JoinScene int `wecom:"JoinScene" xml:"JoinScene"`
 	// QuitScene (del_member): 0 left, 1 removed by the owner or an admin.
-	QuitScene int `xml:"QuitScene"`
+	QuitScene int `wecom:"QuitScene" xml:"QuitScene"`
 	// MemChangeCnt is the number of members that joined or left.
-	MemChangeCnt int `xml:"MemChangeCnt"`
+	MemChangeCnt int `wecom:"MemChangeCnt" xml:"MemChangeCnt"`
 	// MemChangeList are the UserIDs / external userids that joined or left.
-	MemChangeList []string `xml:"MemChangeList>Item"`
+	MemChangeList []string `wecom:"MemChangeList>Item" xml:"MemChangeList>Item"`
 	// LastMemVer and CurMemVer are the member-list versions before and after, to detect missed
 	// events.
-	LastMemVer string `xml:"LastMemVer"`
-	CurMemVer  string `xml:"CurMemVer"` // CurMemVer is the member-list version after the change.
+	LastMemVer string `wecom:"LastMemVer" xml:"LastMemVer"`
+	CurMemVer  string `wecom:"CurMemVer" xml:"CurMemVer"` // CurMemVer is the member-list version after the change.
 }
 
 // ExternalChatDismissed reports that the owner dismissed a customer group
@@ -135,7 +135,7 @@ type ExternalChatUpdated struct {
 type ExternalChatDismissed struct {
 	Header
 	// ChatID is the group.
-	ChatID string `xml:"ChatId"`
+	ChatID string `wecom:"ChatId" xml:"ChatId"`
 }
 
 // TagType values of the external tag events.
@@ -147,11 +147,11 @@ const (
 // ExternalTagChange holds the fields of the corp customer tag events.
 type ExternalTagChange struct {
 	// ID is the tag or tag group.
-	ID string `xml:"Id"`
+	ID string `wecom:"Id" xml:"Id"`
 	// TagType is TagTypeTag or TagTypeGroup.
-	TagType string `xml:"TagType"`
+	TagType string `wecom:"TagType" xml:"TagType"`
 	// StrategyID is the rule group of rule-group tags (规则组标签).
-	StrategyID int64 `xml:"StrategyId"`
+	StrategyID int64 `wecom:"StrategyId" xml:"StrategyId"`
 }
 
 // ExternalTagCreated reports a new corp customer tag or group (change_external_tag, ChangeType
@@ -183,7 +183,7 @@ type ExternalTagDeleted struct {
 type ExternalTagShuffled struct {
 	Header
 	// ID is the group whose tags were reordered; empty when the groups were reordered.
-	ID string `xml:"Id"`
+	ID string `wecom:"Id" xml:"Id"`
 	// StrategyID is the rule group of rule-group tags.
-	StrategyID int64 `xml:"StrategyId"`
+	StrategyID int64 `wecom:"StrategyId" xml:"StrategyId"`
 }

@@ -22,13 +22,13 @@ func init() {
 type SuiteTicket struct {
 	Header
 	// Ticket is the suite_ticket.
-	Ticket string `xml:"SuiteTicket"`
+	Ticket string `wecom:"SuiteTicket" xml:"SuiteTicket"`
 }
 
 // ExtraInfo is the scenario-specific extra data of authorization events.
 type ExtraInfo struct {
 	// AuthOpenKfIDs are kf accounts authorized to a kf-component suite.
-	AuthOpenKfIDs []string `xml:"AuthOpenKfIdList>OpenKfId"`
+	AuthOpenKfIDs []string `wecom:"AuthOpenKfIdList>OpenKfId" xml:"AuthOpenKfIdList>OpenKfId"`
 }
 
 // CreateAuth reports an installation from the marketplace (InfoType create_auth): exchange
@@ -36,9 +36,9 @@ type ExtraInfo struct {
 // 授权成功通知
 type CreateAuth struct {
 	Header
-	AuthCode  string    `xml:"AuthCode"`  // AuthCode is the temporary authorization code.
-	State     string    `xml:"State"`     // State is the install link's state, may be empty.
-	ExtraInfo ExtraInfo `xml:"ExtraInfo"` // ExtraInfo is scenario-specific extra data.
+	AuthCode  string    `wecom:"AuthCode" xml:"AuthCode"`   // AuthCode is the temporary authorization code.
+	State     string    `wecom:"State" xml:"State"`         // State is the install link's state, may be empty.
+	ExtraInfo ExtraInfo `wecom:"ExtraInfo" xml:"ExtraInfo"` // ExtraInfo is scenario-specific extra data.
 }
 
 // ChangeAuth reports a changed authorization in Header.AuthCorpID (InfoType change_auth):
@@ -46,8 +46,8 @@ type CreateAuth struct {
 // 变更授权通知
 type ChangeAuth struct {
 	Header
-	State     string    `xml:"State"`     // State is the original install link's state.
-	ExtraInfo ExtraInfo `xml:"ExtraInfo"` // ExtraInfo is scenario-specific extra data.
+	State     string    `wecom:"State" xml:"State"`         // State is the original install link's state.
+	ExtraInfo ExtraInfo `wecom:"ExtraInfo" xml:"ExtraInfo"` // ExtraInfo is scenario-specific extra data.
 }
 
 // CancelAuth reports that Header.AuthCorpID uninstalled the app (InfoType cancel_auth).
@@ -62,7 +62,7 @@ type CancelAuth struct {
 type ResetPermanentCode struct {
 	Header
 	// AuthCode is the temporary authorization code, valid 10 minutes.
-	AuthCode string `xml:"AuthCode"`
+	AuthCode string `wecom:"AuthCode" xml:"AuthCode"`
 }
 
 // CorpArchAuth reports that Header.AuthCorpID granted the organisation-structure permission
@@ -78,7 +78,7 @@ type CorpArchAuth struct {
 type ApproveSpecialAuth struct {
 	Header
 	// AuthType is the permission, e.g. "customer_acquisition".
-	AuthType string `xml:"AuthType"`
+	AuthType string `wecom:"AuthType" xml:"AuthType"`
 }
 
 // CancelSpecialAuth reports that a special permission was withdrawn (InfoType
@@ -87,7 +87,7 @@ type ApproveSpecialAuth struct {
 type CancelSpecialAuth struct {
 	Header
 	// AuthType is the permission, e.g. "customer_acquisition".
-	AuthType string `xml:"AuthType"`
+	AuthType string `wecom:"AuthType" xml:"AuthType"`
 }
 
 // AgreeExternalUserIDMigration reports that Header.AuthCorpID agreed to migrate its customers'
@@ -96,5 +96,5 @@ type CancelSpecialAuth struct {
 type AgreeExternalUserIDMigration struct {
 	Header
 	// ServiceCorpID is the provider's corp ID.
-	ServiceCorpID string `xml:"ServiceCorpId"`
+	ServiceCorpID string `wecom:"ServiceCorpId" xml:"ServiceCorpId"`
 }

@@ -13,9 +13,9 @@ func init() {
 type KfMsgOrEvent struct {
 	Header
 	// Token is the sync_msg token, valid 10 minutes.
-	Token string `xml:"Token"`
+	Token string `wecom:"Token" xml:"Token"`
 	// OpenKfID is the kf account with news (absent in very old payloads).
-	OpenKfID string `xml:"OpenKfId"`
+	OpenKfID string `wecom:"OpenKfId" xml:"OpenKfId"`
 }
 
 // KfAccountAuthChange reports kf accounts granted to or revoked from the app (Event
@@ -24,7 +24,7 @@ type KfMsgOrEvent struct {
 type KfAccountAuthChange struct {
 	Header
 	// AuthAddOpenKfIDs are the accounts newly granted.
-	AuthAddOpenKfIDs []string `xml:"AuthAddOpenKfId"`
+	AuthAddOpenKfIDs []string `wecom:"AuthAddOpenKfId" xml:"AuthAddOpenKfId"`
 	// AuthDelOpenKfIDs are the accounts revoked: stop pulling and drop their cursors.
-	AuthDelOpenKfIDs []string `xml:"AuthDelOpenKfId"`
+	AuthDelOpenKfIDs []string `wecom:"AuthDelOpenKfId" xml:"AuthDelOpenKfId"`
 }

@@ -17,7 +17,7 @@ func init() {
 type TextMessage struct {
 	Header
 	// Content is the text exactly as sent (not trimmed).
-	Content string `xml:"Content,raw"`
+	Content string `wecom:"Content,raw" xml:"Content"`
 }
 
 // ImageMessage is an image from a member (MsgType image).
@@ -25,9 +25,9 @@ type TextMessage struct {
 type ImageMessage struct {
 	Header
 	// PicURL is the image URL.
-	PicURL string `xml:"PicUrl"`
+	PicURL string `wecom:"PicUrl" xml:"PicUrl"`
 	// MediaID downloads the image with media/get for 3 days.
-	MediaID string `xml:"MediaId"`
+	MediaID string `wecom:"MediaId" xml:"MediaId"`
 }
 
 // VoiceMessage is a voice message from a member (MsgType voice).
@@ -35,9 +35,9 @@ type ImageMessage struct {
 type VoiceMessage struct {
 	Header
 	// MediaID downloads the audio with media/get for 3 days.
-	MediaID string `xml:"MediaId"`
+	MediaID string `wecom:"MediaId" xml:"MediaId"`
 	// Format is the audio format: "amr", "speex", ….
-	Format string `xml:"Format"`
+	Format string `wecom:"Format" xml:"Format"`
 }
 
 // VideoMessage is a video from a member (MsgType video).
@@ -45,9 +45,9 @@ type VoiceMessage struct {
 type VideoMessage struct {
 	Header
 	// MediaID downloads the video with media/get for 3 days.
-	MediaID string `xml:"MediaId"`
+	MediaID string `wecom:"MediaId" xml:"MediaId"`
 	// ThumbMediaID downloads the thumbnail.
-	ThumbMediaID string `xml:"ThumbMediaId"`
+	ThumbMediaID string `wecom:"ThumbMediaId" xml:"ThumbMediaId"`
 }
 
 // LocationMessage is a location shared by a member (MsgType location).
@@ -55,23 +55,23 @@ type VideoMessage struct {
 type LocationMessage struct {
 	Header
 	// Latitude is Location_X.
-	Latitude float64 `xml:"Location_X"`
+	Latitude float64 `wecom:"Location_X" xml:"Location_X"`
 	// Longitude is Location_Y.
-	Longitude float64 `xml:"Location_Y"`
+	Longitude float64 `wecom:"Location_Y" xml:"Location_Y"`
 	// Scale is the map zoom level.
-	Scale int `xml:"Scale"`
+	Scale int `wecom:"Scale" xml:"Scale"`
 	// Label is the address text.
-	Label string `xml:"Label,raw"`
+	Label string `wecom:"Label,raw" xml:"Label"`
 	// AppType is "wxwork" when sent from the WeCom client, empty from WeChat.
-	AppType string `xml:"AppType"`
+	AppType string `wecom:"AppType" xml:"AppType"`
 }
 
 // LinkMessage is a link shared by a member (MsgType link).
 // 链接消息
 type LinkMessage struct {
 	Header
-	Title       string `xml:"Title,raw"`       // Title is the link's title.
-	Description string `xml:"Description,raw"` // Description is the link's summary.
-	URL         string `xml:"Url"`             // URL is the link target.
-	PicURL      string `xml:"PicUrl"`          // PicURL is the cover thumbnail.
+	Title       string `wecom:"Title,raw" xml:"Title"`             // Title is the link's title.
+	Description string `wecom:"Description,raw" xml:"Description"` // Description is the link's summary.
+	URL         string `wecom:"Url" xml:"Url"`                     // URL is the link target.
+	PicURL      string `wecom:"PicUrl" xml:"PicUrl"`               // PicURL is the cover thumbnail.
 }

@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"bytes"
-	"encoding/xml"
 	"errors"
 	"os"
 	"path/filepath"
@@ -89,96 +88,4 @@ func FuzzParse(f *testing.F) {
 		_ = ev.EventHeader().Time()
 		_, _ = ev.EventHeader().Lookup("a>b")
 	})
-}
-
-// FuzzScanner checks the purpose-built scanner against encoding/xml: whenever encoding/xml
-// reads a document (without namespaces or directives, which WeCom never sends), the scanner
-// must read the same element names and texts.
-func FuzzScanner(f *testing.F) {
-	files, _ := filepath.Glob("testdata/events/*.xml")
-	for _, name := range files {
-		b, _ := os.ReadFile(name)
-		f.Add(b)
-	}
-	f.Add([]byte("<?xml version=\"1.0\"?><!-- c --><xml a='>'>\r\n<a>&lt;&#x41;&#66;\r<![CDATA[\r\n]]></a><b/></xml>tail"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		want, ok := oracle(data)
-		got, gotOK := scan(data, string(data))
-		if !ok {
-			return
-		}
-		if !gotOK {
-			t.Fatalf("encoding/xml reads %q, scanner fails", data)
-		}
-		if err := sameTree(&got, 0, want); err != "" {
-			t.Fatalf("%s in %q", err, data)
-		}
-	})
-}
-
-type onode struct {
-	name string
-	text string
-	kids []*onode
-}
-
-// oracle builds the tree encoding/xml sees; ok is false when encoding/xml fails or the input
-// uses what the comparison leaves out.
-func oracle(data []byte) (*onode, bool) {
-	d := xml.NewDecoder(bytes.NewReader(data))
-	var stack []*onode
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return nil, false
-		}
-		switch tk := tok.(type) {
-		case xml.StartElement:
-			if tk.Name.Space != "" || len(stack) >= maxDepth {
-				return nil, false
-			}
-			n := &onode{name: tk.Name.Local}
-			if len(stack) > 0 {
-				p := stack[len(stack)-1]
-				p.kids = append(p.kids, n)
-				p.text = ""
-			}
-			stack = append(stack, n)
-		case xml.CharData:
-			if len(stack) > 0 && len(stack[len(stack)-1].kids) == 0 {
-				stack[len(stack)-1].text += string(tk)
-			}
-		case xml.EndElement:
-			n := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			if len(stack) == 0 {
-				return n, true
-			}
-		case xml.Directive:
-			return nil, false
-		}
-	}
-}
-
-func sameTree(t *tree, n int32, o *onode) string {
-	nd := &t.nodes[n]
-	if nd.name != o.name {
-		return "name " + nd.name + " vs " + o.name
-	}
-	var kids []int32
-	for c := nd.first; c >= 0; c = t.nodes[c].next {
-		kids = append(kids, c)
-	}
-	if len(kids) != len(o.kids) {
-		return "children of " + o.name
-	}
-	if len(kids) == 0 && nd.text != o.text {
-		return "text of " + o.name + ": " + nd.text + " vs " + o.text
-	}
-	for i, c := range kids {
-		if err := sameTree(t, c, o.kids[i]); err != "" {
-			return err
-		}
-	}
-	return ""
 }

@@ -123,7 +123,7 @@ func WithDedupeKey(key func(ev Event, plaintext []byte, receiveID string) string
 func DedupeKey(ev Event, plaintext []byte, receiveID string) string {
 	h := ev.EventHeader()
 	if h.MsgID != 0 {
-		return "wecom:v1:cb:msg:" + receiveID + ":" + h.ToUserName + ":" + strconv.FormatInt(h.AgentID, 10) + ":" + strconv.FormatInt(h.MsgID, 10)
+		return "wecom:v1:cb:msg:" + receiveID + ":" + h.ToUserName + ":" + strconv.Itoa(h.AgentID) + ":" + strconv.FormatInt(h.MsgID, 10)
 	}
 	sum := sha256.Sum256(plaintext)
 	return "wecom:v1:cb:evt:" + receiveID + ":" + hex.EncodeToString(sum[:])
@@ -244,7 +244,7 @@ func (h *Handler) reject(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, ErrBodyTooLarge):
 		status = http.StatusRequestEntityTooLarge
 	}
-	h.log.LogAttrs(r.Context(), slog.LevelWarn, "webhook: callback rejected",
+	h.log.LogAttrs(r.Context(), slog.LevelWarn, "wecom: webhook: callback rejected",
 		slog.String("method", r.Method), slog.Int("status", status), slog.String("err", err.Error()))
 	w.WriteHeader(status)
 }
@@ -337,34 +337,34 @@ func (h *Handler) serveEvent(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case err != nil:
 			// Better to risk handling twice than to lose the event.
-			h.log.LogAttrs(ctx, slog.LevelWarn, "webhook: dedupe store failed", slog.String("kind", kind), slog.String("err", err.Error()))
+			h.log.LogAttrs(ctx, slog.LevelWarn, "wecom: webhook: dedupe store failed", slog.String("kind", kind), slog.String("err", err.Error()))
 		case !fresh:
-			h.log.LogAttrs(ctx, slog.LevelDebug, "webhook: duplicate delivery", slog.String("kind", kind))
+			h.log.LogAttrs(ctx, slog.LevelDebug, "wecom: webhook: duplicate delivery", slog.String("kind", kind))
 			h.answerDuplicate(w, r, ev, env.ReceiveID, key)
 			return
 		}
 	}
 	fn := h.lookup(ev)
 	if fn == nil {
-		h.log.LogAttrs(ctx, slog.LevelDebug, "webhook: no handler", slog.String("kind", kind))
+		h.log.LogAttrs(ctx, slog.LevelDebug, "wecom: webhook: no handler", slog.String("kind", kind))
 		h.ack(w, ev)
 		return
 	}
 	out, ok := h.runWithBudget(ctx, start, fn, ev)
 	if !ok {
-		h.log.LogAttrs(ctx, slog.LevelWarn, "webhook: handler still running, acknowledged", slog.String("kind", kind))
+		h.log.LogAttrs(ctx, slog.LevelWarn, "wecom: webhook: handler still running, acknowledged", slog.String("kind", kind))
 		h.ack(w, ev)
 		return
 	}
 	if out.err != nil {
-		h.log.LogAttrs(ctx, slog.LevelError, "webhook: handler failed", slog.String("kind", kind), slog.String("err", out.err.Error()))
+		h.log.LogAttrs(ctx, slog.LevelError, "wecom: webhook: handler failed", slog.String("kind", kind), slog.String("err", out.err.Error()))
 		if key != "" {
 			// Let WeCom's redelivery be handled.
 			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dedupeStoreTimeout)
 			err := h.store.Delete(sctx, key)
 			cancel()
 			if err != nil {
-				h.log.LogAttrs(ctx, slog.LevelWarn, "webhook: dedupe store failed", slog.String("kind", kind), slog.String("err", err.Error()))
+				h.log.LogAttrs(ctx, slog.LevelWarn, "wecom: webhook: dedupe store failed", slog.String("kind", kind), slog.String("err", err.Error()))
 			}
 		}
 		w.WriteHeader(http.StatusInternalServerError)
@@ -376,13 +376,13 @@ func (h *Handler) serveEvent(w http.ResponseWriter, r *http.Request) {
 	}
 	hd := ev.EventHeader()
 	if hd.IsISV() {
-		h.log.LogAttrs(ctx, slog.LevelWarn, "webhook: ISV command callbacks take no reply; dropped", slog.String("kind", kind))
+		h.log.LogAttrs(ctx, slog.LevelWarn, "wecom: webhook: ISV command callbacks take no reply; dropped", slog.String("kind", kind))
 		h.ack(w, ev)
 		return
 	}
 	plain, err := out.reply.MarshalReply(hd.FromUserName, hd.ToUserName, h.now().Unix())
 	if err != nil {
-		h.log.LogAttrs(ctx, slog.LevelError, "webhook: reply not sent", slog.String("kind", kind), slog.String("err", err.Error()))
+		h.log.LogAttrs(ctx, slog.LevelError, "wecom: webhook: reply not sent", slog.String("kind", kind), slog.String("err", err.Error()))
 		h.ack(w, ev)
 		return
 	}
@@ -391,7 +391,7 @@ func (h *Handler) serveEvent(w http.ResponseWriter, r *http.Request) {
 		err := h.store.Set(sctx, key, append([]byte(replyPrefix), plain...), h.dedupeTTL)
 		cancel()
 		if err != nil {
-			h.log.LogAttrs(ctx, slog.LevelWarn, "webhook: dedupe store failed", slog.String("kind", kind), slog.String("err", err.Error()))
+			h.log.LogAttrs(ctx, slog.LevelWarn, "wecom: webhook: dedupe store failed", slog.String("kind", kind), slog.String("err", err.Error()))
 		}
 	}
 	h.writeReply(w, r, ev, env.ReceiveID, plain)
@@ -429,7 +429,7 @@ func (h *Handler) runWithBudget(ctx context.Context, start time.Time, fn Handler
 			} else if out.reply != nil {
 				level = slog.LevelWarn
 			}
-			h.log.LogAttrs(ctx, level, "webhook: late handler finished (any reply dropped)", attrs...)
+			h.log.LogAttrs(ctx, level, "wecom: webhook: late handler finished (any reply dropped)", attrs...)
 		}
 	}()
 	timer := time.NewTimer(budget - time.Since(start))
@@ -455,7 +455,7 @@ func (h *Handler) runWithBudget(ctx context.Context, start time.Time, fn Handler
 func call(ctx context.Context, fn HandlerFunc, ev Event) (out outcome) {
 	defer func() {
 		if p := recover(); p != nil {
-			out = outcome{err: fmt.Errorf("webhook: handler panicked: %v", p)} // logged by the caller
+			out = outcome{err: fmt.Errorf("wecom: webhook: handler panicked: %v", p)} // logged by the caller
 		}
 	}()
 	reply, err := fn(ctx, ev)
@@ -486,7 +486,7 @@ func (h *Handler) answerDuplicate(w http.ResponseWriter, r *http.Request, ev Eve
 func (h *Handler) writeReply(w http.ResponseWriter, r *http.Request, ev Event, receiveID string, plain []byte) {
 	out, err := h.crypto.EncryptReplyFor(plain, receiveID, strconv.FormatInt(h.now().Unix(), 10), newNonce())
 	if err != nil {
-		h.log.LogAttrs(r.Context(), slog.LevelError, "webhook: reply not sent", slog.String("kind", ev.Kind()), slog.String("err", err.Error()))
+		h.log.LogAttrs(r.Context(), slog.LevelError, "wecom: webhook: reply not sent", slog.String("kind", ev.Kind()), slog.String("err", err.Error()))
 		h.ack(w, ev)
 		return
 	}

@@ -1,8 +1,9 @@
 package webhook
 
 import (
-	"reflect"
 	"strings"
+
+	"github.com/wecom-connector/wecom/internal/xmlscan"
 )
 
 // Parse decodes a plaintext callback into its typed event (a pointer to a struct);
@@ -11,10 +12,11 @@ import (
 //
 // Routing follows the docs: InfoType (ISV command callbacks), else Event when MsgType is
 // "event", else MsgType; ChangeType selects the variant of change events. An error (wrapping
-// ErrParseXML) means the plaintext is not XML at all; no partial event is returned then.
+// ErrParseXML) means the plaintext is not well-formed XML (encoding/xml would refuse it too);
+// no partial event is returned then.
 func Parse(plaintext []byte) (Event, error) {
 	s := string(plaintext)
-	t, ok := scan(plaintext, s)
+	t, ok := xmlscan.Scan(plaintext, s)
 	if !ok {
 		return nil, wrap(ErrParseXML, "plaintext is not XML")
 	}
@@ -30,8 +32,7 @@ func Parse(plaintext []byte) (Event, error) {
 	} else {
 		ev = new(Unknown)
 	}
-	v := reflect.ValueOf(ev).Elem()
-	t.decodeStruct(0, v, planFor(v.Type()))
+	t.Decode(ev)
 	ev.EventHeader().raw = s
 	return ev, nil
 }
@@ -42,10 +43,12 @@ type routeKey struct {
 	family, name, change string
 }
 
-func routeKeyOf(t *tree) routeKey {
+func routeKeyOf(t *xmlscan.Tree) routeKey {
 	get := func(name string) string {
-		v, _ := t.childText(0, name)
-		return strings.TrimSpace(v)
+		if n := t.Child(xmlscan.Root, name); n >= 0 {
+			return strings.TrimSpace(t.Text(n))
+		}
+		return ""
 	}
 	if it := get("InfoType"); it != "" {
 		return routeKey{"info", it, get("ChangeType")}

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"bytes"
+	"encoding/xml"
 	"errors"
 	"os"
 	"path/filepath"
@@ -9,14 +10,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wecom-connector/wecom/internal/xmlscan"
 )
 
 // corp header helpers for the expectations below.
-func appHdr(to, from string, ct int64, msgType, event string, agent int64) Header {
+func appHdr(to, from string, ct int64, msgType, event string, agent int) Header {
 	return Header{ToUserName: to, FromUserName: from, CreateTime: ct, MsgType: msgType, Event: event, AgentID: agent}
 }
 
-func msgHdr(to, from string, ct int64, msgType string, msgID, agent int64) Header {
+func msgHdr(to, from string, ct int64, msgType string, msgID int64, agent int) Header {
 	h := appHdr(to, from, ct, msgType, "", agent)
 	h.MsgID = msgID
 	return h
@@ -105,22 +108,22 @@ var parseCases = map[string]Event{
 	"switch_workbench_mode.xml":   &SwitchWorkbenchMode{Header: appHdr(corp1, "LiLei", 1732440034, "event", "switch_workbench_mode", 1000005), Mode: 1},
 
 	"create_user.xml": &UserCreated{Header: changeHdr(corp1, 1732440012, "change_contact", "create_user"), UserChange: UserChange{
-		UserID: "WangFang", Name: "王芳", Department: []int64{1, 12}, MainDepartment: 12, IsLeaderInDept: []int{0, 1},
+		UserID: "WangFang", Name: "王芳", Department: []int{1, 12}, MainDepartment: 12, IsLeaderInDept: []int{0, 1},
 		DirectLeader: []string{"LiLei", "HanMeimei"}, Position: "产品经理", Mobile: "13800000000", Gender: 2,
 		Email: "wangfang@example.com", BizMail: "wangfang@corp.example.com", Status: 1, Avatar: "https://wework.qpic.cn/wwhead/example/0",
 		Alias: "Fang", Telephone: "020-123456", Address: "广州市",
 		ExtAttr: []ExtAttrItem{{Name: "爱好", Type: 0, Value: "旅游"}, {Name: "主页", Type: 1, WebTitle: "企业微信", WebURL: "https://work.weixin.qq.com"}, {Name: "工号", Value: "A001"}},
 	}},
 	"update_user.xml": &UserUpdated{Header: changeHdr(corp1, 1732440013, "change_contact", "update_user"), UserChange: UserChange{
-		UserID: "WangFang", NewUserID: "WangFang01", Department: []int64{1, 12}, MainDepartment: 12, Status: 1}},
+		UserID: "WangFang", NewUserID: "WangFang01", Department: []int{1, 12}, MainDepartment: 12, Status: 1}},
 	"delete_user.xml":  &UserDeleted{Header: changeHdr(corp1, 1732440014, "change_contact", "delete_user"), UserID: "WangFang01"},
 	"create_party.xml": &DepartmentCreated{Header: changeHdr(corp1, 1732440015, "change_contact", "create_party"), DepartmentChange: DepartmentChange{ID: 2, Name: "工厂3", ParentID: 1, Order: 1}},
 	"update_party.xml": &DepartmentUpdated{Header: changeHdr(corp1, 1732440016, "change_contact", "update_party"), DepartmentChange: DepartmentChange{ID: 2, ParentID: 5}},
 	"delete_party.xml": &DepartmentDeleted{Header: changeHdr(corp1, 1732440017, "change_contact", "delete_party"), ID: 2},
 	"update_tag.xml": &TagUpdated{Header: changeHdr(corp1, 1732440018, "change_contact", "update_tag"), TagID: 1,
-		AddUserItems: []string{"zhangsan", "lisi"}, DelUserItems: []string{"zhangsan1"}, AddPartyItems: []int64{1, 2}, DelPartyItems: []int64{}},
+		AddUserItems: []string{"zhangsan", "lisi"}, DelUserItems: []string{"zhangsan1"}, AddPartyItems: []int{1, 2}, DelPartyItems: []int{}},
 	"isv_create_user.xml": &UserCreated{Header: isvHdr("wwsuite0001", "change_contact", 1403610513, "wwcorpA", "create_user"), UserChange: UserChange{
-		UserID: "woAbCdEfOpaque", OpenUserID: "woOpenUser001", Name: "张三", Department: []int64{1, 2, 3}, MainDepartment: 1}},
+		UserID: "woAbCdEfOpaque", OpenUserID: "woOpenUser001", Name: "张三", Department: []int{1, 2, 3}, MainDepartment: 1}},
 
 	"add_external_contact.xml": &ExternalContactAdded{Header: changeHdr(corp1, 1732440031, "change_external_contact", "add_external_contact"),
 		UserID: "AdvisorChen", ExternalUserID: "wmAbCdEf0123456789external0001", State: "dairy_store_0571", WelcomeCode: "WC_example"},
@@ -152,7 +155,7 @@ var parseCases = map[string]Event{
 	"kf_account_auth_change.xml": &KfAccountAuthChange{Header: changeHdr(corp3, 1700000456, "kf_account_auth_change", ""),
 		AuthAddOpenKfIDs: []string{"wkNEWACCOUNT00000000000000000001", "wkNEWACCOUNT00000000000000000002"}, AuthDelOpenKfIDs: []string{"wkOLDACCOUNT00000000000000000009"}},
 	"change_chain.xml": &ChainChange{Header: changeHdr(corp3, 1700000300, "change_chain", ChainUpdateChain), ChainID: "Ch8a1b2c",
-		GroupIDs: []int64{5, 6}, CorpIDs: []string{"wwf00d1e5a0c1d2e3f"}},
+		GroupIDs: []int{5, 6}, CorpIDs: []string{"wwf00d1e5a0c1d2e3f"}},
 
 	"suite_ticket.xml": &SuiteTicket{Header: isvHdr("wwsuite0001", "suite_ticket", 1700001000, "", ""), Ticket: "tk-Qm9ndXM"},
 	"create_auth.xml": &CreateAuth{Header: isvHdr("wwsuite0001", "create_auth", 1700001100, "", ""), AuthCode: "AUTHCODE-create-1", State: "install-42",
@@ -286,7 +289,7 @@ func TestParseBadInput(t *testing.T) {
 			t.Errorf("%q: %v, %v", in, ev, err)
 		}
 	}
-	deep := strings.Repeat("<a>", maxDepth+1) + strings.Repeat("</a>", maxDepth+1)
+	deep := strings.Repeat("<a>", xmlscan.MaxDepth+1) + strings.Repeat("</a>", xmlscan.MaxDepth+1)
 	if _, err := Parse([]byte(deep)); !errors.Is(err, ErrParseXML) {
 		t.Errorf("deep nesting: %v", err)
 	}
@@ -294,5 +297,71 @@ func TestParseBadInput(t *testing.T) {
 	ev, err := Parse([]byte("<xml/>"))
 	if _, ok := ev.(*Unknown); err != nil || !ok {
 		t.Errorf("<xml/>: %T %v", ev, err)
+	}
+}
+
+// TestEncodingXMLReadsTheSameFields: the event structs' xml tags are for programs that use
+// encoding/xml. For every documented sample, xml.Unmarshal succeeds and agrees with Parse on
+// every field it reads (strings trimmed as Parse trims them); only a field with alternative
+// spellings may be left zero when the sample uses a spelling other than the first.
+func TestEncodingXMLReadsTheSameFields(t *testing.T) {
+	t.Parallel()
+	files, _ := filepath.Glob("testdata/events/*.xml")
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		std := reflect.New(reflect.TypeOf(ev).Elem())
+		if err := xml.Unmarshal(raw, std.Interface()); err != nil {
+			t.Errorf("%s: xml.Unmarshal: %v", filepath.Base(f), err)
+			continue
+		}
+		sameXMLFields(t, filepath.Base(f), reflect.ValueOf(ev).Elem(), std.Elem())
+	}
+}
+
+func sameXMLFields(t *testing.T, path string, parsed, std reflect.Value) {
+	t.Helper()
+	for i := range parsed.NumField() {
+		f := parsed.Type().Field(i)
+		wtag, xtag := f.Tag.Get("wecom"), f.Tag.Get("xml")
+		switch {
+		case !f.IsExported():
+		case f.Anonymous && wtag == "":
+			sameXMLFields(t, path, parsed.Field(i), std.Field(i))
+		case xtag == "-" || xtag == "":
+		case strings.Contains(wtag, "|") && std.Field(i).IsZero():
+		default:
+			sameXMLValue(t, path+"."+f.Name, parsed.Field(i), std.Field(i), strings.HasSuffix(wtag, ",raw"))
+		}
+	}
+}
+
+func sameXMLValue(t *testing.T, path string, parsed, std reflect.Value, raw bool) {
+	t.Helper()
+	switch parsed.Kind() {
+	case reflect.Struct:
+		sameXMLFields(t, path, parsed, std)
+	case reflect.Slice:
+		if parsed.Len() != std.Len() {
+			t.Errorf("%s: Parse %v, encoding/xml %v", path, parsed, std)
+			return
+		}
+		for j := range parsed.Len() {
+			sameXMLValue(t, path, parsed.Index(j), std.Index(j), raw)
+		}
+	case reflect.String:
+		if s := std.String(); parsed.String() != s && (raw || parsed.String() != strings.TrimSpace(s)) {
+			t.Errorf("%s: Parse %q, encoding/xml %q", path, parsed, s)
+		}
+	default:
+		if !parsed.Equal(std) {
+			t.Errorf("%s: Parse %v, encoding/xml %v", path, parsed, std)
+		}
 	}
 }

@@ -23,7 +23,7 @@ func (r UpdateTemplateCardReply) MarshalReply(toUser, fromCorp string, createTim
 // elements each card type needs is as for message/send (CardType: a Card… constant).
 type TemplateCard struct {
 	XMLName               xml.Name                `xml:"TemplateCard"`
-	CardType              string                  `xml:"CardType"`
+	CardType              CardType                `xml:"CardType"`
 	Source                *CardSource             `xml:"Source,omitempty"`
 	ActionMenu            *CardActionMenu         `xml:"ActionMenu,omitempty"`
 	MainTitle             *CardTitle              `xml:"MainTitle,omitempty"`

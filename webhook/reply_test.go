@@ -1,9 +1,14 @@
 package webhook
 
 import (
+	"bytes"
+	"encoding/xml"
 	"errors"
+	"io"
 	"strings"
 	"testing"
+
+	"github.com/wecom-connector/wecom/internal/xmlscan"
 )
 
 func TestReplyMarshalSpecSamples(t *testing.T) {
@@ -54,11 +59,11 @@ func TestReplyMarshalSpecSamples(t *testing.T) {
 
 func envelopeValue(t *testing.T, env []byte, name string) (string, bool) {
 	t.Helper()
-	tr, ok := scan(env, string(env))
-	if !ok {
+	var v [1][]byte
+	if err := xmlscan.Fields(env, []string{name}, v[:]); err != nil {
 		t.Fatalf("reply envelope is not XML: %s", env)
 	}
-	return tr.childText(0, name)
+	return string(v[0]), v[0] != nil
 }
 
 func TestReplyEscapesAndLimits(t *testing.T) {
@@ -104,26 +109,39 @@ func TestUpdateTemplateCardReply(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `<xml><ToUserName><![CDATA[lisi]]></ToUserName><FromUserName><![CDATA[ww0123456789abcdef]]></FromUserName><CreateTime>1715331711</CreateTime><MsgType><![CDATA[update_template_card]]></MsgType><TemplateCard><CardType><![CDATA[vote_interaction]]></CardType><Source><IconUrl><![CDATA[https://cdn.example.com/icons/poll.png]]></IconUrl><Desc><![CDATA[Team poll]]></Desc></Source><MainTitle><Title><![CDATA[Friday lunch]]></Title><Desc><![CDATA[Thanks, your vote was recorded]]></Desc></MainTitle><CheckBox><QuestionKey><![CDATA[lunch_choice]]></QuestionKey><OptionList><Id><![CDATA[sushi]]></Id><Text><![CDATA[Sushi]]></Text><IsChecked>true</IsChecked></OptionList><OptionList><Id><![CDATA[pizza]]></Id><Text><![CDATA[Pizza]]></Text><IsChecked>true</IsChecked></OptionList><Disable>true</Disable><Mode>1</Mode></CheckBox><SubmitButton><Text><![CDATA[Vote]]></Text><Key><![CDATA[submit_poll_lunch_0510]]></Key></SubmitButton><ReplaceText><![CDATA[Voted]]></ReplaceText></TemplateCard></xml>`
-	gt, ok1 := scan(got, string(got))
-	wt, ok2 := scan([]byte(want), want)
-	if !ok1 || !ok2 {
-		t.Fatalf("not XML: %s", got)
-	}
-	if a, b := flatten(&gt, 0, ""), flatten(&wt, 0, ""); a != b {
+	if a, b := flatten(t, got), flatten(t, []byte(want)); a != b {
 		t.Fatalf("got\n%s\nwant\n%s", a, b)
 	}
 }
 
-// flatten lists every leaf as path=text, in document order.
-func flatten(t *tree, n int32, prefix string) string {
-	nd := &t.nodes[n]
-	path := prefix + "/" + nd.name
-	if nd.first < 0 {
-		return path + "=" + nd.text + "\n"
+// flatten lists every leaf as path=text, in document order, as encoding/xml reads them.
+func flatten(t *testing.T, doc []byte) string {
+	t.Helper()
+	d := xml.NewDecoder(bytes.NewReader(doc))
+	var (
+		path []string
+		text string
+		leaf bool
+		out  strings.Builder
+	)
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return out.String()
+		}
+		if err != nil {
+			t.Fatalf("not XML: %v: %s", err, doc)
+		}
+		switch tk := tok.(type) {
+		case xml.StartElement:
+			path, text, leaf = append(path, tk.Name.Local), "", true
+		case xml.CharData:
+			text += string(tk)
+		case xml.EndElement:
+			if leaf {
+				out.WriteString("/" + strings.Join(path, "/") + "=" + text + "\n")
+			}
+			path, leaf = path[:len(path)-1], false
+		}
 	}
-	var s string
-	for c := nd.first; c >= 0; c = t.nodes[c].next {
-		s += flatten(t, c, path)
-	}
-	return s
 }
