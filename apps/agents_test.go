@@ -26,13 +26,13 @@ func TestGetAgent(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := newSim(t)
+			srv := wecomtest.Start(t)
 			if tc.setup != nil {
 				tc.setup(srv)
 			}
 			a, err := corpService(t, srv).GetAgent(t.Context(), tc.agentID)
 			if tc.code != 0 {
-				wantCode(t, err, tc.code)
+				wecomtest.WantCode(t, err, tc.code)
 				return
 			}
 			if err != nil {
@@ -47,7 +47,7 @@ func TestGetAgent(t *testing.T) {
 
 func TestSetAgentAndList(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
+	srv := wecomtest.Start(t)
 	s := corpService(t, srv)
 	ctx := t.Context()
 	err := s.SetAgent(ctx, apps.SetAgentParams{AgentID: wecomtest.AgentID, Name: client.Ptr("Production progress"),
@@ -67,15 +67,15 @@ func TestSetAgentAndList(t *testing.T) {
 		t.Errorf("list: %+v, %v", list, err)
 	}
 
-	wantInvalid(t, s.SetAgent(ctx, apps.SetAgentParams{AgentID: wecomtest.AgentID, Name: client.Ptr("")}), "name")
-	wantInvalid(t, s.SetAgent(ctx, apps.SetAgentParams{AgentID: wecomtest.AgentID, Description: client.Ptr("abc")}), "description")
-	wantCode(t, s.SetAgent(ctx, apps.SetAgentParams{AgentID: wecomtest.AgentID, HomeURL: client.Ptr("progress.example.com")}), 40094)
+	wecomtest.WantInvalid(t, s.SetAgent(ctx, apps.SetAgentParams{AgentID: wecomtest.AgentID, Name: client.Ptr("")}), "name")
+	wecomtest.WantInvalid(t, s.SetAgent(ctx, apps.SetAgentParams{AgentID: wecomtest.AgentID, Description: client.Ptr("abc")}), "description")
+	wecomtest.WantCode(t, s.SetAgent(ctx, apps.SetAgentParams{AgentID: wecomtest.AgentID, HomeURL: client.Ptr("progress.example.com")}), 40094)
 }
 
 // The flags of agent/set go as the 0/1 WeCom documents, never as JSON booleans.
 func TestSetAgentSendsFlagsAsNumbers(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
+	srv := wecomtest.Start(t)
 	var body map[string]any
 	srv.HandleFunc("POST", "/cgi-bin/agent/set", wecomtest.TokenCorp, func(c *wecomtest.Call) (any, error) {
 		return wecomtest.J{}, c.Decode(&body)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/wecom-connector/wecom/apps"
 	"github.com/wecom-connector/wecom/client"
@@ -14,43 +13,9 @@ import (
 	"github.com/wecom-connector/wecom/wecomtest"
 )
 
-// fastRetry keeps retry waits short so fault tests run in milliseconds.
-var fastRetry = client.WithRetry(client.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
-
-func newSim(t testing.TB) *wecomtest.Server {
-	t.Helper()
-	srv := wecomtest.NewServer()
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-// corpClient is the default internal app's client on srv.
-func corpClient(t testing.TB, srv *wecomtest.Server, opts ...client.Option) *client.Client {
-	t.Helper()
-	return srv.NewClient(t, append([]client.Option{fastRetry}, opts...)...)
-}
-
 // corpService is the apps service of the default internal app.
 func corpService(t testing.TB, srv *wecomtest.Server) *apps.Service {
-	return apps.New(corpClient(t, srv))
-}
-
-// wantCode fails unless err is an *client.APIError with code.
-func wantCode(t *testing.T, err error, code int) {
-	t.Helper()
-	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) || apiErr.Code != code {
-		t.Fatalf("got %v, want errcode %d", err, code)
-	}
-}
-
-// wantInvalid fails unless err is a *client.ValidationError about field.
-func wantInvalid(t *testing.T, err error, field string) {
-	t.Helper()
-	var v *client.ValidationError
-	if !errors.As(err, &v) || v.Field != field {
-		t.Fatalf("got %v, want a validation error on %s", err, field)
-	}
+	return apps.New(srv.NewClient(t))
 }
 
 func TestGenderDecodesNumberAndString(t *testing.T) {
@@ -71,10 +36,10 @@ func TestGenderDecodesNumberAndString(t *testing.T) {
 // Service on a non-corp client fails its calls before sending; nothing reaches the simulator.
 func TestWrongKind(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
+	srv := wecomtest.Start(t)
 	srv.AddSuite(wecomtest.Suite{ID: testSuiteID, Secret: testSuiteSecret})
 	srv.AddProvider("wwprov0000000001", "sim-provider-secret")
-	corp := corpClient(t, srv)
+	corp := srv.NewClient(t)
 	suite := suiteClientOn(t, srv, store.NewMemory())
 	provider := providerClient(t, srv)
 	ctx := t.Context()
@@ -113,7 +78,7 @@ func TestServicesPrintNoSecret(t *testing.T) {
 		svc          any
 		name, secret string
 	}{
-		{apps.New(corpClient(t, x.srv)), "apps.Service(", wecomtest.Secret},
+		{apps.New(x.srv.NewClient(t)), "apps.Service(", wecomtest.Secret},
 		{suiteService(t, x.suite), "apps.SuiteService(", testSuiteSecret},
 		{providerService(t, x.srv), "apps.ProviderService(", "sim-provider-secret"},
 	} {
@@ -139,7 +104,7 @@ const (
 
 func newSuiteSetup(t *testing.T) *suiteSetup {
 	t.Helper()
-	srv := newSim(t)
+	srv := wecomtest.Start(t)
 	srv.AddSuite(wecomtest.Suite{ID: testSuiteID, Secret: testSuiteSecret})
 	st := store.NewMemory()
 	if err := client.StoreSuiteTicket(t.Context(), st, testSuiteID, srv.IssueSuiteTicket(testSuiteID)); err != nil {
@@ -151,7 +116,7 @@ func newSuiteSetup(t *testing.T) *suiteSetup {
 
 func suiteClientOn(t *testing.T, srv *wecomtest.Server, st store.Store) *client.Client {
 	t.Helper()
-	c, err := client.New(client.Suite{SuiteID: testSuiteID, Secret: testSuiteSecret}, client.WithBaseURL(srv.URL()), client.WithStore(st), fastRetry)
+	c, err := client.New(client.Suite{SuiteID: testSuiteID, Secret: testSuiteSecret}, client.WithBaseURL(srv.URL()), client.WithStore(st), wecomtest.FastRetry())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +136,7 @@ func suiteService(t testing.TB, c *client.Client) *apps.SuiteService {
 // providerClient is the client of the provider wwprov0000000001, which srv must know.
 func providerClient(t testing.TB, srv *wecomtest.Server) *client.Client {
 	t.Helper()
-	c, err := client.New(client.Provider{CorpID: "wwprov0000000001", ProviderSecret: "sim-provider-secret"}, client.WithBaseURL(srv.URL()), fastRetry)
+	c, err := client.New(client.Provider{CorpID: "wwprov0000000001", ProviderSecret: "sim-provider-secret"}, client.WithBaseURL(srv.URL()), wecomtest.FastRetry())
 	if err != nil {
 		t.Fatal(err)
 	}

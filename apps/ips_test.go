@@ -4,11 +4,12 @@ import (
 	"testing"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/wecomtest"
 )
 
 func TestIPLists(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
+	srv := wecomtest.Start(t)
 	s := corpService(t, srv)
 	ctx := t.Context()
 	cb, err := s.GetCallbackIPs(ctx)
@@ -25,12 +26,12 @@ func TestIPLists(t *testing.T) {
 	}
 	srv.FailNext("/cgi-bin/getcallbackip", client.CodeInsecureIP, 1)
 	_, err = s.GetCallbackIPs(ctx)
-	wantCode(t, err, client.CodeInsecureIP)
+	wecomtest.WantCode(t, err, client.CodeInsecureIP)
 }
 
 func TestServerDomainIPs(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
+	srv := wecomtest.Start(t)
 	got, err := corpService(t, srv).GetServerDomainIPs(t.Context())
 	if err != nil {
 		t.Fatal(err)

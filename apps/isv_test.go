@@ -23,7 +23,7 @@ const custCorp = "wwcust0000000001"
 // same store fetches no token again.
 func TestISVFlowEndToEnd(t *testing.T) {
 	t.Parallel()
-	srv, st, ctx := newSim(t), store.NewMemory(), t.Context()
+	srv, st, ctx := wecomtest.Start(t), store.NewMemory(), t.Context()
 	srv.AddSuite(wecomtest.Suite{ID: testSuiteID, Secret: testSuiteSecret})
 	target, cfg := ticketReceiver(t, st)
 	if _, err := srv.DeliverCallback(ctx, target, cfg, wecomtest.SuiteTicketCallback(testSuiteID, srv.IssueSuiteTicket(testSuiteID))); err != nil {
@@ -98,7 +98,7 @@ func TestISVFlowEndToEnd(t *testing.T) {
 		t.Errorf("auth info v2: %+v, %v", v2, err)
 	}
 	// A third-party app may not change its menu.
-	wantCode(t, as.CreateMenu(ctx, 1000019, apps.Menu{Buttons: []apps.Button{{Type: apps.ButtonClick, Name: "A", Key: "A"}}}), 48002)
+	wecomtest.WantCode(t, as.CreateMenu(ctx, 1000019, apps.Menu{Buttons: []apps.Button{{Type: apps.ButtonClick, Name: "A", Key: "A"}}}), 48002)
 
 	// Restart: new suite and corp clients on the same store fetch no token.
 	suite2 := suiteClientOn(t, srv, st)
@@ -131,21 +131,21 @@ func TestISVBadInput(t *testing.T) {
 		t.Fatalf("v2: %+v, %v", perm, err)
 	}
 	_, err = isv.GetPermanentCode(ctx, authCode) // an auth_code works once
-	wantCode(t, err, 40078)
+	wecomtest.WantCode(t, err, 40078)
 	_, err = isv.GetPermanentCode(ctx, "")
-	wantInvalid(t, err, "auth_code")
+	wecomtest.WantInvalid(t, err, "auth_code")
 
 	_, err = isv.GetAuthInfo(ctx, custCorp, "wrong-permanent-code")
-	wantCode(t, err, client.CodeInvalidPermanentCode)
+	wecomtest.WantCode(t, err, client.CodeInvalidPermanentCode)
 	err = isv.SetSessionInfo(ctx, "no-such-code", apps.SessionInfo{})
-	wantCode(t, err, 40077)
+	wecomtest.WantCode(t, err, 40077)
 
 	srv.RevokeAuthorization(testSuiteID, custCorp)
 	_, err = isv.GetAuthInfo(ctx, custCorp, perm.PermanentCode)
-	wantCode(t, err, 48004)
+	wecomtest.WantCode(t, err, 48004)
 	corp, _ := x.suite.AuthCorp(custCorp, perm.PermanentCode)
 	_, err = apps.New(corp).GetAgent(ctx, 1000100)
-	wantCode(t, err, 48004)
+	wecomtest.WantCode(t, err, 48004)
 	if n := srv.Calls("/cgi-bin/service/get_corp_token"); n != 1 {
 		t.Errorf("get_corp_token called %d times after revocation, want 1", n)
 	}
@@ -154,7 +154,7 @@ func TestISVBadInput(t *testing.T) {
 	srv.ExpireSuiteTickets(testSuiteID)
 	srv.ExpireTokens()
 	_, err = isv.GetPreAuthCode(ctx)
-	wantCode(t, err, client.CodeInvalidSuiteTicket)
+	wecomtest.WantCode(t, err, client.CodeInvalidSuiteTicket)
 	if n := srv.Calls("/cgi-bin/service/get_suite_token"); n != 2 {
 		t.Errorf("get_suite_token called %d times, want 2 (no loop on 40085)", n)
 	}
@@ -172,7 +172,7 @@ func TestISVBadInput(t *testing.T) {
 
 func TestProviderCall(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
+	srv := wecomtest.Start(t)
 	srv.AddProvider("wwprov0000000001", "sim-provider-secret")
 	open, err := providerService(t, srv).CorpIDToOpenCorpID(t.Context(), "wwcust0000000001")
 	if err != nil || open == "" || open == "wwcust0000000001" {
@@ -182,7 +182,7 @@ func TestProviderCall(t *testing.T) {
 
 func TestGetLoginInfo(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
+	srv := wecomtest.Start(t)
 	srv.AddProvider("wwprov0000000001", "sim-provider-secret")
 	svc := providerService(t, srv)
 	code := srv.NewOAuthCode(wecomtest.OAuthCode{CorpID: wecomtest.CorpID, UserID: "zhangsan", Name: "张三", UserType: 2})
@@ -195,7 +195,7 @@ func TestGetLoginInfo(t *testing.T) {
 	}
 	// single use
 	_, err = svc.GetLoginInfo(t.Context(), code)
-	wantCode(t, err, 40029)
+	wecomtest.WantCode(t, err, 40029)
 	if _, err := svc.GetLoginInfo(t.Context(), ""); !errors.Is(err, client.ErrInvalidParams) {
 		t.Fatalf("empty code: %v", err)
 	}
@@ -221,7 +221,7 @@ func ticketReceiver(t *testing.T, st store.Store) (string, wecomtest.CallbackCon
 // then gets its token. Before it arrives, the client says so instead of calling WeCom.
 func TestSuiteTicketCallback(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
+	srv := wecomtest.Start(t)
 	srv.AddSuite(wecomtest.Suite{ID: testSuiteID, Secret: testSuiteSecret})
 	st := store.NewMemory()
 	suite := suiteService(t, suiteClientOn(t, srv, st))
@@ -277,7 +277,7 @@ func TestGetAuthInfoFaults(t *testing.T) {
 			tc.inject(x.srv)
 			info, err := isv.GetAuthInfo(t.Context(), custCorp, perm.PermanentCode)
 			if tc.code != 0 {
-				wantCode(t, err, tc.code)
+				wecomtest.WantCode(t, err, tc.code)
 			} else if err != nil || info.AuthCorpInfo.CorpID != custCorp {
 				t.Fatalf("%+v, %v", info, err)
 			}

@@ -10,11 +10,11 @@ import (
 
 func TestMenuLifecycle(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
+	srv := wecomtest.Start(t)
 	s := corpService(t, srv)
 	ctx := t.Context()
 	_, err := s.GetMenu(ctx, wecomtest.AgentID)
-	wantCode(t, err, 46003)
+	wecomtest.WantCode(t, err, 46003)
 
 	m := apps.Menu{Buttons: []apps.Button{
 		{Type: apps.ButtonClick, Name: "Today", Key: "PROGRESS_TODAY"},
@@ -37,13 +37,13 @@ func TestMenuLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = s.GetMenu(ctx, wecomtest.AgentID)
-	wantCode(t, err, 46003)
-	wantCode(t, s.DeleteMenu(ctx, 1000077), 40056)
+	wecomtest.WantCode(t, err, 46003)
+	wecomtest.WantCode(t, s.DeleteMenu(ctx, 1000077), 40056)
 }
 
 func TestMenuValidation(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
+	srv := wecomtest.Start(t)
 	s := corpService(t, srv)
 	click := apps.Button{Type: apps.ButtonClick, Name: "A", Key: "K"}
 	for _, tc := range []struct {
@@ -59,7 +59,7 @@ func TestMenuValidation(t *testing.T) {
 		{"missing type", apps.Menu{Buttons: []apps.Button{{Name: "A"}}}, "button[0].type"},
 		{"three levels", apps.Menu{Buttons: []apps.Button{{Name: "M", SubButtons: []apps.Button{{Name: "S", SubButtons: []apps.Button{click}}}}}}, "button[0].sub_button[0]"},
 	} {
-		wantInvalid(t, s.CreateMenu(t.Context(), wecomtest.AgentID, tc.menu), tc.field)
+		wecomtest.WantInvalid(t, s.CreateMenu(t.Context(), wecomtest.AgentID, tc.menu), tc.field)
 	}
 	if n := srv.Calls("/cgi-bin/menu/create"); n != 0 {
 		t.Errorf("%d invalid menus reached the server", n)

@@ -24,7 +24,7 @@ func redirected(t *testing.T, to string) (code, state string) {
 
 func TestOAuthMemberLogin(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
+	srv := wecomtest.Start(t)
 	s := corpService(t, srv)
 	ctx := t.Context()
 	// The caller passes the callback plain, with its own query: it is encoded exactly once.
@@ -66,17 +66,17 @@ func TestOAuthMemberLogin(t *testing.T) {
 		t.Errorf("detail %+v, %v", d, err)
 	}
 	_, err = s.GetUserDetail(ctx, "forged-ticket")
-	wantCode(t, err, 84015)
+	wecomtest.WantCode(t, err, 84015)
 
 	// The code was used: reuse answers 40029. An expired code answers 42003.
 	_, err = s.GetUserInfo(ctx, code)
-	wantCode(t, err, 40029)
+	wecomtest.WantCode(t, err, 40029)
 	old := srv.NewOAuthCode(wecomtest.OAuthCode{CorpID: wecomtest.CorpID, UserID: "li.na"})
 	srv.ExpireOAuthCode(old)
 	_, err = s.GetUserInfo(ctx, old)
-	wantCode(t, err, 42003)
+	wecomtest.WantCode(t, err, 42003)
 	_, err = s.GetUserInfo(ctx, "")
-	wantInvalid(t, err, "code")
+	wecomtest.WantInvalid(t, err, "code")
 	if n := srv.Calls("/cgi-bin/auth/getuserinfo"); n != 3 {
 		t.Errorf("getuserinfo called %d times, want 3 (no retry on code errors)", n)
 	}
@@ -90,7 +90,7 @@ func TestOAuthMemberLogin(t *testing.T) {
 
 func TestRedirectURIAndState(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
+	srv := wecomtest.Start(t)
 	s := corpService(t, srv)
 	ctx := t.Context()
 	const plain = "https://progress.example.com/cb?a=1&b=2"
@@ -122,7 +122,7 @@ func TestRedirectURIAndState(t *testing.T) {
 		{apps.AuthorizeParams{RedirectURI: plain}, "appid"},
 	} {
 		_, err := s.AuthorizeURL(ctx, tc.p)
-		wantInvalid(t, err, tc.field)
+		wecomtest.WantInvalid(t, err, tc.field)
 	}
 	// States are shared through the store: another process may check a state this one issued,
 	// an unknown or malformed one is refused.
@@ -145,7 +145,7 @@ func TestRedirectURIAndState(t *testing.T) {
 
 func TestWebLoginURL(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
+	srv := wecomtest.Start(t)
 	s := corpService(t, srv)
 	ctx := t.Context()
 	wl, err := s.WebLoginURL(ctx, apps.WebLoginParams{AppID: wecomtest.CorpID, AgentID: wecomtest.AgentID, RedirectURI: "https://progress.example.com/login", Lang: "en"})
@@ -174,9 +174,9 @@ func TestWebLoginURL(t *testing.T) {
 		t.Errorf("service app login URL %v, %v", sl, err)
 	}
 	_, err = s.WebLoginURL(ctx, apps.WebLoginParams{LoginType: "Other", AppID: "x", RedirectURI: "https://x.example.com/"})
-	wantInvalid(t, err, "login_type")
+	wecomtest.WantInvalid(t, err, "login_type")
 	_, err = s.WebLoginURL(ctx, apps.WebLoginParams{AppID: "x", RedirectURI: "https://x.example.com/", Lang: "fr"})
-	wantInvalid(t, err, "lang")
+	wecomtest.WantInvalid(t, err, "lang")
 }
 
 func TestOAuthThirdParty(t *testing.T) {
@@ -206,12 +206,12 @@ func TestOAuthThirdParty(t *testing.T) {
 		t.Errorf("detail %+v, %v", d, err)
 	}
 	_, err = isv.GetUserInfo3rd(ctx, code)
-	wantCode(t, err, 40029)
+	wecomtest.WantCode(t, err, 40029)
 	// A corp app's code is not the suite's, and the suite's is not the corp app's.
 	_, err = isv.GetUserInfo3rd(ctx, srv.NewOAuthCode(wecomtest.OAuthCode{CorpID: wecomtest.CorpID, UserID: "u"}))
-	wantCode(t, err, 40029)
+	wecomtest.WantCode(t, err, 40029)
 	_, err = corpService(t, srv).GetUserInfo(ctx, srv.NewOAuthCode(wecomtest.OAuthCode{SuiteID: testSuiteID, CorpID: wecomtest.CorpID, UserID: "u"}))
-	wantCode(t, err, 40029)
+	wecomtest.WantCode(t, err, 40029)
 	// The suite token expires mid-session: refreshed once with the stored ticket.
 	srv.FailNext("/cgi-bin/service/auth/getuserinfo3rd", client.CodeSuiteTokenExpired, 1)
 	if _, err := isv.GetUserInfo3rd(ctx, srv.NewOAuthCode(wecomtest.OAuthCode{SuiteID: testSuiteID, OpenID: "oOutsider"})); err != nil {

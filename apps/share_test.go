@@ -22,9 +22,9 @@ func addFactories(srv *wecomtest.Server, n int) {
 // token for each of the 30 concurrently (one fetch each) and acts as each factory.
 func TestSharedAppThirtyFactories(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
+	srv := wecomtest.Start(t)
 	addFactories(srv, 30)
-	up := corpClient(t, srv)
+	up := srv.NewClient(t)
 	ctx := t.Context()
 
 	var corps []apps.SharedCorp
@@ -71,7 +71,7 @@ func TestSharedAppThirtyFactories(t *testing.T) {
 
 func TestListAppShareInfoErrors(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
+	srv := wecomtest.Start(t)
 	addFactories(srv, 3)
 	s := corpService(t, srv)
 	ctx := t.Context()
@@ -81,13 +81,13 @@ func TestListAppShareInfoErrors(t *testing.T) {
 		t.Fatalf("filtered page: %+v, %v", page, err)
 	}
 	_, err = s.ListAppShareInfoPage(ctx, apps.ShareInfoParams{AgentID: wecomtest.AgentID, Limit: 101})
-	wantInvalid(t, err, "limit")
+	wecomtest.WantInvalid(t, err, "limit")
 
 	other := wecomtest.App{CorpID: wecomtest.CorpID, Secret: "unshared", AgentID: 1000003}
 	srv.AddApp(other)
-	c, _ := client.New(client.CorpApp{CorpID: other.CorpID, Secret: other.Secret}, client.WithBaseURL(srv.URL()), fastRetry)
+	c, _ := client.New(client.CorpApp{CorpID: other.CorpID, Secret: other.Secret}, client.WithBaseURL(srv.URL()), wecomtest.FastRetry())
 	for _, err := range apps.New(c).ListAppShareInfo(ctx, apps.ShareInfoParams{AgentID: 1000003}) {
-		wantCode(t, err, 670001)
+		wecomtest.WantCode(t, err, 670001)
 	}
 
 	// A server that repeats its cursor ends the iteration with client.ErrCursorLoop, not a loop.

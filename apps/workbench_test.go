@@ -10,7 +10,7 @@ import (
 
 func TestWorkbench(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
+	srv := wecomtest.Start(t)
 	s := corpService(t, srv)
 	ctx := t.Context()
 	tpl := apps.WorkbenchTemplate{AgentID: wecomtest.AgentID, WorkbenchContent: apps.WorkbenchContent{
@@ -48,11 +48,11 @@ func TestWorkbench(t *testing.T) {
 	}
 
 	five := make([]apps.KeyDataItem, 5)
-	wantInvalid(t, s.SetWorkbenchTemplate(ctx, apps.WorkbenchTemplate{AgentID: wecomtest.AgentID,
+	wecomtest.WantInvalid(t, s.SetWorkbenchTemplate(ctx, apps.WorkbenchTemplate{AgentID: wecomtest.AgentID,
 		WorkbenchContent: apps.WorkbenchContent{Type: apps.WorkbenchKeyData, KeyData: &apps.KeyDataTile{Items: five}}}), "keydata.items")
-	wantInvalid(t, s.SetWorkbenchData(ctx, apps.WorkbenchData{AgentID: wecomtest.AgentID, WorkbenchContent: mine}), "userid")
-	wantInvalid(t, s.BatchSetWorkbenchData(ctx, apps.BatchWorkbenchData{AgentID: wecomtest.AgentID, Data: mine}), "userid_list")
-	wantInvalid(t, s.SetWorkbenchData(ctx, apps.WorkbenchData{AgentID: wecomtest.AgentID, UserID: "u",
+	wecomtest.WantInvalid(t, s.SetWorkbenchData(ctx, apps.WorkbenchData{AgentID: wecomtest.AgentID, WorkbenchContent: mine}), "userid")
+	wecomtest.WantInvalid(t, s.BatchSetWorkbenchData(ctx, apps.BatchWorkbenchData{AgentID: wecomtest.AgentID, Data: mine}), "userid_list")
+	wecomtest.WantInvalid(t, s.SetWorkbenchData(ctx, apps.WorkbenchData{AgentID: wecomtest.AgentID, UserID: "u",
 		WorkbenchContent: apps.WorkbenchContent{Type: apps.WorkbenchList, List: &apps.ListTile{Items: make([]apps.ListItem, 4)}}}), "list.items")
 
 	// The POST read is retried after a busy answer; a permission errcode is returned.
@@ -61,5 +61,5 @@ func TestWorkbench(t *testing.T) {
 		t.Errorf("busy retry: %v", err)
 	}
 	_, err = s.GetWorkbenchTemplate(ctx, 1000077)
-	wantCode(t, err, 40056)
+	wecomtest.WantCode(t, err, 40056)
 }

@@ -46,7 +46,7 @@ func TestWaitJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ReplaceUsers(ctx, SyncUsersParams{MediaID: "m2"}); codeOf(err) != 302008 {
+	if _, err := s.ReplaceUsers(ctx, SyncUsersParams{MediaID: "m2"}); wecomtest.ErrCode(err) != 302008 {
 		t.Errorf("second job while one runs: %v, want 302008", err)
 	}
 	srv.SetJobPolls(wecomtest.CorpID, 2)
@@ -77,7 +77,7 @@ func TestWaitJob(t *testing.T) {
 	if _, err := s.WaitJob(cctx, job2); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("WaitJob past the deadline: %v", err)
 	}
-	if _, err := s.GetJobResult(ctx, "nope"); codeOf(err) != 40088 {
+	if _, err := s.GetJobResult(ctx, "nope"); wecomtest.ErrCode(err) != 40088 {
 		t.Errorf("unknown job: %v, want 40088", err)
 	}
 }

@@ -141,25 +141,25 @@ func TestChainCorpsAndRemoval(t *testing.T) {
 	if err != nil || info.CorpName != "Yiwu Trims" || bool(info.IsJoined) || info.CustomID != "F031" {
 		t.Errorf("pending corp = %+v, %v", info, err)
 	}
-	if _, err := s.ListChainGroups(ctx, "nope", 0); codeOf(err) != 670002 {
+	if _, err := s.ListChainGroups(ctx, "nope", 0); wecomtest.ErrCode(err) != 670002 {
 		t.Errorf("unknown chain: %v, want 670002", err)
 	}
-	if _, err := s.ListChainGroups(ctx, chainID, 99); codeOf(err) != 670003 {
+	if _, err := s.ListChainGroups(ctx, chainID, 99); wecomtest.ErrCode(err) != 670003 {
 		t.Errorf("unknown group: %v, want 670003", err)
 	}
-	if err := s.RemoveChainCorp(ctx, ChainCorpRef{ChainID: chainID, CorpID: wecomtest.CorpID}); codeOf(err) != 670027 {
+	if err := s.RemoveChainCorp(ctx, ChainCorpRef{ChainID: chainID, CorpID: wecomtest.CorpID}); wecomtest.ErrCode(err) != 670027 {
 		t.Errorf("remove creator: %v, want 670027", err)
 	}
 	if err := s.RemoveChainCorp(ctx, ChainCorpRef{ChainID: chainID, PendingCorpID: "pend-77aa"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.GetChainCorp(ctx, ChainCorpRef{ChainID: chainID, PendingCorpID: "pend-77aa"}); codeOf(err) != 670004 {
+	if _, err := s.GetChainCorp(ctx, ChainCorpRef{ChainID: chainID, PendingCorpID: "pend-77aa"}); wecomtest.ErrCode(err) != 670004 {
 		t.Errorf("get removed: %v, want 670004", err)
 	}
 	if n := len(srv.ChainCorps(wecomtest.CorpID, chainID)); n != 1 {
 		t.Errorf("%d corps left, want 1", n)
 	}
-	if _, err := s.GetChainUserCustomID(ctx, ChainUserRef{ChainID: chainID, CorpID: "wwf00d1e5a0c1d2e3f", UserID: "nobody"}); codeOf(err) != 670035 {
+	if _, err := s.GetChainUserCustomID(ctx, ChainUserRef{ChainID: chainID, CorpID: "wwf00d1e5a0c1d2e3f", UserID: "nobody"}); wecomtest.ErrCode(err) != 670035 {
 		t.Errorf("no custom id: %v, want 670035", err)
 	}
 	if err := s.RemoveChainCorp(ctx, ChainCorpRef{ChainID: chainID}); !errors.Is(err, client.ErrInvalidParams) {
@@ -181,7 +181,7 @@ func TestImportChainContacts(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := s.ImportChainContacts(ctx, ImportChainContactsParams{ChainID: chainID, Corps: []ImportCorp{{CorpName: "Other",
-		Contacts: []ImportContact{{Name: "x", IdentityType: 1, Mobile: "1"}}}}}); codeOf(err) != 670022 {
+		Contacts: []ImportContact{{Name: "x", IdentityType: 1, Mobile: "1"}}}}}); wecomtest.ErrCode(err) != 670022 {
 		t.Errorf("second job while running: %v, want 670022", err)
 	}
 	res, err := s.WaitChainImport(ctx, job)
@@ -211,7 +211,7 @@ func TestImportChainContacts(t *testing.T) {
 	if err != nil || !bool(info.IsJoined) || info.QualificationStatus != QualificationNone || info.CustomID != "F040" {
 		t.Errorf("joined corp = %+v, %v", info, err)
 	}
-	if _, err := s.GetChainImportResult(ctx, "nope"); codeOf(err) != 40088 {
+	if _, err := s.GetChainImportResult(ctx, "nope"); wecomtest.ErrCode(err) != 40088 {
 		t.Errorf("unknown job: %v, want 40088", err)
 	}
 }
@@ -278,7 +278,7 @@ func TestChainRulesLifecycle(t *testing.T) {
 	if err := s.DeleteChainRule(ctx, chainID, id); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.GetChainRule(ctx, chainID, id); codeOf(err) != 670006 {
+	if _, err := s.GetChainRule(ctx, chainID, id); wecomtest.ErrCode(err) != 670006 {
 		t.Errorf("get deleted rule: %v, want 670006", err)
 	}
 }

@@ -18,21 +18,8 @@ import (
 // newSim starts a simulator and a Service talking to it with the default corp app.
 func newSim(t testing.TB, opts ...wecomtest.Option) (*wecomtest.Server, *Service) {
 	t.Helper()
-	srv := wecomtest.NewServer(opts...)
-	t.Cleanup(srv.Close)
+	srv := wecomtest.Start(t, opts...)
 	return srv, New(srv.NewClient(t))
-}
-
-// codeOf returns the errcode of an *APIError, 0 for nil and -999 for any other error.
-func codeOf(err error) int {
-	var e *client.APIError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &e):
-		return e.Code
-	}
-	return -999
 }
 
 // endpoint is one row of the fault matrix: prepare builds the state the call needs, call runs it
@@ -78,7 +65,7 @@ func runMatrix(t *testing.T, eps []endpoint) {
 					}
 					return
 				}
-				if codeOf(err) != -1 || !errors.Is(err, client.ErrRetryable) {
+				if wecomtest.ErrCode(err) != -1 || !errors.Is(err, client.ErrRetryable) {
 					t.Fatalf("err = %v, want errcode -1 (a write is not retried)", err)
 				}
 				if n := srv.Served(ep.path); n != 0 {
@@ -86,7 +73,7 @@ func runMatrix(t *testing.T, eps []endpoint) {
 				}
 			}},
 			{"permission", func(srv *wecomtest.Server) { srv.FailNext(ep.path, 60011, 1) }, func(t *testing.T, srv *wecomtest.Server, err error) {
-				if codeOf(err) != 60011 || !errors.Is(err, client.ErrPermission) {
+				if wecomtest.ErrCode(err) != 60011 || !errors.Is(err, client.ErrPermission) {
 					t.Fatalf("err = %v, want errcode 60011", err)
 				}
 				var ae *client.APIError
@@ -221,8 +208,7 @@ func TestGenderRoundTrip(t *testing.T) {
 // with ErrWrongKind and nothing reaches the server.
 func TestWrongKindClientFailsBeforeSending(t *testing.T) {
 	t.Parallel()
-	srv := wecomtest.NewServer()
-	t.Cleanup(srv.Close)
+	srv := wecomtest.Start(t)
 	c, err := client.New(client.Suite{SuiteID: "wwsuite", Secret: "suite-secret"}, client.WithBaseURL(srv.URL()))
 	if err != nil {
 		t.Fatal(err)

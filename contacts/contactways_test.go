@@ -107,10 +107,10 @@ func TestContactWayLifecycle(t *testing.T) {
 	if err := s.DeleteContactWay(ctx, r.ConfigID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.GetContactWay(ctx, r.ConfigID); codeOf(err) != 41044 {
+	if _, err := s.GetContactWay(ctx, r.ConfigID); wecomtest.ErrCode(err) != 41044 {
 		t.Errorf("get deleted: %v, want 41044", err)
 	}
-	if _, err := s.AddContactWay(ctx, ContactWayParams{Type: ContactWaySingle, Scene: SceneQRCode, Users: []string{"ghost"}}); codeOf(err) != 40003 {
+	if _, err := s.AddContactWay(ctx, ContactWayParams{Type: ContactWaySingle, Scene: SceneQRCode, Users: []string{"ghost"}}); wecomtest.ErrCode(err) != 40003 {
 		t.Errorf("unknown member: %v, want 40003", err)
 	}
 	many := make([]wecomtest.SeedUser, 101)
@@ -118,7 +118,7 @@ func TestContactWayLifecycle(t *testing.T) {
 		many[i] = wecomtest.SeedUser{UserID: fmt.Sprintf("rep%03d", i), Name: "r", Department: []int{50}}
 	}
 	srv.AddUsers(wecomtest.CorpID, many...)
-	if _, err := s.AddContactWay(ctx, ContactWayParams{Type: ContactWayMulti, Scene: SceneQRCode, Parties: []int{50}}); codeOf(err) != 41041 {
+	if _, err := s.AddContactWay(ctx, ContactWayParams{Type: ContactWayMulti, Scene: SceneQRCode, Parties: []int{50}}); wecomtest.ErrCode(err) != 41041 {
 		t.Errorf("101 members after expansion: %v, want 41041", err)
 	}
 }

@@ -64,7 +64,7 @@ func TestCorpTagLifecycle(t *testing.T) {
 	if err != nil || g.GroupID != group || len(g.Tags) != 1 || g.Tags[0].Name != "Bronze" {
 		t.Fatalf("adding to an existing group by name: %+v, %v", g, err)
 	}
-	if _, err := s.AddCorpTags(ctx, AddCorpTagsParams{GroupID: group, Tags: []NewCorpTag{{Name: "Gold"}}}); codeOf(err) != 40071 {
+	if _, err := s.AddCorpTags(ctx, AddCorpTagsParams{GroupID: group, Tags: []NewCorpTag{{Name: "Gold"}}}); wecomtest.ErrCode(err) != 40071 {
 		t.Errorf("duplicate tag: %v, want 40071", err)
 	}
 	if err := s.MarkTags(ctx, MarkTagsParams{UserID: "li.na", ExternalUserID: "wmAbc123", AddTags: []string{gold, silver}}); err != nil {
@@ -77,7 +77,7 @@ func TestCorpTagLifecycle(t *testing.T) {
 	if err != nil || len(d.FollowUsers[0].Tags) != 1 || d.FollowUsers[0].Tags[0].TagName != "Gold" || d.FollowUsers[0].Tags[0].GroupName != "Level" {
 		t.Errorf("tags on the customer: %+v, %v", d.FollowUsers[0].Tags, err)
 	}
-	if err := s.MarkTags(ctx, MarkTagsParams{UserID: "li.na", ExternalUserID: "wmAbc123", AddTags: []string{"etNope"}}); codeOf(err) != 40068 {
+	if err := s.MarkTags(ctx, MarkTagsParams{UserID: "li.na", ExternalUserID: "wmAbc123", AddTags: []string{"etNope"}}); wecomtest.ErrCode(err) != 40068 {
 		t.Errorf("unknown tag: %v, want 40068", err)
 	}
 	if err := s.EditCorpTag(ctx, EditCorpTagParams{ID: gold, Order: client.Ptr(0)}); err != nil {
@@ -93,7 +93,7 @@ func TestCorpTagLifecycle(t *testing.T) {
 	if gs, _ := s.ListCorpTags(ctx, CorpTagFilter{}); len(gs) != 0 {
 		t.Errorf("deleting every tag must delete the group: %+v", gs)
 	}
-	if err := s.EditCorpTag(ctx, EditCorpTagParams{ID: gold, Name: "x"}); codeOf(err) != 40068 {
+	if err := s.EditCorpTag(ctx, EditCorpTagParams{ID: gold, Name: "x"}); wecomtest.ErrCode(err) != 40068 {
 		t.Errorf("edit deleted: %v, want 40068", err)
 	}
 	for _, err := range []error{

@@ -64,17 +64,17 @@ func TestDepartmentTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateDepartment(ctx, CreateDepartmentParams{Name: "缝制二车间", ParentID: prod}); codeOf(err) != 60008 {
+	if _, err := s.CreateDepartment(ctx, CreateDepartmentParams{Name: "缝制二车间", ParentID: prod}); wecomtest.ErrCode(err) != 60008 {
 		t.Errorf("sibling with the same name: %v, want 60008", err)
 	}
-	if _, err := s.CreateDepartment(ctx, CreateDepartmentParams{Name: "x", ParentID: 999}); codeOf(err) != 60004 {
+	if _, err := s.CreateDepartment(ctx, CreateDepartmentParams{Name: "x", ParentID: 999}); wecomtest.ErrCode(err) != 60004 {
 		t.Errorf("unknown parent: %v, want 60004", err)
 	}
 	refs, err := s.ListDepartmentIDs(ctx, prod)
 	if err != nil || len(refs) != 2 || refs[1].ID != sew || refs[1].ParentID != prod || refs[1].Order != 10 {
 		t.Errorf("simplelist = %+v, %v", refs, err)
 	}
-	if err := s.UpdateDepartment(ctx, UpdateDepartmentParams{ID: prod, ParentID: sew}); codeOf(err) != 60010 {
+	if err := s.UpdateDepartment(ctx, UpdateDepartmentParams{ID: prod, ParentID: sew}); wecomtest.ErrCode(err) != 60010 {
 		t.Errorf("cycle: %v, want 60010", err)
 	}
 	if err := s.UpdateDepartment(ctx, UpdateDepartmentParams{ID: sew, Order: client.Ptr(uint32(0))}); err != nil {
@@ -87,7 +87,7 @@ func TestDepartmentTree(t *testing.T) {
 	for _, tc := range []struct {
 		id, code int
 	}{{1, 60007}, {prod, 60006}, {sew, 60005}, {4242, 60003}} {
-		if err := s.DeleteDepartment(ctx, tc.id); codeOf(err) != tc.code {
+		if err := s.DeleteDepartment(ctx, tc.id); wecomtest.ErrCode(err) != tc.code {
 			t.Errorf("delete %d: %v, want %d", tc.id, err, tc.code)
 		}
 	}
@@ -97,7 +97,7 @@ func TestDepartmentTree(t *testing.T) {
 	if err := s.DeleteDepartment(ctx, sew); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.GetDepartment(ctx, sew); codeOf(err) != 60003 {
+	if _, err := s.GetDepartment(ctx, sew); wecomtest.ErrCode(err) != 60003 {
 		t.Errorf("get after delete: %v, want 60003", err)
 	}
 }

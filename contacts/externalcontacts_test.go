@@ -61,13 +61,13 @@ func TestExternalContactErrorsAndRemark(t *testing.T) {
 	srv, s := newSim(t)
 	seedCustomers(t, srv, s)
 	ctx := context.Background()
-	if _, err := s.GetExternalContact(ctx, "wmNobody"); codeOf(err) != 40096 {
+	if _, err := s.GetExternalContact(ctx, "wmNobody"); wecomtest.ErrCode(err) != 40096 {
 		t.Errorf("unknown customer: %v, want 40096", err)
 	}
-	if _, err := s.ListExternalContacts(ctx, "wang.wei"); codeOf(err) != 84061 {
+	if _, err := s.ListExternalContacts(ctx, "wang.wei"); wecomtest.ErrCode(err) != 84061 {
 		t.Errorf("member without customers: %v, want 84061", err)
 	}
-	if err := s.RemarkExternalContact(ctx, RemarkParams{UserID: "wang.wei", ExternalUserID: "wmAbc123", Remark: "x"}); codeOf(err) != 84061 {
+	if err := s.RemarkExternalContact(ctx, RemarkParams{UserID: "wang.wei", ExternalUserID: "wmAbc123", Remark: "x"}); wecomtest.ErrCode(err) != 84061 {
 		t.Errorf("remark without relationship: %v, want 84061", err)
 	}
 	if err := s.RemarkExternalContact(ctx, RemarkParams{UserID: "li.na", ExternalUserID: "wmAbc123"}); !errors.Is(err, client.ErrInvalidParams) {
@@ -182,7 +182,7 @@ func TestIteratorSurfacesMidWalkErrorOnce(t *testing.T) {
 			srv.FailNext(path, 84074, 1) // the third page fails with a permanent errcode
 		}
 	}
-	if n != 200 || errs != 1 || codeOf(last) != 84074 {
+	if n != 200 || errs != 1 || wecomtest.ErrCode(last) != 84074 {
 		t.Errorf("items %d, errors %d (%v); want 200 items then one 84074", n, errs, last)
 	}
 	// A busy answer mid-walk is retried by the client and the walk completes.

@@ -70,7 +70,7 @@ func TestGroupChatPagingAndErrors(t *testing.T) {
 	if err != nil || g.Members[0].Name != "" {
 		t.Errorf("names without need_name: %+v, %v", g, err)
 	}
-	if _, err := s.GetGroupChat(ctx, "wrNope", false); codeOf(err) != 86003 {
+	if _, err := s.GetGroupChat(ctx, "wrNope", false); wecomtest.ErrCode(err) != 86003 {
 		t.Errorf("unknown chat: %v, want 86003", err)
 	}
 	if _, err := s.ListGroupChatsPage(ctx, GroupChatListParams{Limit: 1001}); !errors.Is(err, client.ErrInvalidParams) {

@@ -63,13 +63,13 @@ func TestLinkedCorpErrors(t *testing.T) {
 	srv, s := newSim(t)
 	seedLinked(t, srv, s)
 	ctx := context.Background()
-	if _, err := s.GetLinkedUser(ctx, "zhangsan"); codeOf(err) != -999 {
+	if _, err := s.GetLinkedUser(ctx, "zhangsan"); wecomtest.ErrCode(err) != -999 {
 		t.Errorf("id without corp: %v, want a validation error", err)
 	}
-	if _, err := s.GetLinkedUser(ctx, linkedCorp+"/ghost"); codeOf(err) != 60111 {
+	if _, err := s.GetLinkedUser(ctx, linkedCorp+"/ghost"); wecomtest.ErrCode(err) != 60111 {
 		t.Errorf("unknown user: %v, want 60111", err)
 	}
-	if _, err := s.ListLinkedDepartments(ctx, "nolink/1"); codeOf(err) != 40066 {
+	if _, err := s.ListLinkedDepartments(ctx, "nolink/1"); wecomtest.ErrCode(err) != 40066 {
 		t.Errorf("unknown linked id: %v, want 40066", err)
 	}
 }

@@ -33,7 +33,7 @@ func TestAddMassMessage(t *testing.T) {
 	if _, err := s.AddMassMessage(ctx, MassMessageParams{ChatType: MassToGroups, ChatIDs: []string{"wrGroup1"}, Sender: "li.na", Text: &Text{Content: "hi"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AddMassMessage(ctx, MassMessageParams{ExternalUserIDs: []string{"wmNobody"}, Text: &Text{Content: "hi"}}); codeOf(err) != 41048 {
+	if _, err := s.AddMassMessage(ctx, MassMessageParams{ExternalUserIDs: []string{"wmNobody"}, Text: &Text{Content: "hi"}}); wecomtest.ErrCode(err) != 41048 {
 		t.Fatalf("no valid recipient: %v, want 41048", err)
 	}
 	for name, p := range map[string]MassMessageParams{

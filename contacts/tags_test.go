@@ -55,7 +55,7 @@ func TestTagLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateTag(ctx, CreateTagParams{Name: "QC inspectors"}); codeOf(err) != 40071 {
+	if _, err := s.CreateTag(ctx, CreateTagParams{Name: "QC inspectors"}); wecomtest.ErrCode(err) != 40071 {
 		t.Errorf("duplicate name: %v, want 40071", err)
 	}
 	res, err := s.AddTagMembers(ctx, TagMembersParams{TagID: id, UserIDs: []string{"li.na", "ghost", "nobody"}, Departments: []int{1, 99}})
@@ -65,7 +65,7 @@ func TestTagLifecycle(t *testing.T) {
 	if !slices.Equal(res.InvalidUsers, []string{"ghost", "nobody"}) || !slices.Equal(res.InvalidDepartments, []int{99}) {
 		t.Errorf("partial result = %+v", res)
 	}
-	if _, err := s.AddTagMembers(ctx, TagMembersParams{TagID: id, UserIDs: []string{"ghost"}}); codeOf(err) != 40070 {
+	if _, err := s.AddTagMembers(ctx, TagMembersParams{TagID: id, UserIDs: []string{"ghost"}}); wecomtest.ErrCode(err) != 40070 {
 		t.Errorf("all invalid: %v, want 40070", err)
 	}
 	d, err := s.GetTag(ctx, id)
@@ -83,7 +83,7 @@ func TestTagLifecycle(t *testing.T) {
 	srv.AddApp(wecomtest.App{CorpID: wecomtest.CorpID, Secret: "other-secret", AgentID: 1000003})
 	c2, _ := client.New(client.CorpApp{CorpID: wecomtest.CorpID, Secret: "other-secret"}, client.WithBaseURL(srv.URL()))
 	other := New(c2)
-	if err := other.UpdateTag(ctx, id, "mine now"); codeOf(err) != 81011 {
+	if err := other.UpdateTag(ctx, id, "mine now"); wecomtest.ErrCode(err) != 81011 {
 		t.Errorf("other app renames: %v, want 81011", err)
 	}
 	if tags, err := other.ListTags(ctx); err != nil || len(tags) != 1 {
@@ -92,7 +92,7 @@ func TestTagLifecycle(t *testing.T) {
 	if err := s.DeleteTag(ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.GetTag(ctx, id); codeOf(err) != 40068 {
+	if _, err := s.GetTag(ctx, id); wecomtest.ErrCode(err) != 40068 {
 		t.Errorf("get after delete: %v, want 40068", err)
 	}
 }
@@ -138,10 +138,10 @@ func TestTagMembersInPartsSplitsLongLists(t *testing.T) {
 	// 3 calls; the first holds only unknown ids, so WeCom answers 40070 and the split stops
 	// there: its part is the only one, carrying the error.
 	parts, err = s.AddTagMembersInParts(ctx, TagMembersParams{TagID: id, UserIDs: users})
-	if codeOf(err) != 40070 || len(parts) != 1 || !strings.Contains(err.Error(), "call 1 of 3") {
+	if wecomtest.ErrCode(err) != 40070 || len(parts) != 1 || !strings.Contains(err.Error(), "call 1 of 3") {
 		t.Errorf("parts %d, err = %v; want the failed one and 40070 from call 1 of 3", len(parts), err)
 	}
-	if len(parts) == 1 && (codeOf(parts[0].Err) != 40070 || parts[0].Out != nil || len(parts[0].In.UserIDs) != 1000) {
+	if len(parts) == 1 && (wecomtest.ErrCode(parts[0].Err) != 40070 || parts[0].Out != nil || len(parts[0].In.UserIDs) != 1000) {
 		t.Errorf("failed part %+v: want its 1000 users, no answer and 40070", parts[0])
 	}
 	if n := srv.Calls("/cgi-bin/tag/addtagusers"); n != 2 {

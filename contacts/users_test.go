@@ -107,10 +107,10 @@ func TestUserLifecycle(t *testing.T) {
 		t.Errorf("department leaders = %+v, %v", d, err)
 	}
 
-	if _, err := s.CreateUser(ctx, CreateUserParams{UserID: "li.na", Name: "x", Email: "x@example.com"}); codeOf(err) != 60102 {
+	if _, err := s.CreateUser(ctx, CreateUserParams{UserID: "li.na", Name: "x", Email: "x@example.com"}); wecomtest.ErrCode(err) != 60102 {
 		t.Errorf("duplicate create: %v, want 60102", err)
 	}
-	if _, err := s.CreateUser(ctx, CreateUserParams{UserID: "other", Name: "x", Mobile: "+86 13900001111"}); codeOf(err) != 60104 {
+	if _, err := s.CreateUser(ctx, CreateUserParams{UserID: "other", Name: "x", Mobile: "+86 13900001111"}); wecomtest.ErrCode(err) != 60104 {
 		t.Errorf("duplicate mobile: %v, want 60104", err)
 	}
 	if err := s.UpdateUser(ctx, UpdateUserParams{UserID: "li.na", Position: client.Ptr("QA manager"), Enable: client.Ptr(0)}); err != nil {
@@ -119,16 +119,16 @@ func TestUserLifecycle(t *testing.T) {
 	if u, _ := s.GetUser(ctx, "li.na"); u.Position != "QA manager" || u.Status != UserDisabled || u.Name != "李娜" {
 		t.Errorf("after update: %+v", u)
 	}
-	if err := s.UpdateUser(ctx, UpdateUserParams{UserID: "ghost", Name: "x"}); codeOf(err) != 60111 {
+	if err := s.UpdateUser(ctx, UpdateUserParams{UserID: "ghost", Name: "x"}); wecomtest.ErrCode(err) != 60111 {
 		t.Errorf("update unknown: %v, want 60111", err)
 	}
 	if err := s.DeleteUser(ctx, "li.na"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.GetUser(ctx, "li.na"); codeOf(err) != 60111 {
+	if _, err := s.GetUser(ctx, "li.na"); wecomtest.ErrCode(err) != 60111 {
 		t.Errorf("get after delete: %v, want 60111", err)
 	}
-	if err := s.DeleteUser(ctx, "li.na"); codeOf(err) != 60111 {
+	if err := s.DeleteUser(ctx, "li.na"); wecomtest.ErrCode(err) != 60111 {
 		t.Errorf("delete twice: %v, want 60111", err)
 	}
 }
@@ -201,10 +201,10 @@ func TestDeleteUsersInPartsSplitsAt200(t *testing.T) {
 	}
 	more[210] = "ghost"
 	parts, err = s.DeleteUsersInParts(ctx, more)
-	if codeOf(err) != 40031 || len(parts) != 2 || !strings.Contains(err.Error(), "call 2 of 2") {
+	if wecomtest.ErrCode(err) != 40031 || len(parts) != 2 || !strings.Contains(err.Error(), "call 2 of 2") {
 		t.Errorf("parts %d, err %v; want 2 parts and 40031 from call 2 of 2", len(parts), err)
 	}
-	if len(parts) == 2 && (parts[0].Err != nil || parts[0].Out == nil || len(parts[0].In) != 200 || codeOf(parts[1].Err) != 40031 || parts[1].Out != nil) {
+	if len(parts) == 2 && (parts[0].Err != nil || parts[0].Out == nil || len(parts[0].In) != 200 || wecomtest.ErrCode(parts[1].Err) != 40031 || parts[1].Out != nil) {
 		t.Errorf("parts %+v: want 200 deleted, then the failed call", parts)
 	}
 	if _, err := s.GetUser(ctx, "v249"); err != nil {
@@ -235,7 +235,7 @@ func TestListUserIDsWalksPages(t *testing.T) {
 	if n := srv.Served("/cgi-bin/user/list_id"); n != 3 {
 		t.Errorf("pages = %d, want 3", n)
 	}
-	if _, err := s.ListUserIDsPage(ctx, ListUserIDsParams{Cursor: "garbage!", Limit: 10}); codeOf(err) != 50100 {
+	if _, err := s.ListUserIDsPage(ctx, ListUserIDsParams{Cursor: "garbage!", Limit: 10}); wecomtest.ErrCode(err) != 50100 {
 		t.Errorf("bad cursor: %v, want 50100", err)
 	}
 	if _, err := s.ListUserIDsPage(ctx, ListUserIDsParams{Limit: 10001}); !errors.Is(err, client.ErrInvalidParams) {
@@ -257,16 +257,16 @@ func TestIDConversions(t *testing.T) {
 	if id, err := s.ConvertToUserID(ctx, open); err != nil || id != "li.na" {
 		t.Errorf("back to userid: %q, %v", id, err)
 	}
-	if _, err := s.ConvertToUserID(ctx, "nonsense"); codeOf(err) != 40073 {
+	if _, err := s.ConvertToUserID(ctx, "nonsense"); wecomtest.ErrCode(err) != 40073 {
 		t.Errorf("bad openid: %v, want 40073", err)
 	}
 	if id, err := s.GetUserIDByEmail(ctx, "li.na@example.com", EmailPersonal); err != nil || id != "li.na" {
 		t.Errorf("by email: %q, %v", id, err)
 	}
-	if _, err := s.GetUserIDByEmail(ctx, "nobody@example.com", 0); codeOf(err) != 60147 {
+	if _, err := s.GetUserIDByEmail(ctx, "nobody@example.com", 0); wecomtest.ErrCode(err) != 60147 {
 		t.Errorf("unknown email: %v, want 60147", err)
 	}
-	if _, err := s.GetUserIDByMobile(ctx, "13900009999"); codeOf(err) != 46004 {
+	if _, err := s.GetUserIDByMobile(ctx, "13900009999"); wecomtest.ErrCode(err) != 46004 {
 		t.Errorf("unknown mobile: %v, want 46004", err)
 	}
 	if _, err := s.GetUserIDByMobile(ctx, "12"); !errors.Is(err, client.ErrInvalidParams) {

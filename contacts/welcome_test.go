@@ -27,16 +27,16 @@ func TestSendWelcomeMessage(t *testing.T) {
 	if len(sent) != 1 || sent[0]["external_userid"] != "wmAbc123" || sent[0]["text"].(map[string]any)["content"] != "Hi Grace, this is Nina from Acme." {
 		t.Errorf("delivered %+v", sent)
 	}
-	if err := s.SendWelcomeMessage(ctx, msg(code)); codeOf(err) != 41051 {
+	if err := s.SendWelcomeMessage(ctx, msg(code)); wecomtest.ErrCode(err) != 41051 {
 		t.Errorf("reuse of a code: %v, want 41051", err)
 	}
-	if err := s.SendWelcomeMessage(ctx, msg("nope")); codeOf(err) != 41050 {
+	if err := s.SendWelcomeMessage(ctx, msg("nope")); wecomtest.ErrCode(err) != 41050 {
 		t.Errorf("unknown code: %v, want 41050", err)
 	}
 	// A write without idempotency: -1 is not retried, the code stays usable.
 	code = srv.WelcomeCode(wecomtest.CorpID, "li.na", "wmDef456")
 	srv.FailNext(path, -1, 1)
-	if err := s.SendWelcomeMessage(ctx, msg(code)); codeOf(err) != -1 {
+	if err := s.SendWelcomeMessage(ctx, msg(code)); wecomtest.ErrCode(err) != -1 {
 		t.Errorf("busy: %v, want -1", err)
 	}
 	srv.ExpireTokens()
@@ -44,7 +44,7 @@ func TestSendWelcomeMessage(t *testing.T) {
 		t.Errorf("after token expiry: %v", err)
 	}
 	srv.FailNext(path, 60011, 1)
-	if err := s.SendWelcomeMessage(ctx, msg(srv.WelcomeCode(wecomtest.CorpID, "li.na", "wm3"))); codeOf(err) != 60011 {
+	if err := s.SendWelcomeMessage(ctx, msg(srv.WelcomeCode(wecomtest.CorpID, "li.na", "wm3"))); wecomtest.ErrCode(err) != 60011 {
 		t.Errorf("permission: %v, want 60011", err)
 	}
 	for _, p := range []WelcomeMessageParams{

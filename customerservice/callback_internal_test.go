@@ -15,8 +15,7 @@ import (
 func TestPullKeepsStaleClaim(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	srv := wecomtest.NewServer()
-	t.Cleanup(srv.Close)
+	srv := wecomtest.Start(t)
 	kf := srv.AddKfAccount("Dairy desk")
 	st := store.NewMemory()
 	svc := New(srv.NewClient(t, client.WithStore(st)))

@@ -165,8 +165,7 @@ func (s *ttlStore) Set(ctx context.Context, key string, val []byte, ttl time.Dur
 // remembers it for DedupeTTL only once handled, so a crash mid-handle does not lose it for days.
 func TestCallbackClaimIsShortLived(t *testing.T) {
 	t.Parallel()
-	srv := wecomtest.NewServer()
-	t.Cleanup(srv.Close)
+	srv := wecomtest.Start(t)
 	kf := srv.AddKfAccount("Dairy desk", "zhangsan")
 	st := &ttlStore{Store: store.NewMemory()}
 	svc := customerservice.New(newClient(t, srv, st))

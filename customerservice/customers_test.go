@@ -12,10 +12,7 @@ import (
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/customerservice"
 	"github.com/wecom-connector/wecom/internal/wire"
-	"github.com/wecom-connector/wecom/wecomtest"
 )
-
-func errCode(code int) error { return &client.APIError{Code: code} }
 
 // TestBatchGetCustomers asks for up to 100 customers in one call; more are refused before
 // sending.
@@ -92,8 +89,7 @@ func TestBatchGetCustomersInParts(t *testing.T) {
 
 	// The second call fails: its part, last, holds the error; the first keeps its answer and
 	// no call follows.
-	srv.Inject("/cgi-bin/kf/customer/batchget", wecomtest.Fault{}, 1) // the first call passes
-	srv.FailNext("/cgi-bin/kf/customer/batchget", 48002, 1)
+	srv.FailAfter("/cgi-bin/kf/customer/batchget", 1, client.CodeAPIForbidden, 1)
 	before := srv.Calls("/cgi-bin/kf/customer/batchget")
 	parts, err = svc.BatchGetCustomersInParts(ctx, customerservice.CustomersParams{ExternalUserIDs: ids})
 	if !errors.Is(err, client.ErrPermission) || !strings.HasPrefix(err.Error(), "wecom: call 2 of 3: ") || len(parts) != 2 {

@@ -24,8 +24,7 @@ func newClient(t testing.TB, srv *wecomtest.Server, st store.Store) *client.Clie
 // setup starts a simulator with one kf account served by zhangsan and lisi.
 func setup(t testing.TB, opts ...wecomtest.Option) (*customerservice.Service, *wecomtest.Server, string) {
 	t.Helper()
-	srv := wecomtest.NewServer(opts...)
-	t.Cleanup(srv.Close)
+	srv := wecomtest.Start(t, opts...)
 	kf := srv.AddKfAccount("Dairy desk", "zhangsan", "lisi")
 	return customerservice.New(newClient(t, srv, nil)), srv, kf
 }

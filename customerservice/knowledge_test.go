@@ -108,8 +108,7 @@ func TestKnowledge(t *testing.T) {
 // client.ErrCursorLoop after the first repeat instead of stopping silently or looping.
 func TestKnowledgeCursorLoop(t *testing.T) {
 	t.Parallel()
-	srv := wecomtest.NewServer()
-	t.Cleanup(srv.Close)
+	srv := wecomtest.Start(t)
 	answer := func(list string, item wecomtest.J) func(*wecomtest.Call) (any, error) {
 		return func(*wecomtest.Call) (any, error) {
 			return wecomtest.J{list: []any{item}, "next_cursor": "SAME", "has_more": 1}, nil
@@ -146,8 +145,7 @@ func TestHasMoreFlags(t *testing.T) {
 		wire any
 		want bool
 	}{{1, true}, {"1", true}, {true, true}, {0, false}, {false, false}} {
-		srv := wecomtest.NewServer()
-		t.Cleanup(srv.Close)
+		srv := wecomtest.Start(t)
 		answer := func(list string) func(*wecomtest.Call) (any, error) {
 			return func(*wecomtest.Call) (any, error) {
 				return wecomtest.J{list: []any{}, "next_cursor": "NEXT", "has_more": tc.wire}, nil

@@ -306,7 +306,7 @@ func TestRecall(t *testing.T) {
 	if got["open_kfid"] != kf || got["msgid"] != "reply-1" {
 		t.Fatalf("body %v", got)
 	}
-	if err := svc.Recall(context.Background(), customerservice.RecallParams{OpenKfID: kf, MsgID: "gone"}); !errors.Is(err, errCode(95028)) {
+	if err := svc.Recall(context.Background(), customerservice.RecallParams{OpenKfID: kf, MsgID: "gone"}); wecomtest.ErrCode(err) != client.CodeRecallMsgNotFound {
 		t.Fatalf("not found: %v", err)
 	}
 	if err := svc.Recall(context.Background(), customerservice.RecallParams{OpenKfID: kf}); !errors.Is(err, client.ErrInvalidParams) {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/customerservice"
-	"github.com/wecom-connector/wecom/wecomtest"
 )
 
 func TestServicers(t *testing.T) {
@@ -96,8 +95,7 @@ func TestServicersInParts(t *testing.T) {
 	}
 
 	// A failing call ends the fan-out: its part, last, keeps its own error; no call follows.
-	srv.Inject("/cgi-bin/kf/servicer/del", wecomtest.Fault{}, 1) // the first call passes
-	srv.FailNext("/cgi-bin/kf/servicer/del", 48002, 1)
+	srv.FailAfter("/cgi-bin/kf/servicer/del", 1, client.CodeAPIForbidden, 1)
 	parts, err = svc.DeleteServicersInParts(ctx, customerservice.ServicersParams{OpenKfID: kf, UserIDs: many})
 	if !errors.Is(err, client.ErrPermission) || !strings.HasPrefix(err.Error(), "wecom: call 2 of 3: ") || len(parts) != 2 {
 		t.Fatalf("delete: %d parts, %v", len(parts), err)

@@ -246,8 +246,7 @@ func TestTransIsOneCall(t *testing.T) {
 // before sending anything.
 func TestWrongKind(t *testing.T) {
 	t.Parallel()
-	srv := wecomtest.NewServer()
-	t.Cleanup(srv.Close)
+	srv := wecomtest.Start(t)
 	kf := srv.AddKfAccount("Dairy desk", "zhangsan")
 	// A working suite client: without the kind check its calls would reach the server.
 	srv.AddSuite(wecomtest.Suite{ID: "wwSuite", Secret: "suite-secret"})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/customerservice"
+	"github.com/wecom-connector/wecom/wecomtest"
 )
 
 func TestStatistics(t *testing.T) {
@@ -49,7 +50,7 @@ func TestStatistics(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if _, err := svc.CorpStatistics(ctx, customerservice.StatisticsParams{OpenKfID: kf, Start: now, End: now}); !errors.Is(err, errCode(40058)) {
+	if _, err := svc.CorpStatistics(ctx, customerservice.StatisticsParams{OpenKfID: kf, Start: now, End: now}); wecomtest.ErrCode(err) != client.CodeInvalidParameter {
 		t.Errorf("today: %v, want the platform's 40058", err)
 	}
 	if bound, err := svc.CorpQualification(ctx); err != nil || bound {

@@ -19,8 +19,7 @@ import (
 func TestSyncRestart(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	srv := wecomtest.NewServer(wecomtest.WithKfSyncPageSize(100))
-	t.Cleanup(srv.Close)
+	srv := wecomtest.Start(t, wecomtest.WithKfSyncPageSize(100))
 	kf := srv.AddKfAccount("Dairy desk")
 	const total = 1050
 	want := make(map[string]bool, total)
@@ -242,8 +241,7 @@ func liveHeap(ms *runtime.MemStats) {
 // the walk with client.ErrCursorLoop instead of spinning.
 func TestSyncStopsOnStuckCursor(t *testing.T) {
 	t.Parallel()
-	srv := wecomtest.NewServer()
-	t.Cleanup(srv.Close)
+	srv := wecomtest.Start(t)
 	calls := 0
 	srv.HandleFunc("", "/cgi-bin/kf/sync_msg", wecomtest.TokenCorp, func(*wecomtest.Call) (any, error) {
 		calls++

@@ -7,6 +7,7 @@ import (
 
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/customerservice"
+	"github.com/wecom-connector/wecom/wecomtest"
 )
 
 func TestUpgradeService(t *testing.T) {
@@ -27,7 +28,7 @@ func TestUpgradeService(t *testing.T) {
 		t.Fatalf("recommendation %v", r)
 	}
 	p.Member.UserID = "zhaoliu"
-	if err := svc.UpgradeService(ctx, p); err == nil || !errors.Is(err, errCode(client.CodeUpgradeNotConfigured)) {
+	if err := svc.UpgradeService(ctx, p); wecomtest.ErrCode(err) != client.CodeUpgradeNotConfigured {
 		t.Fatalf("unconfigured specialist: %v", err)
 	}
 	if err := svc.UpgradeService(ctx, customerservice.UpgradeParams{OpenKfID: kf, ExternalUserID: "wmU", Type: customerservice.UpgradeGroupChat,

@@ -1,10 +1,12 @@
 package messages_test
 
 import (
-	"github.com/wecom-connector/wecom/client"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/wecomtest"
 
 	"github.com/wecom-connector/wecom/messages"
 )
@@ -40,17 +42,17 @@ func TestAppChatGolden(t *testing.T) {
 		assertGolden(t, golden, m.last(t).Body)
 	}
 	n := len(m.all())
-	expectInvalid(t, svc.SendToChat(t.Context(), messages.ChatSendParams{ChatID: id, Message: specCards()["card_vote_interaction"].Message}), "msgtype")
-	expectInvalid(t, svc.SendToChat(t.Context(), messages.ChatSendParams{ChatID: id,
+	wecomtest.WantInvalid(t, svc.SendToChat(t.Context(), messages.ChatSendParams{ChatID: id, Message: specCards()["card_vote_interaction"].Message}), "msgtype")
+	wecomtest.WantInvalid(t, svc.SendToChat(t.Context(), messages.ChatSendParams{ChatID: id,
 		Message: messages.MiniProgramNotice{AppID: "wx1", Title: "四个汉字"}}), "msgtype")
-	expectInvalid(t, svc.SendToChat(t.Context(), messages.ChatSendParams{ChatID: id,
+	wecomtest.WantInvalid(t, svc.SendToChat(t.Context(), messages.ChatSendParams{ChatID: id,
 		Message: messages.News{Articles: []messages.Article{{Title: "t", AppID: "wx1", PagePath: "p"}}}}), "news.articles[].appid")
 	_, err = svc.CreateChat(t.Context(), messages.CreateChatParams{Users: []string{"solo"}})
-	expectInvalid(t, err, "userlist")
+	wecomtest.WantInvalid(t, err, "userlist")
 	_, err = svc.CreateChat(t.Context(), messages.CreateChatParams{Users: []string{"a", "b"}, ChatID: "has-dash"})
-	expectInvalid(t, err, "chatid")
+	wecomtest.WantInvalid(t, err, "chatid")
 	_, err = svc.CreateChat(t.Context(), messages.CreateChatParams{Users: []string{"a", "b"}, Name: strings.Repeat("群", 51)})
-	expectInvalid(t, err, "name")
+	wecomtest.WantInvalid(t, err, "name")
 	if len(m.all()) != n {
 		t.Error("invalid chat calls were sent")
 	}
@@ -80,7 +82,7 @@ func TestAppChatFlow(t *testing.T) {
 		t.Errorf("chat messages %+v", got)
 	}
 	_, err = svc.GetChat(t.Context(), "nochat")
-	expectCode(t, err, client.CodeChatNotFound)
+	wecomtest.WantCode(t, err, client.CodeChatNotFound)
 }
 
 // TestAppChatSafeCorpOnly: appchat/send documents safe 0 and 1 only; 2 (corp-only sharing)
@@ -90,7 +92,7 @@ func TestAppChatSafeCorpOnly(t *testing.T) {
 	svc, m := mockService(t, map[string]string{"/cgi-bin/appchat/send": `{"errcode":0,"errmsg":"ok"}`})
 	mp := messages.MPNews{Articles: []messages.MPArticle{{Title: "Q2", ThumbMediaID: "thumb", Content: "<p>hi</p>"}}}
 	err := svc.SendToChat(t.Context(), messages.ChatSendParams{ChatID: "c1", Message: mp, Safe: messages.SafeCorpOnly})
-	expectInvalid(t, err, "safe")
+	wecomtest.WantInvalid(t, err, "safe")
 	if len(m.all()) != 0 {
 		t.Error("a refused chat send was sent")
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/wecom-connector/wecom/internal/wire"
 	"github.com/wecom-connector/wecom/messages"
+	"github.com/wecom-connector/wecom/wecomtest"
 )
 
 // specCards are the five documented card examples, keyed by their golden file.
@@ -154,7 +155,7 @@ func TestTemplateCardValidation(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := svc.Send(t.Context(), messages.SendParams{To: messages.ToUsers("a"), AgentID: agentID, Message: tc.card})
-			expectInvalid(t, err, tc.field)
+			wecomtest.WantInvalid(t, err, tc.field)
 		})
 	}
 	if n := len(m.all()); n != 0 {

@@ -3,13 +3,13 @@ package messages_test
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/messages"
+	"github.com/wecom-connector/wecom/wecomtest"
 )
 
 const linkedPath = "/cgi-bin/linkedcorp/message/send"
@@ -27,7 +27,7 @@ func TestLinkedSendGolden(t *testing.T) {
 	}
 	assertGolden(t, "linkedcorp_text", m.last(t).Body)
 	_, err = svc.SendLinked(t.Context(), messages.LinkedSendParams{To: messages.LinkedRecipients{All: true}, AgentID: agentID, Message: specCards()["card_news_notice"].Message})
-	expectInvalid(t, err, "msgtype")
+	wecomtest.WantInvalid(t, err, "msgtype")
 }
 
 // TestLinkedSendInParts: SendLinked makes one call and refuses more recipients than it takes;
@@ -41,7 +41,7 @@ func TestLinkedSendInParts(t *testing.T) {
 	}
 	p := messages.LinkedSendParams{To: messages.LinkedRecipients{Users: users, Tags: []int{7}}, AgentID: agentID, Message: messages.Text{Content: "Audit next week"}}
 	_, err := svc.SendLinked(t.Context(), p)
-	expectInvalid(t, err, "touser")
+	wecomtest.WantInvalid(t, err, "touser")
 	if !strings.Contains(err.Error(), "SendLinkedInParts") {
 		t.Errorf("the error should point to SendLinkedInParts: %v", err)
 	}
@@ -78,9 +78,9 @@ func TestLinkedSendInParts(t *testing.T) {
 // first part kept and the error in part 2.
 func TestLinkedSendInPartsKeepsEarlierParts(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
-	hc := &http.Client{Transport: &failAfterFirst{srv: srv, path: linkedPath, errcode: client.CodeNoPrivilege}}
-	svc := messages.New(newClient(t, srv, client.WithHTTPClient(hc)))
+	srv := wecomtest.Start(t)
+	srv.FailAfter(linkedPath, 1, client.CodeNoPrivilege, 1)
+	svc := messages.New(srv.NewClient(t))
 	out, err := svc.SendLinkedInParts(t.Context(), messages.LinkedSendParams{To: messages.LinkedRecipients{Users: userIDs(2500)},
 		AgentID: agentID, Message: messages.Text{Content: "x"}})
 	if !errors.Is(err, client.ErrPermission) || !strings.HasPrefix(err.Error(), "wecom: call 2 of 3: ") {
@@ -89,7 +89,7 @@ func TestLinkedSendInPartsKeepsEarlierParts(t *testing.T) {
 	if len(out) != 2 || out[0].Err != nil || out[0].Out == nil || out[1].Out != nil {
 		t.Fatalf("parts %+v, want the first delivered and the second failed", out)
 	}
-	expectCode(t, out[1].Err, client.CodeNoPrivilege)
+	wecomtest.WantCode(t, out[1].Err, client.CodeNoPrivilege)
 }
 
 // TestLinkedSendSafeCorpOnly: linkedcorp/message/send takes safe 0 or 1 only.
@@ -98,7 +98,7 @@ func TestLinkedSendSafeCorpOnly(t *testing.T) {
 	svc, m := mockService(t, map[string]string{"/cgi-bin/linkedcorp/message/send": `{"errcode":0,"errmsg":"ok"}`})
 	mp := messages.MPNews{Articles: []messages.MPArticle{{Title: "Q2", ThumbMediaID: "thumb", Content: "<p>hi</p>"}}}
 	_, err := svc.SendLinked(t.Context(), messages.LinkedSendParams{To: messages.LinkedRecipients{Users: []string{"zhangsan"}}, AgentID: agentID, Message: mp, Safe: messages.SafeCorpOnly})
-	expectInvalid(t, err, "safe")
+	wecomtest.WantInvalid(t, err, "safe")
 	if len(m.all()) != 0 {
 		t.Error("a refused linked send was sent")
 	}

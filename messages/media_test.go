@@ -46,7 +46,7 @@ func TestMediaUploadDownload(t *testing.T) {
 
 	buf.Reset()
 	_, err = svc.DownloadMedia(t.Context(), "expired-or-unknown", &buf)
-	expectCode(t, err, client.CodeInvalidMediaID)
+	wecomtest.WantCode(t, err, client.CodeInvalidMediaID)
 	if buf.Len() != 0 {
 		t.Errorf("an error answer wrote %d bytes", buf.Len())
 	}
@@ -67,9 +67,9 @@ func TestMediaExpires(t *testing.T) {
 	id := srv.AddMedia("image", "a.png", "image/png", onePixelPNG)
 	time.Sleep(5 * time.Millisecond)
 	_, err := svc.Send(t.Context(), messages.SendParams{To: messages.ToUsers("zhangsan"), AgentID: agentID, Message: messages.Image{MediaID: id}})
-	expectCode(t, err, client.CodeInvalidMediaID)
+	wecomtest.WantCode(t, err, client.CodeInvalidMediaID)
 	_, err = svc.DownloadMedia(t.Context(), id, io.Discard)
-	expectCode(t, err, client.CodeInvalidMediaID)
+	wecomtest.WantCode(t, err, client.CodeInvalidMediaID)
 }
 
 func TestMediaValidation(t *testing.T) {
@@ -92,7 +92,7 @@ func TestMediaValidation(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := svc.UploadMedia(t.Context(), tc.p)
-			expectInvalid(t, err, tc.field)
+			wecomtest.WantInvalid(t, err, tc.field)
 		})
 	}
 	if n := len(m.all()); n != 0 {
@@ -244,7 +244,7 @@ func TestUploadByURLGolden(t *testing.T) {
 		t.Errorf("job %+v (a quoted status decodes too)", res)
 	}
 	_, err = svc.UploadByURL(t.Context(), messages.UploadByURLParams{Scene: 1, Type: messages.MediaImage, Filename: "a.png", URL: "https://x", MD5: strings.Repeat("0", 32)})
-	expectInvalid(t, err, "type")
+	wecomtest.WantInvalid(t, err, "type")
 }
 
 func TestUploadByURLFetches(t *testing.T) {

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/jarcoal/httpmock"
 	"golang.org/x/oauth2"
@@ -22,27 +21,13 @@ import (
 	"github.com/wecom-connector/wecom/wecomtest"
 )
 
-// fastRetry keeps retry waits short so tests of retry paths run in milliseconds.
-var fastRetry = client.WithRetry(client.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, RateLimitWait: 10 * time.Millisecond})
-
 const agentID = wecomtest.AgentID
 
-func newSim(t testing.TB, opts ...wecomtest.Option) *wecomtest.Server {
-	t.Helper()
-	srv := wecomtest.NewServer(opts...)
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-func newClient(t testing.TB, srv *wecomtest.Server, opts ...client.Option) *client.Client {
-	t.Helper()
-	return srv.NewClient(t, append([]client.Option{fastRetry}, opts...)...)
-}
-
+// newService starts a simulator and the messages service of its default app.
 func newService(t testing.TB, opts ...wecomtest.Option) (*messages.Service, *wecomtest.Server) {
 	t.Helper()
-	srv := newSim(t, opts...)
-	return messages.New(newClient(t, srv)), srv
+	srv := wecomtest.Start(t, opts...)
+	return messages.New(srv.NewClient(t)), srv
 }
 
 // recorded is one request the mock transport saw.
@@ -84,7 +69,7 @@ func newMock(t testing.TB, answers map[string]string) (*mock, []client.Option) {
 		tr.RegisterResponder(http.MethodGet, mockBase+p, respond)
 		tr.RegisterResponder(http.MethodPost, mockBase+p, respond)
 	}
-	return m, []client.Option{client.WithBaseURL(mockBase), client.WithHTTPClient(&http.Client{Transport: tr}), fastRetry}
+	return m, []client.Option{client.WithBaseURL(mockBase), client.WithHTTPClient(&http.Client{Transport: tr}), wecomtest.FastRetry()}
 }
 
 func mockService(t testing.TB, answers map[string]string) (*messages.Service, *mock) {
@@ -136,26 +121,6 @@ func assertGolden(t testing.TB, name string, got []byte) {
 	}
 }
 
-// expectInvalid wants a *ValidationError for field, matching ErrInvalidParams.
-func expectInvalid(t testing.TB, err error, field string) {
-	t.Helper()
-	var ve *client.ValidationError
-	if !errors.As(err, &ve) || !errors.Is(err, client.ErrInvalidParams) {
-		t.Fatalf("want a ValidationError for %s, got %v", field, err)
-	}
-	if ve.Field != field {
-		t.Fatalf("ValidationError field %q, want %q (%v)", ve.Field, field, err)
-	}
-}
-
-func expectCode(t testing.TB, err error, code int) {
-	t.Helper()
-	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) || apiErr.Code != code {
-		t.Fatalf("want errcode %d, got %v", code, err)
-	}
-}
-
 func TestValidationErrorClasses(t *testing.T) {
 	t.Parallel()
 	svc, m := mockService(t, map[string]string{"/cgi-bin/message/send": `{"errcode":0}`})
@@ -164,12 +129,12 @@ func TestValidationErrorClasses(t *testing.T) {
 		_, err := svc.Send(t.Context(), messages.SendParams{To: messages.ToUsers("a"), AgentID: agentID, Message: messages.Text{Content: long}})
 		return err
 	}()
-	expectInvalid(t, err, "text.content")
+	wecomtest.WantInvalid(t, err, "text.content")
 	if !errors.Is(err, client.ErrTooLong) {
 		t.Errorf("oversize text should match ErrTooLong: %v", err)
 	}
 	_, err = svc.Send(t.Context(), messages.SendParams{To: messages.ToUsers("a"), AgentID: agentID, Message: messages.Text{}})
-	expectInvalid(t, err, "text.content")
+	wecomtest.WantInvalid(t, err, "text.content")
 	if errors.Is(err, client.ErrTooLong) {
 		t.Errorf("empty text is not too long: %v", err)
 	}

@@ -29,7 +29,7 @@ var onePixelPNG, _ = base64.StdEncoding.DecodeString("iVBORw0KGgoAAAANSUhEUgAAAA
 
 func newRobot(t testing.TB, srv *wecomtest.Server, key string, opts ...client.Option) *messages.Robot {
 	t.Helper()
-	r, err := messages.NewRobot(key, append([]client.Option{client.WithBaseURL(srv.URL()), fastRetry}, opts...)...)
+	r, err := messages.NewRobot(key, append([]client.Option{client.WithBaseURL(srv.URL()), wecomtest.FastRetry()}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestRobotGolden(t *testing.T) {
 func TestRobotBurstUnderLimiter(t *testing.T) {
 	t.Parallel()
 	const window = 300 * time.Millisecond
-	srv := newSim(t, wecomtest.WithRobotWindow(window))
+	srv := wecomtest.Start(t, wecomtest.WithRobotWindow(window))
 	srv.AddRobot(robotKey)
 	r := newRobot(t, srv, robotKey).WithLimit(messages.RobotLimit{Window: window})
 	start := time.Now()
@@ -119,7 +119,7 @@ func TestRobotBurstUnderLimiter(t *testing.T) {
 
 func TestRobotSimulatorLimit(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t, wecomtest.WithRobotWindow(time.Hour))
+	srv := wecomtest.Start(t, wecomtest.WithRobotWindow(time.Hour))
 	srv.AddRobot(robotKey)
 	r := newRobot(t, srv, robotKey).WithLimit(messages.RobotLimit{Messages: 100})
 	for i := range 20 {
@@ -128,7 +128,7 @@ func TestRobotSimulatorLimit(t *testing.T) {
 		}
 	}
 	err := r.Send(t.Context(), messages.RobotText{Content: "21st"})
-	expectCode(t, err, client.CodeFrequencyLimit)
+	wecomtest.WantCode(t, err, client.CodeFrequencyLimit)
 	if !errors.Is(err, client.ErrRateLimited) {
 		t.Errorf("45009 should match ErrRateLimited: %v", err)
 	}
@@ -139,7 +139,7 @@ func TestRobotSimulatorLimit(t *testing.T) {
 
 func TestRobotLimiterModes(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
+	srv := wecomtest.Start(t)
 	srv.AddRobot(robotKey)
 	r := newRobot(t, srv, robotKey)
 	fast := r.WithLimit(messages.RobotLimit{Messages: 2, Window: time.Hour, FailFast: true})
@@ -164,7 +164,7 @@ func TestRobotLimiterModes(t *testing.T) {
 
 func TestRobotNeverRetriedAfterSending(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
+	srv := wecomtest.Start(t)
 	srv.AddRobot(robotKey)
 	r := newRobot(t, srv, robotKey)
 	srv.Inject(robotPath, wecomtest.Fault{Status: http.StatusBadGateway, AfterHandler: true}, 1)
@@ -172,7 +172,7 @@ func TestRobotNeverRetriedAfterSending(t *testing.T) {
 		t.Fatal("want the 502")
 	}
 	srv.FailNext(robotPath, client.CodeBusy, 1)
-	expectCode(t, r.Send(t.Context(), messages.RobotText{Content: "again"}), client.CodeBusy)
+	wecomtest.WantCode(t, r.Send(t.Context(), messages.RobotText{Content: "again"}), client.CodeBusy)
 	if got := srv.Calls(robotPath); got != 2 {
 		t.Errorf("%d requests, want 2: robot posts are never retried", got)
 	}
@@ -183,12 +183,12 @@ func TestRobotNeverRetriedAfterSending(t *testing.T) {
 
 func TestRobotKeyIsRedacted(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
+	srv := wecomtest.Start(t)
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	r := newRobot(t, srv, robotKey, client.WithLogger(logger))
 	err := r.Send(t.Context(), messages.RobotText{Content: "x"})
-	expectCode(t, err, client.CodeRobotInvalidWebhook)
+	wecomtest.WantCode(t, err, client.CodeRobotInvalidWebhook)
 	srv.Close()
 	errNet := r.Send(t.Context(), messages.RobotText{Content: "y"})
 	if errNet == nil {
@@ -209,7 +209,7 @@ func TestRobotKeyIsRedacted(t *testing.T) {
 
 func TestRobotUploadAndSendFile(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
+	srv := wecomtest.Start(t)
 	srv.AddRobot(robotKey)
 	srv.AddRobot("other-robot-key")
 	r := newRobot(t, srv, robotKey)
@@ -224,11 +224,11 @@ func TestRobotUploadAndSendFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := newRobot(t, srv, "other-robot-key")
-	expectCode(t, other.Send(t.Context(), messages.File{MediaID: media.MediaID}), client.CodeInvalidMediaID)
+	wecomtest.WantCode(t, other.Send(t.Context(), messages.File{MediaID: media.MediaID}), client.CodeInvalidMediaID)
 	_, err = r.UploadMedia(t.Context(), messages.UploadParams{Type: messages.MediaImage, Filename: "a.png", Body: bytes.NewReader(onePixelPNG)})
-	expectInvalid(t, err, "type")
+	wecomtest.WantInvalid(t, err, "type")
 	_, err = r.UploadMedia(t.Context(), messages.UploadParams{Type: messages.MediaVoice, Filename: "a.amr", Body: bytes.NewReader(make([]byte, messages.MaxVoiceBytes+1))})
-	expectInvalid(t, err, "media")
+	wecomtest.WantInvalid(t, err, "media")
 }
 
 func TestRobotValidation(t *testing.T) {
@@ -265,7 +265,7 @@ func TestRobotValidation(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			expectInvalid(t, r.Send(t.Context(), tc.msg), tc.field)
+			wecomtest.WantInvalid(t, r.Send(t.Context(), tc.msg), tc.field)
 		})
 	}
 	if n := len(m.all()); n != 0 {
@@ -277,7 +277,7 @@ func TestRobotValidation(t *testing.T) {
 // they share the 20-per-window budget.
 func TestRobotLimitSharedThroughStore(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
+	srv := wecomtest.Start(t)
 	srv.AddRobot(robotKey)
 	st := store.NewMemory()
 	lim := messages.RobotLimit{Messages: 3, Window: time.Hour, FailFast: true}

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/wecom-connector/wecom/client"
@@ -42,7 +41,7 @@ func TestSendRefusesTooManyRecipients(t *testing.T) {
 		"totag":   messages.ToTags(ids(messages.MaxTagsPerCall + 1)...),
 	} {
 		_, err := svc.Send(t.Context(), messages.SendParams{To: to, AgentID: agentID, Message: messages.Text{Content: "x"}})
-		expectInvalid(t, err, field)
+		wecomtest.WantInvalid(t, err, field)
 		if !strings.Contains(err.Error(), "SendInParts") {
 			t.Errorf("%s: the error should point to SendInParts: %v", field, err)
 		}
@@ -175,19 +174,19 @@ func TestSendInPartsAllInvalidPart(t *testing.T) {
 	if len(out) != 3 || len(messages.MsgIDs(out)) != 2 || out[1].Out != nil {
 		t.Fatalf("parts %+v, want 3 with the second failed", out)
 	}
-	expectCode(t, out[1].Err, client.CodeAllRecipientsInvalid)
+	wecomtest.WantCode(t, out[1].Err, client.CodeAllRecipientsInvalid)
 	if got := len(srv.Received(users[2100])); got != 1 {
 		t.Errorf("a user of the third call received %d, want 1", got)
 	}
 
 	srv.RejectUsers(users, nil)
 	out, err = svc.SendInParts(t.Context(), messages.SendParams{To: messages.ToUsers(users[:1500]...), AgentID: agentID, Message: messages.Text{Content: "y"}})
-	expectCode(t, err, client.CodeAllRecipientsInvalid)
+	wecomtest.WantCode(t, err, client.CodeAllRecipientsInvalid)
 	if len(out) != 2 || out[0].Err == nil || out[1].Err == nil {
 		t.Errorf("parts %+v, want 2 failed", out)
 	}
 	_, err = svc.Send(t.Context(), messages.SendParams{To: messages.ToUsers(users[:10]...), AgentID: agentID, Message: messages.Text{Content: "y"}})
-	expectCode(t, err, client.CodeAllRecipientsInvalid)
+	wecomtest.WantCode(t, err, client.CodeAllRecipientsInvalid)
 }
 
 // TestSendRetryIsDeduplicated loses the answer of a send that took effect: with the duplicate
@@ -251,7 +250,7 @@ func TestSendErrors(t *testing.T) {
 		t.Parallel()
 		svc, _ := newService(t)
 		_, err := svc.Send(t.Context(), messages.SendParams{To: p.To, AgentID: agentID + 1, Message: p.Message})
-		expectCode(t, err, client.CodeAppNoPrivilege)
+		wecomtest.WantCode(t, err, client.CodeAppNoPrivilege)
 		if !errors.Is(err, client.ErrPermission) {
 			t.Errorf("301002 should match ErrPermission: %v", err)
 		}
@@ -287,31 +286,14 @@ func TestSendPartialAnswer(t *testing.T) {
 	}
 }
 
-// failAfterFirst is a transport that lets the first call to path through and then makes the
-// simulator answer errcode to the next one: the second call of a fan-out fails.
-type failAfterFirst struct {
-	srv     *wecomtest.Server
-	path    string
-	errcode int
-	once    sync.Once
-}
-
-func (f *failAfterFirst) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := http.DefaultTransport.RoundTrip(r)
-	if err == nil && r.URL.Path == f.path {
-		f.once.Do(func() { f.srv.FailNext(f.path, f.errcode, 1) })
-	}
-	return resp, err
-}
-
 // TestSendInPartsKeepsEarlierPartsOnFailure: the second of three calls fails, so the fan-out
 // stops there and returns the first part's msgid with the error in part 2; sending again
 // within the duplicate-check window delivers the rest and nothing twice.
 func TestSendInPartsKeepsEarlierPartsOnFailure(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
-	hc := &http.Client{Transport: &failAfterFirst{srv: srv, path: sendPath, errcode: client.CodeNoPrivilege}}
-	svc := messages.New(newClient(t, srv, client.WithHTTPClient(hc)))
+	srv := wecomtest.Start(t)
+	srv.FailAfter(sendPath, 1, client.CodeNoPrivilege, 1)
+	svc := messages.New(srv.NewClient(t))
 	users := userIDs(2500)
 	p := messages.SendParams{To: messages.ToUsers(users...), AgentID: agentID, Message: messages.Text{Content: "x"}}
 	out, err := svc.SendInParts(t.Context(), p)
@@ -331,7 +313,7 @@ func TestSendInPartsKeepsEarlierPartsOnFailure(t *testing.T) {
 	if second.Out != nil || !slices.Equal(second.In.Users, users[1000:2000]) {
 		t.Errorf("part 2 %+v", second)
 	}
-	expectCode(t, second.Err, client.CodeNoPrivilege)
+	wecomtest.WantCode(t, second.Err, client.CodeNoPrivilege)
 	if n := srv.Calls(sendPath); n != 2 {
 		t.Errorf("%d calls, want 2: the fan-out stops at the failure", n)
 	}
@@ -366,7 +348,7 @@ func TestTypedNilMessage(t *testing.T) {
 			}()
 			err = f()
 		}()
-		expectInvalid(t, err, "msgtype")
+		wecomtest.WantInvalid(t, err, "msgtype")
 	}
 	expect("Send", func() error {
 		_, err := svc.Send(t.Context(), messages.SendParams{To: messages.ToUsers("zhangsan"), AgentID: agentID, Message: (*messages.Text)(nil)})
@@ -392,7 +374,7 @@ func TestSendInteractiveCardNotSplit(t *testing.T) {
 	p := specCards()["card_button_interaction"]
 	p.To = messages.ToUsers(userIDs(1001)...)
 	_, err := svc.SendInParts(t.Context(), p)
-	expectInvalid(t, err, "template_card.task_id")
+	wecomtest.WantInvalid(t, err, "template_card.task_id")
 	if n := srv.Calls(sendPath); n != 0 {
 		t.Fatalf("message/send called %d times", n)
 	}
@@ -408,7 +390,7 @@ func TestSendInteractiveCardNotSplit(t *testing.T) {
 // before sending, instead of reaching WeCom with the wrong credential.
 func TestNewRequiresCorpClient(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
+	srv := wecomtest.Start(t)
 	c, err := client.New(client.WebhookKey("robot-key"), client.WithBaseURL(srv.URL()))
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wecom-connector/wecom/messages"
+	"github.com/wecom-connector/wecom/wecomtest"
 )
 
 const sendOK = `{"errcode":0,"errmsg":"ok","invaliduser":"","msgid":"m1"}`
@@ -114,7 +115,7 @@ func TestMessageValidation(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := svc.Send(t.Context(), tc.p)
-			expectInvalid(t, err, tc.field)
+			wecomtest.WantInvalid(t, err, tc.field)
 		})
 	}
 	if n := len(m.all()); n != 0 {

@@ -2,9 +2,10 @@ package messages_test
 
 import (
 	"encoding/json"
-	"github.com/wecom-connector/wecom/client"
 	"testing"
 	"time"
+
+	"github.com/wecom-connector/wecom/client"
 
 	"github.com/wecom-connector/wecom/messages"
 	"github.com/wecom-connector/wecom/wecomtest"
@@ -60,9 +61,9 @@ func TestRecallAndUpdateGolden(t *testing.T) {
 	n := len(m.all())
 	for _, tc := range bad {
 		_, err := svc.UpdateTemplateCard(t.Context(), tc.p)
-		expectInvalid(t, err, tc.field)
+		wecomtest.WantInvalid(t, err, tc.field)
 	}
-	expectInvalid(t, svc.Recall(t.Context(), ""), "msgid")
+	wecomtest.WantInvalid(t, svc.Recall(t.Context(), ""), "msgid")
 	if len(m.all()) != n {
 		t.Error("invalid updates were sent")
 	}
@@ -106,7 +107,7 @@ func TestCardUpdateAfterCardEvent(t *testing.T) {
 	}
 	// Each response code works once.
 	_, err = svc.UpdateTemplateCard(t.Context(), upd)
-	expectCode(t, err, client.CodeInvalidResponseCode)
+	wecomtest.WantCode(t, err, client.CodeInvalidResponseCode)
 
 	// The send's own code replaces the whole card for everyone.
 	newCard := specCards()["card_button_interaction"].Message.(messages.TemplateCard)
@@ -133,7 +134,7 @@ func TestResponseCodeExpires(t *testing.T) {
 	}
 	time.Sleep(5 * time.Millisecond)
 	_, err = svc.UpdateTemplateCard(t.Context(), messages.UpdateCardParams{To: messages.ToAll(), AgentID: agentID, ResponseCode: res.ResponseCode, ReplaceName: "Closed"})
-	expectCode(t, err, client.CodeInvalidResponseCode)
+	wecomtest.WantCode(t, err, client.CodeInvalidResponseCode)
 }
 
 func TestRecall(t *testing.T) {
@@ -151,7 +152,7 @@ func TestRecall(t *testing.T) {
 			t.Errorf("%s: %+v, want the message recalled", u, got)
 		}
 	}
-	expectCode(t, svc.Recall(t.Context(), "no-such-msgid"), 40058)
+	wecomtest.WantCode(t, svc.Recall(t.Context(), "no-such-msgid"), 40058)
 
 	late, srv2 := newService(t, wecomtest.WithRecallWindow(time.Millisecond))
 	res, err = late.Send(t.Context(), messages.SendParams{To: messages.ToUsers("zhangsan"), AgentID: agentID, Message: messages.Text{Content: "old"}})
@@ -159,7 +160,7 @@ func TestRecall(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(5 * time.Millisecond)
-	expectCode(t, late.Recall(t.Context(), res.MsgID), client.CodeMsgIDExpired)
+	wecomtest.WantCode(t, late.Recall(t.Context(), res.MsgID), client.CodeMsgIDExpired)
 	if srv2.Received("zhangsan")[0].Recalled {
 		t.Error("an expired recall changed the message")
 	}

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // Lifetimes the apps family enforces, as WeCom documents them.
@@ -190,9 +192,9 @@ func (s *Server) tokenAgent(c *Call, id int) (*agentRec, error) {
 	a := s.agent(c.Token.CorpID, id)
 	switch {
 	case id == 0 || a == nil:
-		return nil, errc(40056, "invalid agentid")
+		return nil, errc(client.CodeInvalidAgentID, "invalid agentid")
 	case c.Token.AgentID != id:
-		return nil, errc(301002, "not allow operate another agent with this accesstoken")
+		return nil, errc(client.CodeAppNoPrivilege, "not allow operate another agent with this accesstoken")
 	}
 	return a, nil
 }

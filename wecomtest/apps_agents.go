@@ -4,6 +4,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/wire"
 )
 
@@ -46,13 +47,13 @@ func (s *Server) agentSet(c *Call) (any, error) {
 	}
 	switch {
 	case a.thirdParty:
-		return nil, errc(48002, "api forbidden for third-party apps")
+		return nil, errc(client.CodeAPIForbidden, "api forbidden for third-party apps")
 	case in.Name != nil && (*in.Name == "" || utf8.RuneCountInString(*in.Name) > 32):
-		return nil, errc(45022, "agent name is invalid")
+		return nil, errc(client.CodeInvalidAppNameLength, "agent name is invalid")
 	case in.Description != nil && (utf8.RuneCountInString(*in.Description) < 4 || utf8.RuneCountInString(*in.Description) > 120):
-		return nil, errc(45004, "invalid description size")
+		return nil, errc(client.CodeInvalidAppDescriptionLength, "invalid description size")
 	case in.HomeURL != nil && !strings.HasPrefix(*in.HomeURL, "http://") && !strings.HasPrefix(*in.HomeURL, "https://"):
-		return nil, errc(40094, "invalid url")
+		return nil, errc(client.CodeInvalidURL, "invalid url")
 	}
 	set := func(dst *string, v *string) {
 		if v != nil {

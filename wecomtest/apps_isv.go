@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/wire"
 )
 
@@ -45,13 +46,13 @@ func (s *Server) getProviderToken(c *Call) (any, error) {
 	}
 	switch secret, ok := s.apps.providers[in.CorpID]; {
 	case in.CorpID == "":
-		return nil, errc(41002, "corpid missing")
+		return nil, errc(client.CodeMissingCorpID, "corpid missing")
 	case in.Secret == "":
-		return nil, errc(41004, "provider_secret missing")
+		return nil, errc(client.CodeMissingSecret, "provider_secret missing")
 	case !ok:
-		return nil, errc(40013, "invalid corpid")
+		return nil, errc(client.CodeInvalidCorpID, "invalid corpid")
 	case secret != in.Secret:
-		return nil, errc(40001, "invalid credential")
+		return nil, errc(client.CodeInvalidCredential, "invalid credential")
 	}
 	return noErrcode(s.tokenAnswer("provider_access_token", s.issueToken(TokenProvider, in.CorpID, in.Secret, 0)))
 }
@@ -64,7 +65,7 @@ func (s *Server) corpIDToOpenCorpID(c *Call) (any, error) {
 		return nil, err
 	}
 	if in.CorpID == "" {
-		return nil, errc(40013, "invalid corpid")
+		return nil, errc(client.CodeInvalidCorpID, "invalid corpid")
 	}
 	return J{"open_corpid": "wpopen" + strings.TrimPrefix(in.CorpID, "ww")}, nil
 }
@@ -113,18 +114,18 @@ func (s *Server) getSuiteToken(c *Call) (any, error) {
 	su := s.apps.suites[in.SuiteID]
 	switch {
 	case in.SuiteID == "":
-		return nil, errc(41021, "suite_id missing")
+		return nil, errc(client.CodeMissingSuiteID, "suite_id missing")
 	case in.Secret == "":
-		return nil, errc(41024, "suite_secret missing")
+		return nil, errc(client.CodeMissingSuiteSecret, "suite_secret missing")
 	case in.Ticket == "":
-		return nil, errc(41023, "suite_ticket missing")
+		return nil, errc(client.CodeMissingSuiteTicket, "suite_ticket missing")
 	case su == nil:
-		return nil, errc(40083, "invalid suite_id")
+		return nil, errc(client.CodeInvalidSuiteID, "invalid suite_id")
 	case su.secret != in.Secret:
-		return nil, errc(40080, "invalid suite_secret")
+		return nil, errc(client.CodeInvalidSuiteSecret, "invalid suite_secret")
 	}
 	if exp, ok := su.tickets[in.Ticket]; !ok || !time.Now().Before(exp) {
-		return nil, errc(40085, "invalid suite_ticket")
+		return nil, errc(client.CodeInvalidSuiteTicket, "invalid suite_ticket")
 	}
 	return noErrcode(s.tokenAnswer("suite_access_token", s.issueToken(TokenSuite, su.id, su.secret, 0)))
 }
@@ -141,9 +142,9 @@ func (s *Server) preAuthCode(suite, code string) (*preAuthRec, error) {
 	p := s.apps.preAuth[code]
 	switch {
 	case p == nil || p.suite != suite:
-		return nil, errc(40077, "invalid pre_auth_code")
+		return nil, errc(client.CodeInvalidPreAuthCode, "invalid pre_auth_code")
 	case !time.Now().Before(p.expiry):
-		return nil, errc(42007, "pre_auth_code expired")
+		return nil, errc(client.CodePreAuthCodeExpired, "pre_auth_code expired")
 	}
 	return p, nil
 }
@@ -162,7 +163,7 @@ func (s *Server) setSessionInfo(c *Call) (any, error) {
 		return nil, err
 	}
 	if in.SessionInfo == nil || in.SessionInfo.AuthType < 0 || in.SessionInfo.AuthType > 1 {
-		return nil, errc(40058, "invalid session_info")
+		return nil, errc(client.CodeInvalidParameter, "invalid session_info")
 	}
 	return J{}, nil
 }
@@ -245,7 +246,7 @@ func (s *Server) permanentCode(c *Call, v2 bool) (any, error) {
 	}
 	ac := s.apps.authCodes[in.AuthCode]
 	if ac == nil || ac.used || ac.suite != c.Token.CorpID || !time.Now().Before(ac.expiry) {
-		return nil, errc(40078, "invalid auth_code")
+		return nil, errc(client.CodeInvalidAuthCode, "invalid auth_code")
 	}
 	ac.used = true
 	su := s.apps.suites[ac.suite]
@@ -272,13 +273,13 @@ func (s *Server) authorised(c *Call, corpID, permanentCode string) (*authRec, er
 	a := s.apps.auths[c.Token.CorpID+"|"+corpID]
 	switch {
 	case corpID == "":
-		return nil, errc(84054, "auth_corpid missing")
+		return nil, errc(client.CodeMissingAuthCorpID, "auth_corpid missing")
 	case permanentCode == "":
-		return nil, errc(41025, "permanent_code missing")
+		return nil, errc(client.CodeMissingPermanentCode, "permanent_code missing")
 	case a == nil || a.permanentCode != permanentCode:
-		return nil, errc(40084, "invalid permanent_code")
+		return nil, errc(client.CodeInvalidPermanentCode, "invalid permanent_code")
 	case a.revoked:
-		return nil, errc(48004, "auth relation is invalid")
+		return nil, errc(client.CodeAuthInvalid, "auth relation is invalid")
 	}
 	return a, nil
 }
@@ -323,11 +324,11 @@ func (s *Server) suiteAdminList(c *Call) (any, error) {
 	a := s.apps.auths[c.Token.CorpID+"|"+in.CorpID]
 	switch {
 	case a == nil:
-		return nil, errc(40013, "invalid corpid")
+		return nil, errc(client.CodeInvalidCorpID, "invalid corpid")
 	case a.revoked:
-		return nil, errc(48004, "auth relation is invalid")
+		return nil, errc(client.CodeAuthInvalid, "auth relation is invalid")
 	case a.AgentID != int(in.AgentID):
-		return nil, errc(40056, "invalid agentid")
+		return nil, errc(client.CodeInvalidAgentID, "invalid agentid")
 	}
 	return J{"admin": s.apps.agents[a.CorpID][a.AgentID].admins}, nil
 }
@@ -335,7 +336,7 @@ func (s *Server) suiteAdminList(c *Call) (any, error) {
 func (s *Server) agentAdminList(c *Call) (any, error) {
 	a := s.agent(c.Token.CorpID, c.Token.AgentID)
 	if a == nil {
-		return nil, errc(301002, "no app for this access token")
+		return nil, errc(client.CodeAppNoPrivilege, "no app for this access token")
 	}
 	admins := []J{}
 	for _, ad := range a.admins {
@@ -361,11 +362,11 @@ func (s *Server) getLoginInfo(c *Call) (any, error) {
 	o := s.apps.oauth[in.AuthCode]
 	switch {
 	case in.AuthCode == "":
-		return nil, errc(41008, "missing auth_code")
+		return nil, errc(41008, "missing auth_code") // no client constant: the spec does not list 41008
 	case o == nil || o.used || o.UserType == 0:
-		return nil, errc(40029, "invalid code")
+		return nil, errc(client.CodeInvalidOAuthCode, "invalid code")
 	case !time.Now().Before(o.expiry):
-		return nil, errc(42003, "code expired")
+		return nil, errc(client.CodeOAuthCodeExpired, "code expired")
 	}
 	o.used = true
 	out := J{

@@ -3,6 +3,8 @@ package wecomtest
 import (
 	"encoding/json"
 	"slices"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 func (s *Server) menuRoutes() []route {
@@ -26,13 +28,15 @@ var menuTypes = []string{"click", "view", "scancode_push", "scancode_waitmsg", "
 
 // checkButton applies the menu/create limits (errcodes from doc 90231).
 func checkButton(b simButton, sub bool) error {
-	nameMax, typeErr, nameErr, keyErr, urlErr := 16, 40017, 40018, 40019, 40020
+	nameMax, typeErr, nameErr, keyErr, urlErr := 16, client.CodeInvalidMenuButtonType, client.CodeMenuButtonNameTooLong,
+		client.CodeMenuButtonKeyTooLong, client.CodeMenuButtonURLTooLong
 	if sub {
+		// The sub-button codes have no client constants: the spec gives them only as a range.
 		nameMax, typeErr, nameErr, keyErr, urlErr = 40, 40024, 40025, 40026, 40027
 	}
 	switch {
 	case b.Name == "":
-		return errc(41102, "menu name missing")
+		return errc(client.CodeMissingMenuName, "menu name missing")
 	case len(b.Name) > nameMax:
 		return errc(nameErr, "invalid button name size")
 	case len(b.Key) > 128:
@@ -40,11 +44,11 @@ func checkButton(b simButton, sub bool) error {
 	case len(b.URL) > 1024:
 		return errc(urlErr, "invalid button url size")
 	case len(b.SubButton) > 0 && sub:
-		return errc(40022, "invalid sub button level")
+		return errc(client.CodeInvalidSubMenuDepth, "invalid sub button level")
 	case len(b.SubButton) == 0 && !slices.Contains(menuTypes, b.Type):
 		return errc(typeErr, "invalid button type")
 	case len(b.SubButton) > 5:
-		return errc(40023, "invalid sub button size")
+		return errc(client.CodeInvalidSubMenuButtonCount, "invalid sub button size")
 	}
 	for _, sb := range b.SubButton {
 		if err := checkButton(sb, true); err != nil {
@@ -66,10 +70,10 @@ func (s *Server) menuCreate(c *Call) (any, error) {
 		return nil, err
 	}
 	if a.thirdParty {
-		return nil, errc(48002, "api forbidden for third-party apps")
+		return nil, errc(client.CodeAPIForbidden, "api forbidden for third-party apps")
 	}
 	if len(in.Button) < 1 || len(in.Button) > 3 {
-		return nil, errc(40016, "invalid button size")
+		return nil, errc(client.CodeInvalidMenuButtonCount, "invalid button size")
 	}
 	for _, b := range in.Button {
 		if err := checkButton(b, false); err != nil {
@@ -90,7 +94,7 @@ func (s *Server) menuGet(c *Call) (any, error) {
 		return nil, err
 	}
 	if a.menu == nil {
-		return nil, errc(46003, "menu no exist")
+		return nil, errc(client.CodeMenuNotSet, "menu no exist")
 	}
 	return J{"button": a.menu}, nil
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 func (s *Server) oauthRoutes() []route {
@@ -46,13 +48,13 @@ func (s *Server) takeOAuthCode(c *Call, suite bool) (*oauthRec, error) {
 	o := s.apps.oauth[code]
 	switch {
 	case code == "":
-		return nil, errc(41008, "missing code")
+		return nil, errc(41008, "missing code") // no client constant: the spec does not list 41008
 	case o == nil || o.used:
-		return nil, errc(40029, "invalid code")
+		return nil, errc(client.CodeInvalidOAuthCode, "invalid code")
 	case suite && o.SuiteID != c.Token.CorpID, !suite && (o.SuiteID != "" || o.CorpID != c.Token.CorpID):
-		return nil, errc(40029, "invalid code")
+		return nil, errc(client.CodeInvalidOAuthCode, "invalid code")
 	case !time.Now().Before(o.expiry):
-		return nil, errc(42003, "code expired")
+		return nil, errc(client.CodeOAuthCodeExpired, "code expired")
 	}
 	o.used = true
 	if o.PrivateInfo && o.UserID != "" {
@@ -135,11 +137,11 @@ func (s *Server) userTicket(c *Call, suite bool) (*oauthRec, error) {
 	o := s.apps.tickets[in.Ticket]
 	switch {
 	case in.Ticket == "":
-		return nil, errc(84090, "missing user_ticket")
+		return nil, errc(client.CodeMissingUserTicket, "missing user_ticket")
 	case o == nil, suite && o.SuiteID != c.Token.CorpID, !suite && o.CorpID != c.Token.CorpID:
-		return nil, errc(84015, "invalid user_ticket")
+		return nil, errc(client.CodeInvalidUserTicket, "invalid user_ticket")
 	case !time.Now().Before(o.ticketExpiry):
-		return nil, errc(84014, "user_ticket expired")
+		return nil, errc(client.CodeUserTicketExpired, "user_ticket expired")
 	}
 	return o, nil
 }

@@ -3,6 +3,7 @@ package wecomtest_test
 import (
 	"testing"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/wecomtest"
 )
 
@@ -19,7 +20,7 @@ func TestLegacyUserGetUserInfo(t *testing.T) {
 	if code(a) != 0 || a["UserId"] != "li.na" || a["DeviceId"] == "" || a["user_ticket"] == "" || a["expires_in"] != 1800.0 {
 		t.Errorf("member: %v", a)
 	}
-	if got := code(call(t, "GET", u+member, "")); got != 40029 {
+	if got := code(call(t, "GET", u+member, "")); got != client.CodeInvalidOAuthCode {
 		t.Errorf("reused code: errcode %d, want 40029", got)
 	}
 	visitor := srv.NewOAuthCode(wecomtest.OAuthCode{CorpID: wecomtest.CorpID, OpenID: "oVisitor77", ExternalUserID: "wmAbc123"})
@@ -29,9 +30,10 @@ func TestLegacyUserGetUserInfo(t *testing.T) {
 	}
 	old := srv.NewOAuthCode(wecomtest.OAuthCode{CorpID: wecomtest.CorpID, UserID: "li.na"})
 	srv.ExpireOAuthCode(old)
-	if got := code(call(t, "GET", u+old, "")); got != 42003 {
+	if got := code(call(t, "GET", u+old, "")); got != client.CodeOAuthCodeExpired {
 		t.Errorf("expired code: errcode %d, want 42003", got)
 	}
+	// 41008 has no client constant: the spec does not list it.
 	if got := code(call(t, "GET", u, "")); got != 41008 {
 		t.Errorf("no code: errcode %d, want 41008", got)
 	}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/wire"
 )
 
@@ -79,11 +80,11 @@ func (s *Server) listAppShareInfo(c *Call) (any, error) {
 		return nil, err
 	}
 	if limit < 0 || limit > 100 {
-		return nil, errc(40058, "limit must be at most 100")
+		return nil, errc(client.CodeInvalidParameter, "limit must be at most 100")
 	}
 	shares, ok := s.apps.shares[c.Token.CorpID][agentID]
 	if !ok {
-		return nil, errc(670001, "app is not in the share scope")
+		return nil, errc(client.CodeNotInShareScope, "app is not in the share scope")
 	}
 	var list []J
 	for _, d := range shares {
@@ -95,7 +96,7 @@ func (s *Server) listAppShareInfo(c *Call) (any, error) {
 	if in.Cursor != "" {
 		n, err := strconv.Atoi(strings.TrimPrefix(in.Cursor, "cur-"))
 		if err != nil || n < 0 || n > len(list) {
-			return nil, errc(50100, "invalid cursor")
+			return nil, errc(client.CodeInvalidCursor, "invalid cursor")
 		}
 		start = n
 	}
@@ -120,7 +121,7 @@ func (s *Server) corpgroupGetToken(c *Call) (any, error) {
 		return nil, err
 	}
 	if in.CorpID == "" || in.AgentID == 0 {
-		return nil, errc(40063, "corpid and agentid are required")
+		return nil, errc(client.CodeEmptyParameter, "corpid and agentid are required")
 	}
 	up := c.Token
 	for _, d := range s.apps.shares[up.CorpID][up.AgentID] {
@@ -128,10 +129,10 @@ func (s *Server) corpgroupGetToken(c *Call) (any, error) {
 			continue
 		}
 		if d.AgentID != int(in.AgentID) {
-			return nil, errc(40056, "invalid agentid")
+			return nil, errc(client.CodeInvalidAgentID, "invalid agentid")
 		}
 		t := s.issueToken(TokenCorp, d.CorpID, downstreamSecret(up.CorpID, up.AgentID), d.AgentID)
 		return s.tokenAnswer("access_token", t), nil
 	}
-	return nil, errc(670001, "app is not shared with this corp")
+	return nil, errc(client.CodeNotInShareScope, "app is not shared with this corp")
 }

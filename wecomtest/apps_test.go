@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/wecomtest"
 )
 
@@ -60,20 +61,20 @@ func TestSuiteTokenAnswersWithoutErrcode(t *testing.T) {
 		t.Errorf("success answer %v: want a token and no errcode", ok)
 	}
 	for body, want := range map[string]int{
-		`{"suite_secret":"sec","suite_ticket":"t"}`:                          41021,
-		`{"suite_id":"wwsuite","suite_ticket":"t"}`:                          41024,
-		`{"suite_id":"wwsuite","suite_secret":"sec"}`:                        41023,
-		`{"suite_id":"wwnope","suite_secret":"sec","suite_ticket":"t"}`:      40083,
-		`{"suite_id":"wwsuite","suite_secret":"bad","suite_ticket":"t"}`:     40080,
-		`{"suite_id":"wwsuite","suite_secret":"sec","suite_ticket":"stale"}`: 40085,
-		`not json`: 40058,
+		`{"suite_secret":"sec","suite_ticket":"t"}`:                          client.CodeMissingSuiteID,
+		`{"suite_id":"wwsuite","suite_ticket":"t"}`:                          client.CodeMissingSuiteSecret,
+		`{"suite_id":"wwsuite","suite_secret":"sec"}`:                        client.CodeMissingSuiteTicket,
+		`{"suite_id":"wwnope","suite_secret":"sec","suite_ticket":"t"}`:      client.CodeInvalidSuiteID,
+		`{"suite_id":"wwsuite","suite_secret":"bad","suite_ticket":"t"}`:     client.CodeInvalidSuiteSecret,
+		`{"suite_id":"wwsuite","suite_secret":"sec","suite_ticket":"stale"}`: client.CodeInvalidSuiteTicket,
+		`not json`: client.CodeInvalidParameter,
 	} {
 		if got := code(call(t, "POST", u, body)); got != want {
 			t.Errorf("%s: errcode %d, want %d", body, got, want)
 		}
 	}
 	srv.ExpireSuiteTickets("wwsuite")
-	if got := code(call(t, "POST", u, `{"suite_id":"wwsuite","suite_secret":"sec","suite_ticket":"`+ticket+`"}`)); got != 40085 {
+	if got := code(call(t, "POST", u, `{"suite_id":"wwsuite","suite_secret":"sec","suite_ticket":"`+ticket+`"}`)); got != client.CodeInvalidSuiteTicket {
 		t.Errorf("expired ticket: errcode %d, want 40085", got)
 	}
 }
@@ -98,7 +99,7 @@ func TestAuthorisationFlowRaw(t *testing.T) {
 	if _, has := perm["errcode"]; has || perm["permanent_code"] == nil || perm["access_token"] == nil {
 		t.Fatalf("permanent code answer %v", perm)
 	}
-	if got := code(call(t, "POST", srv.URL()+"/cgi-bin/service/get_permanent_code"+q, `{"auth_code":"`+ac+`"}`)); got != 40078 {
+	if got := code(call(t, "POST", srv.URL()+"/cgi-bin/service/get_permanent_code"+q, `{"auth_code":"`+ac+`"}`)); got != client.CodeInvalidAuthCode {
 		t.Errorf("auth_code reused: errcode %d, want 40078", got)
 	}
 	body := `{"auth_corpid":"wwc","permanent_code":"` + perm["permanent_code"].(string) + `"}`
@@ -107,17 +108,17 @@ func TestAuthorisationFlowRaw(t *testing.T) {
 		t.Errorf("corp token answer %v", tok)
 	}
 	// A corp token is no suite token, and the suite token works only on suite paths.
-	if got := code(call(t, "GET", srv.URL()+"/cgi-bin/service/get_pre_auth_code?suite_access_token="+tok["access_token"].(string), "")); got != 40082 {
+	if got := code(call(t, "GET", srv.URL()+"/cgi-bin/service/get_pre_auth_code?suite_access_token="+tok["access_token"].(string), "")); got != client.CodeInvalidSuiteToken {
 		t.Errorf("corp token on a suite path: errcode %d, want 40082", got)
 	}
-	if got := code(call(t, "POST", srv.URL()+"/cgi-bin/service/get_corp_token"+q, `{"auth_corpid":"wwc","permanent_code":"x"}`)); got != 40084 {
+	if got := code(call(t, "POST", srv.URL()+"/cgi-bin/service/get_corp_token"+q, `{"auth_corpid":"wwc","permanent_code":"x"}`)); got != client.CodeInvalidPermanentCode {
 		t.Errorf("wrong permanent code: errcode %d, want 40084", got)
 	}
 	srv.RevokeAuthorization("wwsuite", "wwc")
-	if got := code(call(t, "POST", srv.URL()+"/cgi-bin/service/get_corp_token"+q, body)); got != 48004 {
+	if got := code(call(t, "POST", srv.URL()+"/cgi-bin/service/get_corp_token"+q, body)); got != client.CodeAuthInvalid {
 		t.Errorf("revoked: errcode %d, want 48004", got)
 	}
-	if got := code(call(t, "GET", srv.URL()+"/cgi-bin/agent/get?agentid=1000100&access_token="+tok["access_token"].(string), "")); got != 40014 {
+	if got := code(call(t, "GET", srv.URL()+"/cgi-bin/agent/get?agentid=1000100&access_token="+tok["access_token"].(string), "")); got != client.CodeInvalidAccessToken {
 		t.Errorf("token of a revoked corp: errcode %d, want 40014", got)
 	}
 }
@@ -134,14 +135,14 @@ func TestDownstreamTokenScope(t *testing.T) {
 	if a := call(t, "GET", srv.URL()+"/cgi-bin/agent/get?agentid=1000019&access_token="+dn, ""); code(a) != 0 || a["agentid"] != 1000019.0 {
 		t.Errorf("downstream agent/get: %v", a)
 	}
-	if got := code(call(t, "GET", srv.URL()+"/cgi-bin/agent/get?agentid=1000008&access_token="+dn, "")); got != 40056 {
+	if got := code(call(t, "GET", srv.URL()+"/cgi-bin/agent/get?agentid=1000008&access_token="+dn, "")); got != client.CodeInvalidAgentID {
 		t.Errorf("wwf1 token reading wwf2's agent: errcode %d, want 40056", got)
 	}
 	for body, want := range map[string]int{
-		`{"corpid":"wwnone","agentid":1000019,"business_type":1}`: 670001,
-		`{"corpid":"wwf1","agentid":1000019}`:                     670001, // a chain share, asked as linked corps
-		`{"corpid":"wwf1","agentid":1,"business_type":1}`:         40056,
-		`{"agentid":1}`: 40063,
+		`{"corpid":"wwnone","agentid":1000019,"business_type":1}`: client.CodeNotInShareScope,
+		`{"corpid":"wwf1","agentid":1000019}`:                     client.CodeNotInShareScope, // a chain share, asked as linked corps
+		`{"corpid":"wwf1","agentid":1,"business_type":1}`:         client.CodeInvalidAgentID,
+		`{"agentid":1}`: client.CodeEmptyParameter,
 	} {
 		if got := code(call(t, "POST", u, body)); got != want {
 			t.Errorf("%s: errcode %d, want %d", body, got, want)
@@ -151,11 +152,11 @@ func TestDownstreamTokenScope(t *testing.T) {
 	if list["ending"] != 0.0 || list["next_cursor"] != "cur-1" || len(list["corp_list"].([]any)) != 1 {
 		t.Errorf("first page %v", list)
 	}
-	if got := code(call(t, "POST", srv.URL()+"/cgi-bin/corpgroup/corp/list_app_share_info?access_token="+up, `{"agentid":1000002,"cursor":"cur-99"}`)); got != 50100 {
+	if got := code(call(t, "POST", srv.URL()+"/cgi-bin/corpgroup/corp/list_app_share_info?access_token="+up, `{"agentid":1000002,"cursor":"cur-99"}`)); got != client.CodeInvalidCursor {
 		t.Errorf("bad cursor: errcode %d, want 50100", got)
 	}
 	srv.RemoveDownstreamCorp(wecomtest.CorpID, wecomtest.AgentID, "wwf1")
-	if got := code(call(t, "GET", srv.URL()+"/cgi-bin/agent/get?agentid=1000019&access_token="+dn, "")); got != 40014 {
+	if got := code(call(t, "GET", srv.URL()+"/cgi-bin/agent/get?agentid=1000019&access_token="+dn, "")); got != client.CodeInvalidAccessToken {
 		t.Errorf("token after the share ended: errcode %d, want 40014", got)
 	}
 }
@@ -170,16 +171,16 @@ func TestOAuthCodesOnceWithinFiveMinutes(t *testing.T) {
 	if a := call(t, "GET", u+c, ""); code(a) != 0 || a["userid"] != "li.na" {
 		t.Errorf("first exchange %v", a)
 	}
-	if got := code(call(t, "GET", u+c, "")); got != 40029 {
+	if got := code(call(t, "GET", u+c, "")); got != client.CodeInvalidOAuthCode {
 		t.Errorf("reused code: errcode %d, want 40029", got)
 	}
 	old := srv.NewOAuthCode(wecomtest.OAuthCode{CorpID: wecomtest.CorpID, UserID: "li.na"})
 	srv.ExpireOAuthCode(old)
-	if got := code(call(t, "GET", u+old, "")); got != 42003 {
+	if got := code(call(t, "GET", u+old, "")); got != client.CodeOAuthCodeExpired {
 		t.Errorf("expired code: errcode %d, want 42003", got)
 	}
 	other := srv.NewOAuthCode(wecomtest.OAuthCode{CorpID: "wwother", UserID: "x"})
-	if got := code(call(t, "GET", u+other, "")); got != 40029 {
+	if got := code(call(t, "GET", u+other, "")); got != client.CodeInvalidOAuthCode {
 		t.Errorf("another corp's code: errcode %d, want 40029", got)
 	}
 }
@@ -206,10 +207,10 @@ func TestAgentAndMenuChecks(t *testing.T) {
 	defer srv.Close()
 	q := "?access_token=" + corpToken(t, srv)
 	for body, want := range map[string]int{
-		`{"agentid":1000002,"name":""}`:                               45022,
-		`{"agentid":1000002,"description":"abc"}`:                     45004,
-		`{"agentid":1000002,"home_url":"ftp://x"}`:                    40094,
-		`{"agentid":1000003}`:                                         40056,
+		`{"agentid":1000002,"name":""}`:                               client.CodeInvalidAppNameLength,
+		`{"agentid":1000002,"description":"abc"}`:                     client.CodeInvalidAppDescriptionLength,
+		`{"agentid":1000002,"home_url":"ftp://x"}`:                    client.CodeInvalidURL,
+		`{"agentid":1000003}`:                                         client.CodeInvalidAgentID,
 		`{"agentid":1000002,"name":"Progress","description":"ok ok"}`: 0,
 	} {
 		if got := code(call(t, "POST", srv.URL()+"/cgi-bin/agent/set"+q, body)); got != want {
@@ -219,19 +220,19 @@ func TestAgentAndMenuChecks(t *testing.T) {
 	m := srv.URL() + "/cgi-bin/menu/create" + q + "&agentid=1000002"
 	long := strings.Repeat("x", 17)
 	for body, want := range map[string]int{
-		`{"button":[]}`: 40016,
-		`{"button":[{"type":"nope","name":"a"}]}`:                                                          40017,
-		`{"button":[{"type":"click","name":"` + long + `"}]}`:                                              40018,
-		`{"button":[{"name":"m","sub_button":[{"type":"bad","name":"s"}]}]}`:                               40024,
-		`{"button":[{"type":"click","name":""}]}`:                                                          41102,
-		`{"button":[{"name":"m","sub_button":[{"name":"s","sub_button":[{"type":"click","name":"x"}]}]}]}`: 40022,
+		`{"button":[]}`: client.CodeInvalidMenuButtonCount,
+		`{"button":[{"type":"nope","name":"a"}]}`:                                                          client.CodeInvalidMenuButtonType,
+		`{"button":[{"type":"click","name":"` + long + `"}]}`:                                              client.CodeMenuButtonNameTooLong,
+		`{"button":[{"name":"m","sub_button":[{"type":"bad","name":"s"}]}]}`:                               40024, // no client constant (the spec gives 40024-40027 as a range)
+		`{"button":[{"type":"click","name":""}]}`:                                                          client.CodeMissingMenuName,
+		`{"button":[{"name":"m","sub_button":[{"name":"s","sub_button":[{"type":"click","name":"x"}]}]}]}`: client.CodeInvalidSubMenuDepth,
 	} {
 		if got := code(call(t, "POST", m, body)); got != want {
 			t.Errorf("menu/create %s: errcode %d, want %d", body, got, want)
 		}
 	}
 	four := `{"agentid":1000002,"type":"list","list":{"items":[{"title":"a"},{"title":"b"},{"title":"c"},{"title":"d"}]}}`
-	if got := code(call(t, "POST", srv.URL()+"/cgi-bin/agent/set_workbench_template"+q, four)); got != 40058 {
+	if got := code(call(t, "POST", srv.URL()+"/cgi-bin/agent/set_workbench_template"+q, four)); got != client.CodeInvalidParameter {
 		t.Errorf("4 list items: errcode %d, want 40058", got)
 	}
 }

@@ -3,6 +3,7 @@ package wecomtest
 import (
 	"slices"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/wire"
 )
 
@@ -22,7 +23,7 @@ var workbenchTypes = []string{"keydata", "image", "list", "webview", "normal"}
 func checkWorkbench(v J) error {
 	typ, _ := v["type"].(string)
 	if !slices.Contains(workbenchTypes, typ) {
-		return errc(40058, "invalid workbench type")
+		return errc(client.CodeInvalidParameter, "invalid workbench type")
 	}
 	items := func(obj string) int {
 		o, _ := v[obj].(map[string]any)
@@ -30,7 +31,7 @@ func checkWorkbench(v J) error {
 		return len(l)
 	}
 	if items("keydata") > 4 || items("list") > 3 {
-		return errc(40058, "too many items")
+		return errc(client.CodeInvalidParameter, "too many items")
 	}
 	return nil
 }
@@ -97,7 +98,7 @@ func (s *Server) workbenchSetData(c *Call) (any, error) {
 		return nil, err
 	}
 	if in.UserID == "" {
-		return nil, errc(41009, "missing userid")
+		return nil, errc(client.CodeMissingUserID, "missing userid")
 	}
 	if err := checkWorkbench(v); err != nil {
 		return nil, err
@@ -120,7 +121,7 @@ func (s *Server) workbenchBatchSetData(c *Call) (any, error) {
 		return nil, err
 	}
 	if len(in.Users) == 0 || len(in.Users) > 1000 {
-		return nil, errc(40058, "userid_list must hold 1 to 1000 userids")
+		return nil, errc(client.CodeInvalidParameter, "userid_list must hold 1 to 1000 userids")
 	}
 	if err := checkWorkbench(in.Data); err != nil {
 		return nil, err

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // contactsState is the address book of every corp (departments, users, tags, batch jobs), the
@@ -73,7 +75,7 @@ func decodeCursor(c string) (string, error) {
 	rest, ok := strings.CutPrefix(c, "cur")
 	b, err := base64.RawURLEncoding.DecodeString(rest)
 	if !ok || err != nil {
-		return "", errc(50100, "invalid cursor")
+		return "", errc(client.CodeInvalidCursor, "invalid cursor")
 	}
 	return string(b), nil
 }

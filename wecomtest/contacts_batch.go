@@ -2,6 +2,8 @@ package wecomtest
 
 import (
 	"strings"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 type simJob struct {
@@ -33,9 +35,9 @@ func (s *Server) batchInvite(c *Call) (any, error) {
 	}
 	switch {
 	case len(in.Users)+len(in.Party)+len(in.Tag) == 0:
-		return nil, errc(40063, "user, party and tag are all empty")
+		return nil, errc(client.CodeEmptyParameter, "user, party and tag are all empty")
 	case len(in.Users) > 1000 || len(in.Party) > 100 || len(in.Tag) > 100:
-		return nil, errc(40058, "too many invitees")
+		return nil, errc(client.CodeInvalidParameter, "too many invitees")
 	}
 	b := s.callBook(c)
 	bu, bp, bt := []string{}, []int{}, []int{}
@@ -72,12 +74,12 @@ func (s *Server) startImport(c *Call, typ string) (any, error) {
 		return nil, err
 	}
 	if in.MediaID == "" {
-		return nil, errc(40063, "media_id missing")
+		return nil, errc(client.CodeEmptyParameter, "media_id missing")
 	}
 	b := s.callBook(c)
 	for _, j := range b.jobs {
 		if j.Polls > 0 && j.Extra == nil {
-			return nil, errc(302008, "another import job is running")
+			return nil, errc(302008, "another import job is running") // no client constant: the spec lists 302008 in prose, not in an errcode table
 		}
 	}
 	id := s.newID("simjob")
@@ -88,7 +90,7 @@ func (s *Server) startImport(c *Call, typ string) (any, error) {
 func (s *Server) batchResult(c *Call) (any, error) {
 	j := s.callBook(c).jobs[c.Query("jobid")]
 	if j == nil || j.Extra != nil {
-		return nil, errc(40088, "invalid jobid")
+		return nil, errc(client.CodeJobIDNotFound, "invalid jobid")
 	}
 	if j.Polls > 0 {
 		j.Polls--

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // ---- chains (上下游) ----
@@ -148,7 +150,7 @@ func (ch *simChain) corp(corpID, pendingID string) *ChainCorp {
 func (b *addressBook) chain(id string) (*simChain, error) {
 	ch := b.chains[id]
 	if ch == nil {
-		return nil, errc(670002, "invalid chain_id")
+		return nil, errc(client.CodeInvalidChainID, "invalid chain_id")
 	}
 	return ch, nil
 }
@@ -208,7 +210,7 @@ func (s *Server) chainCall(c *Call) (*chainReq, *simChain, error) {
 		return nil, nil, err
 	}
 	if in.ChainID == "" {
-		return nil, nil, errc(670002, "invalid chain_id")
+		return nil, nil, errc(client.CodeInvalidChainID, "invalid chain_id")
 	}
 	ch, err := s.callBook(c).chain(in.ChainID)
 	return &in, ch, err
@@ -245,7 +247,7 @@ func (s *Server) chainGroups(c *Call) (any, error) {
 		want = *in.GroupID
 	}
 	if want != 0 && ch.Groups[want] == nil {
-		return nil, errc(670003, "invalid groupid")
+		return nil, errc(client.CodeInvalidChainGroupID, "invalid groupid")
 	}
 	ids := slices.Sorted(func(yield func(int) bool) {
 		for id := range ch.Groups {
@@ -274,7 +276,7 @@ func (s *Server) chainCorpList(c *Call) (any, error) {
 		group = *in.GroupID
 	}
 	if ch.Groups[group] == nil {
-		return nil, errc(670003, "invalid groupid")
+		return nil, errc(client.CodeInvalidChainGroupID, "invalid groupid")
 	}
 	var keys []string
 	byKey := map[string]*ChainCorp{}
@@ -307,7 +309,7 @@ func (s *Server) chainCorpInfo(c *Call) (any, error) {
 	}
 	cp := ch.corp(in.CorpID, in.PendingCorpID)
 	if cp == nil {
-		return nil, errc(670004, "corp not in the chain")
+		return nil, errc(client.CodeCorpNotInChain, "corp not in the chain")
 	}
 	out := corpJSON(cp)
 	if cp.CorpID != "" {
@@ -322,11 +324,11 @@ func (s *Server) chainRemoveCorp(c *Call) (any, error) {
 		return nil, err
 	}
 	if in.CorpID == c.Token.CorpID {
-		return nil, errc(670027, "the chain creator can not be removed")
+		return nil, errc(client.CodeChainCreatorUnremovable, "the chain creator can not be removed")
 	}
 	cp := ch.corp(in.CorpID, in.PendingCorpID)
 	if cp == nil {
-		return nil, errc(670004, "corp not in the chain")
+		return nil, errc(client.CodeCorpNotInChain, "corp not in the chain")
 	}
 	ch.Corps = slices.DeleteFunc(ch.Corps, func(x *ChainCorp) bool { return x == cp })
 	return J{}, nil
@@ -335,7 +337,7 @@ func (s *Server) chainRemoveCorp(c *Call) (any, error) {
 func (s *Server) chainImportResult(c *Call) (any, error) {
 	j := s.callBook(c).jobs[c.Query("jobid")]
 	if j == nil || j.Extra == nil {
-		return nil, errc(40088, "invalid jobid")
+		return nil, errc(client.CodeJobIDNotFound, "invalid jobid")
 	}
 	if j.Polls > 0 {
 		j.Polls--
@@ -351,11 +353,11 @@ func (s *Server) chainUserCustomID(c *Call) (any, error) {
 	}
 	cp := ch.corp(in.CorpID, "")
 	if cp == nil || in.CorpID == "" {
-		return nil, errc(670004, "corp not in the chain")
+		return nil, errc(client.CodeCorpNotInChain, "corp not in the chain")
 	}
 	id, ok := cp.UserCustomIDs[in.UserID]
 	if !ok {
-		return nil, errc(670035, "user custom id not set")
+		return nil, errc(670035, "user custom id not set") // no client constant: the spec lists 670035 in prose, not in an errcode table
 	}
 	return J{"user_custom_id": id}, nil
 }
@@ -387,7 +389,7 @@ func (s *Server) chainUnionToExternal(c *Call) (any, error) {
 		return nil, err
 	}
 	if in.UnionID == "" || in.OpenID == "" {
-		return nil, errc(610014, "invalid unionid")
+		return nil, errc(610014, "invalid unionid") // no client constant: the spec lists 610014 in prose, not in an errcode table
 	}
 	out := []J{}
 	for _, corp := range s.downstreamCorps(c.Token.CorpID) {
@@ -407,7 +409,7 @@ func (s *Server) chainUnionToPending(c *Call) (any, error) {
 		return nil, err
 	}
 	if in.UnionID == "" || in.OpenID == "" {
-		return nil, errc(610014, "invalid unionid")
+		return nil, errc(610014, "invalid unionid") // no client constant: the spec lists 610014 in prose, not in an errcode table
 	}
 	return J{"pending_id": pendingID(in.UnionID)}, nil
 }
@@ -420,7 +422,7 @@ func (s *Server) chainExternalToPending(c *Call) (any, error) {
 		return nil, err
 	}
 	if len(in.IDs) == 0 || len(in.IDs) > 100 {
-		return nil, errc(40058, "external_userid: 1-100 ids")
+		return nil, errc(client.CodeInvalidParameter, "external_userid: 1-100 ids")
 	}
 	out := []J{}
 	corps := append([]string{c.Token.CorpID}, s.downstreamCorps(c.Token.CorpID)...)
@@ -480,15 +482,15 @@ func (s *Server) chainImport(c *Call) (any, error) {
 	for _, cp := range in.Contacts {
 		total += len(cp.Info)
 		if len(cp.Info) > 200 {
-			return nil, errc(670025, "too many contacts for one corp")
+			return nil, errc(client.CodeImportTooLarge, "too many contacts for one corp")
 		}
 	}
 	if len(in.Contacts) == 0 || len(in.Contacts) > 1000 || total > 2000 {
-		return nil, errc(670025, "import data over the limits")
+		return nil, errc(client.CodeImportTooLarge, "import data over the limits")
 	}
 	for _, j := range b.jobs {
 		if j.Extra != nil && j.Polls > 0 {
-			return nil, errc(670022, "an import job is running")
+			return nil, errc(client.CodeImportRunning, "an import job is running")
 		}
 	}
 	var fails []J
@@ -502,31 +504,31 @@ func (s *Server) chainImport(c *Call) (any, error) {
 		}
 		switch {
 		case cp.CorpName == "":
-			code, msg = 670012, "corp name empty"
+			code, msg = client.CodeEmptyCorpName, "corp name empty"
 		case utf8.RuneCountInString(cp.CorpName) > 32:
-			code, msg = 670013, "invalid corp name"
+			code, msg = client.CodeInvalidCorpName, "invalid corp name"
 		case len(cp.CustomID) > 64 || strings.ContainsFunc(cp.CustomID, func(r rune) bool {
 			return !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
 		}):
-			code, msg = 670011, "invalid custom id"
+			code, msg = client.CodeInvalidCustomID, "invalid custom id"
 		case inCharge > 5:
-			code, msg = 670010, "too many persons in charge"
+			code, msg = client.CodeTooManyPersonsInCharge, "too many persons in charge"
 		}
 		for _, other := range ch.Corps {
 			if code == 0 && other.Name == cp.CorpName {
-				code, msg = 670028, "corp name not unique"
+				code, msg = client.CodeCorpNameNotUnique, "corp name not unique"
 			}
 			if code == 0 && cp.CustomID != "" && other.CustomID == cp.CustomID {
-				code, msg = 670009, "custom id not unique"
+				code, msg = client.CodeCustomIDNotUnique, "custom id not unique"
 			}
 		}
 		var contactFails []J
 		for _, p := range cp.Info {
 			switch {
 			case p.IdentityType != 1 && p.IdentityType != 2:
-				contactFails = append(contactFails, J{"mobile": p.Mobile, "errcode": 670016, "errmsg": "invalid contact identity"})
+				contactFails = append(contactFails, J{"mobile": p.Mobile, "errcode": client.CodeInvalidIdentityType, "errmsg": "invalid contact identity"})
 			case p.Name == "" || utf8.RuneCountInString(p.Name) > 32:
-				contactFails = append(contactFails, J{"mobile": p.Mobile, "errcode": 670015, "errmsg": "invalid contact name"})
+				contactFails = append(contactFails, J{"mobile": p.Mobile, "errcode": client.CodeInvalidContactName, "errmsg": "invalid contact name"})
 			}
 		}
 		if code == 0 && len(contactFails) > 0 {
@@ -569,7 +571,7 @@ func (s *Server) ruleCall(c *Call, need bool) (*chainReq, *simChain, error) {
 		return nil, nil, err
 	}
 	if need && ch.Rules[in.RuleID] == nil {
-		return nil, nil, errc(670006, "invalid rule id")
+		return nil, nil, errc(client.CodeInvalidRuleID, "invalid rule id")
 	}
 	return in, ch, nil
 }
@@ -584,7 +586,7 @@ func checkRuleInfo(info J) error {
 		return len(x)+len(y) > 0
 	}
 	if !nonEmpty(owner, "userids", "departmentids") || !nonEmpty(member, "groupids", "corpids") {
-		return errc(40058, "rule_info ranges may not be empty")
+		return errc(client.CodeInvalidParameter, "rule_info ranges may not be empty")
 	}
 	return nil
 }
@@ -664,7 +666,7 @@ func (s *Server) transferSession(c *Call) (any, error) {
 		return nil, err
 	}
 	if in.UserID == "" || in.SessionKey == "" {
-		return nil, errc(40058, "userid and session_key are required")
+		return nil, errc(client.CodeInvalidParameter, "userid and session_key are required")
 	}
 	// The downstream session names the calling (downstream) corp.
 	return J{"userid": c.Token.CorpID + ":" + in.UserID, "session_key": "dn-" + in.SessionKey}, nil

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // "Contact me" ways (联系我).
@@ -69,6 +71,7 @@ func (s *Server) wayAdd(c *Call) (any, error) {
 	b := s.callBook(c)
 	e := &b.external
 	switch {
+	// 41037-41040 have no client constants: the spec gives them only as a range.
 	case in.Type == nil:
 		return nil, errc(41037, "missing type")
 	case *in.Type != 1 && *in.Type != 2:
@@ -78,30 +81,30 @@ func (s *Server) wayAdd(c *Call) (any, error) {
 	case *in.Scene != 1 && *in.Scene != 2:
 		return nil, errc(41040, "invalid scene")
 	case style < 0 || style > 3:
-		return nil, errc(41042, "invalid style")
+		return nil, errc(client.CodeInvalidContactWayStyle, "invalid style")
 	case *in.Type == 1 && (len(in.User) != 1 || len(in.Party) > 0):
-		return nil, errc(40058, "a single-member way takes exactly one user")
+		return nil, errc(client.CodeInvalidParameter, "a single-member way takes exactly one user")
 	case *in.Type == 2 && len(in.User)+len(in.Party) == 0:
-		return nil, errc(40058, "user and party are both empty")
+		return nil, errc(client.CodeInvalidParameter, "user and party are both empty")
 	case utf8.RuneCountInString(in.Remark) > 30 || utf8.RuneCountInString(in.State) > 30:
-		return nil, errc(40058, "remark or state too long")
+		return nil, errc(client.CodeInvalidParameter, "remark or state too long")
 	case len(e.ways) >= 500000:
-		return nil, errc(41045, "contact way quota reached")
+		return nil, errc(client.CodeContactWayQuota, "contact way quota reached")
 	}
 	members := map[string]bool{}
 	for _, u := range in.User {
 		su := b.users[strings.ToLower(u)]
 		if su == nil {
-			return nil, errc(40003, "invalid userid "+u)
+			return nil, errc(client.CodeInvalidUserID, "invalid userid "+u)
 		}
 		if su.Status != 1 {
-			return nil, errc(41054, "member not activated: "+u)
+			return nil, errc(client.CodeMemberNotActivated, "member not activated: "+u)
 		}
 		members[su.ID] = true
 	}
 	for _, p := range in.Party {
 		if b.depts[p] == nil {
-			return nil, errc(60123, "invalid department")
+			return nil, errc(client.CodeInvalidDepartmentID, "invalid department")
 		}
 		for _, d := range b.subtree(p) {
 			for _, u := range b.users {
@@ -112,7 +115,7 @@ func (s *Server) wayAdd(c *Call) (any, error) {
 		}
 	}
 	if len(members) > 100 {
-		return nil, errc(41041, "too many members in a contact way")
+		return nil, errc(client.CodeContactWayTooManyUsers, "too many members in a contact way")
 	}
 	id := fmt.Sprintf("%032x", s.nextWaySeq())
 	body["config_id"] = id
@@ -139,11 +142,11 @@ func (s *Server) way(c *Call) (*simWay, J, error) {
 		return nil, nil, err
 	}
 	if in.ConfigID == "" {
-		return nil, nil, errc(41043, "missing config_id")
+		return nil, nil, errc(client.CodeMissingConfigID, "missing config_id")
 	}
 	w := s.callBook(c).external.ways[string(in.ConfigID)]
 	if w == nil {
-		return nil, nil, errc(41044, "invalid config_id")
+		return nil, nil, errc(client.CodeInvalidConfigID, "invalid config_id")
 	}
 	body, _ := decode[J](c)
 	return w, body, nil
@@ -164,7 +167,7 @@ func (s *Server) wayUpdate(c *Call) (any, error) {
 	}
 	for _, k := range []string{"type", "scene", "is_temp"} {
 		if _, ok := body[k]; ok {
-			return nil, errc(40058, k+" can not be changed")
+			return nil, errc(client.CodeInvalidParameter, k+" can not be changed")
 		}
 	}
 	for k, v := range body {
@@ -197,7 +200,7 @@ func (s *Server) wayList(c *Call) (any, error) {
 		limit = 100
 	}
 	if limit < 0 || limit > 1000 {
-		return nil, errc(40058, "limit at most 1000")
+		return nil, errc(client.CodeInvalidParameter, "limit at most 1000")
 	}
 	now := time.Now().Unix()
 	if in.Start == 0 {

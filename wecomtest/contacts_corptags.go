@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // Corporate customer tags (企业客户标签) and marking customers with them.
@@ -115,17 +117,17 @@ func (s *Server) corpTagAdd(c *Call) (any, error) {
 	}
 	e := &s.callBook(c).external
 	if len(in.Tags) == 0 {
-		return nil, errc(40058, "tag is empty")
+		return nil, errc(client.CodeInvalidParameter, "tag is empty")
 	}
 	var g *simTagGroup
 	switch {
 	case in.GroupID != "":
 		if g = e.groups[in.GroupID]; g == nil {
-			return nil, errc(40068, "invalid group id")
+			return nil, errc(client.CodeInvalidTagID, "invalid group id")
 		}
 	case in.GroupName != "":
 		if utf8.RuneCountInString(in.GroupName) > 30 {
-			return nil, errc(40058, "group_name too long")
+			return nil, errc(client.CodeInvalidParameter, "group_name too long")
 		}
 		for _, x := range e.groups {
 			if x.Name == in.GroupName {
@@ -133,10 +135,10 @@ func (s *Server) corpTagAdd(c *Call) (any, error) {
 			}
 		}
 	default:
-		return nil, errc(40058, "group_id or group_name required")
+		return nil, errc(client.CodeInvalidParameter, "group_id or group_name required")
 	}
 	if e.tagCount()+len(in.Tags) > 10000 {
-		return nil, errc(40126, "corp tag limit reached")
+		return nil, errc(client.CodeCorpTagLimit, "corp tag limit reached")
 	}
 	now := time.Now().Unix()
 	if g == nil {
@@ -147,11 +149,11 @@ func (s *Server) corpTagAdd(c *Call) (any, error) {
 	added := map[string]bool{}
 	for _, t := range in.Tags {
 		if utf8.RuneCountInString(t.Name) < 1 || utf8.RuneCountInString(t.Name) > 30 {
-			return nil, errc(40058, "tag name length")
+			return nil, errc(client.CodeInvalidParameter, "tag name length")
 		}
 		if slices.ContainsFunc(g.Tags, func(x *simCorpTag) bool { return x.Name == t.Name }) {
 			if len(in.Tags) == 1 {
-				return nil, errc(40071, "tag name existed")
+				return nil, errc(client.CodeTagNameExists, "tag name existed")
 			}
 			continue // duplicate names in one request create a single tag
 		}
@@ -184,11 +186,11 @@ func (s *Server) corpTagEdit(c *Call) (any, error) {
 	}
 	g, t := e.tagByID(in.ID)
 	if t == nil {
-		return nil, errc(40068, "invalid tag id")
+		return nil, errc(client.CodeInvalidTagID, "invalid tag id")
 	}
 	if in.Name != nil {
 		if slices.ContainsFunc(g.Tags, func(x *simCorpTag) bool { return x.Name == *in.Name && x != t }) {
-			return nil, errc(40071, "tag name existed")
+			return nil, errc(client.CodeTagNameExists, "tag name existed")
 		}
 		t.Name = *in.Name
 	}
@@ -208,16 +210,16 @@ func (s *Server) corpTagDel(c *Call) (any, error) {
 	}
 	e := &s.callBook(c).external
 	if len(in.TagIDs)+len(in.GroupIDs) == 0 {
-		return nil, errc(40058, "tag_id and group_id are both empty")
+		return nil, errc(client.CodeInvalidParameter, "tag_id and group_id are both empty")
 	}
 	for _, id := range in.GroupIDs {
 		if e.groups[id] == nil {
-			return nil, errc(40068, "invalid group id")
+			return nil, errc(client.CodeInvalidTagID, "invalid group id")
 		}
 	}
 	for _, id := range in.TagIDs {
 		if _, t := e.tagByID(id); t == nil {
-			return nil, errc(40068, "invalid tag id")
+			return nil, errc(client.CodeInvalidTagID, "invalid tag id")
 		}
 	}
 	for _, id := range in.GroupIDs {
@@ -249,11 +251,11 @@ func (s *Server) corpTagMark(c *Call) (any, error) {
 	}
 	e := &s.callBook(c).external
 	if len(in.Add)+len(in.Remove) == 0 {
-		return nil, errc(40058, "add_tag and remove_tag are both empty")
+		return nil, errc(client.CodeInvalidParameter, "add_tag and remove_tag are both empty")
 	}
 	for _, id := range slices.Concat(in.Add, in.Remove) {
 		if _, t := e.tagByID(id); t == nil {
-			return nil, errc(40068, "invalid tag id")
+			return nil, errc(client.CodeInvalidTagID, "invalid tag id")
 		}
 	}
 	for _, id := range in.Add {

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 type simDept struct {
@@ -28,10 +30,10 @@ func (s *Server) departmentRoutes() []route {
 
 func deptNameCode(name string) error {
 	if n := utf8.RuneCountInString(name); n < 1 || n > 64 {
-		return errc(60001, "department name length invalid")
+		return errc(client.CodeInvalidDepartmentNameLength, "department name length invalid")
 	}
 	if strings.ContainsAny(name, `\:*?"<>|`) {
-		return errc(60009, "department name contains invalid characters")
+		return errc(client.CodeDepartmentNameIllegal, "department name contains invalid characters")
 	}
 	return nil
 }
@@ -111,13 +113,13 @@ func (s *Server) deptCreate(c *Call) (any, error) {
 	id, parent := in.ID, in.ParentID
 	switch {
 	case b.depts[parent] == nil:
-		return nil, errc(60004, "parent department not found")
+		return nil, errc(client.CodeParentDepartmentNotFound, "parent department not found")
 	case id != 0 && b.depts[id] != nil, b.siblingNamed(parent, in.Name, 0):
-		return nil, errc(60008, "department existed")
+		return nil, errc(client.CodeDepartmentExists, "department existed")
 	case id == 1 || id < 0:
-		return nil, errc(60123, "invalid department id")
+		return nil, errc(client.CodeInvalidDepartmentID, "invalid department id")
 	case b.depth(parent) >= 15:
-		return nil, errc(81002, "department level too deep")
+		return nil, errc(client.CodeDepartmentTooDeep, "department level too deep")
 	}
 	if id == 0 {
 		id = b.nextDept
@@ -141,17 +143,17 @@ func (s *Server) deptUpdate(c *Call) (any, error) {
 	b := s.callBook(c)
 	d := b.depts[in.ID]
 	if d == nil {
-		return nil, errc(60003, "department not found")
+		return nil, errc(client.CodeDepartmentNotFound, "department not found")
 	}
 	parent := d.ParentID
 	if in.ParentID != nil {
 		parent = *in.ParentID
 		if b.depts[parent] == nil {
-			return nil, errc(60004, "parent department not found")
+			return nil, errc(client.CodeParentDepartmentNotFound, "parent department not found")
 		}
 		for a := b.depts[parent]; a != nil; a = b.depts[a.ParentID] {
 			if a.ID == d.ID {
-				return nil, errc(60010, "department cycle")
+				return nil, errc(client.CodeDepartmentCycle, "department cycle")
 			}
 		}
 	}
@@ -160,7 +162,7 @@ func (s *Server) deptUpdate(c *Call) (any, error) {
 			return nil, err
 		}
 		if b.siblingNamed(parent, *in.Name, d.ID) {
-			return nil, errc(60008, "department existed")
+			return nil, errc(client.CodeDepartmentExists, "department existed")
 		}
 		d.Name = *in.Name
 	}
@@ -178,19 +180,19 @@ func (s *Server) deptDelete(c *Call) (any, error) {
 	b := s.callBook(c)
 	id, _ := strconv.Atoi(c.Query("id"))
 	if id == 1 {
-		return nil, errc(60007, "root department can not be deleted")
+		return nil, errc(client.CodeRootDepartmentUndeletable, "root department can not be deleted")
 	}
 	if b.depts[id] == nil {
-		return nil, errc(60003, "department not found")
+		return nil, errc(client.CodeDepartmentNotFound, "department not found")
 	}
 	for _, u := range b.users {
 		if slices.Contains(u.Depts, id) {
-			return nil, errc(60005, "department contains members")
+			return nil, errc(client.CodeDepartmentHasMembers, "department contains members")
 		}
 	}
 	for _, d := range b.depts {
 		if d.ParentID == id {
-			return nil, errc(60006, "department contains sub-departments")
+			return nil, errc(client.CodeDepartmentHasChildren, "department contains sub-departments")
 		}
 	}
 	delete(b.depts, id)
@@ -209,7 +211,7 @@ func (s *Server) listDepts(c *Call, full bool) (any, error) {
 		id, _ = strconv.Atoi(q)
 	}
 	if b.depts[id] == nil {
-		return nil, errc(60003, "department not found")
+		return nil, errc(client.CodeDepartmentNotFound, "department not found")
 	}
 	out := []J{}
 	for _, d := range b.subtree(id) {
@@ -230,7 +232,7 @@ func (s *Server) deptGet(c *Call) (any, error) {
 	id, _ := strconv.Atoi(c.Query("id"))
 	d := b.depts[id]
 	if d == nil {
-		return nil, errc(60003, "department not found")
+		return nil, errc(client.CodeDepartmentNotFound, "department not found")
 	}
 	return J{"department": b.deptJSON(d)}, nil
 }

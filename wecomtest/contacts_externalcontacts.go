@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // Customer contact (客户联系): customers, their relationships with members, and the seeding
@@ -199,7 +201,7 @@ func (s *Server) extList(c *Call) (any, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, errc(84061, "no external contact relationship")
+		return nil, errc(client.CodeNoExternalContactRelation, "no external contact relationship")
 	}
 	return J{"external_userid": out}, nil
 }
@@ -208,7 +210,7 @@ func (s *Server) extGet(c *Call) (any, error) {
 	e := &s.callBook(c).external
 	x := e.contacts[c.Query("external_userid")]
 	if x == nil {
-		return nil, errc(40096, "invalid external_userid")
+		return nil, errc(client.CodeInvalidExternalUserID, "invalid external_userid")
 	}
 	keys := slices.Sorted(func(yield func(string) bool) {
 		for k := range x.follows {
@@ -242,7 +244,7 @@ func (s *Server) extBatchByUser(c *Call) (any, error) {
 		return nil, err
 	}
 	if len(in.UserIDs) == 0 || len(in.UserIDs) > 100 {
-		return nil, errc(40058, "userid_list: 1-100 members")
+		return nil, errc(client.CodeInvalidParameter, "userid_list: 1-100 members")
 	}
 	limit := in.Limit
 	if limit <= 0 {
@@ -309,13 +311,13 @@ func (s *Server) extRemark(c *Call) (any, error) {
 	}
 	if in.Remark != nil {
 		if utf8.RuneCountInString(*in.Remark) > 20 {
-			return nil, errc(40058, "remark too long")
+			return nil, errc(client.CodeInvalidParameter, "remark too long")
 		}
 		f.Remark = *in.Remark
 	}
 	if in.Description != nil {
 		if utf8.RuneCountInString(*in.Description) > 150 {
-			return nil, errc(40058, "description too long")
+			return nil, errc(client.CodeInvalidParameter, "description too long")
 		}
 		f.Description = *in.Description
 	}
@@ -332,11 +334,11 @@ func (s *Server) extRemark(c *Call) (any, error) {
 func (s *Server) relation(c *Call, userID, externalUserID string) (*SeedFollow, error) {
 	x := s.callBook(c).external.contacts[externalUserID]
 	if x == nil {
-		return nil, errc(40096, "invalid external_userid")
+		return nil, errc(client.CodeInvalidExternalUserID, "invalid external_userid")
 	}
 	f := x.follows[strings.ToLower(userID)]
 	if f == nil {
-		return nil, errc(84061, "no external contact relationship")
+		return nil, errc(client.CodeNoExternalContactRelation, "no external contact relationship")
 	}
 	return f, nil
 }

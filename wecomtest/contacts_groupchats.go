@@ -3,6 +3,8 @@ package wecomtest
 import (
 	"fmt"
 	"slices"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // Customer groups (客户群).
@@ -56,7 +58,7 @@ func (s *Server) groupChatList(c *Call) (any, error) {
 		return nil, err
 	}
 	if in.Limit < 1 || in.Limit > 1000 || len(in.OwnerFilter.UserIDs) > 100 {
-		return nil, errc(40058, "limit 1-1000, at most 100 owners")
+		return nil, errc(client.CodeInvalidParameter, "limit 1-1000, at most 100 owners")
 	}
 	e := &s.callBook(c).external
 	var keys []string
@@ -88,7 +90,7 @@ func (s *Server) groupChatGet(c *Call) (any, error) {
 	}
 	g := s.callBook(c).external.chats[in.ChatID]
 	if g == nil {
-		return nil, errc(86003, "chat id not exist")
+		return nil, errc(client.CodeChatNotFound, "chat id not exist")
 	}
 	members := []J{}
 	for _, m := range g.Members {

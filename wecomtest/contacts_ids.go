@@ -3,6 +3,8 @@ package wecomtest
 import (
 	"encoding/base64"
 	"strings"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 func (s *Server) idRoutes() []route {
@@ -29,7 +31,7 @@ func (s *Server) userToOpenID(c *Call) (any, error) {
 		return nil, err
 	}
 	if u.Status != 1 {
-		return nil, errc(43004, "user not bound to wechat")
+		return nil, errc(client.CodeUserNotBoundToWeChat, "user not bound to wechat")
 	}
 	return J{"openid": openIDPrefix + base64.RawURLEncoding.EncodeToString([]byte(strings.ToLower(u.ID)))}, nil
 }
@@ -44,11 +46,11 @@ func (s *Server) openIDToUser(c *Call) (any, error) {
 	rest, ok := strings.CutPrefix(in.OpenID, openIDPrefix)
 	id, err := base64.RawURLEncoding.DecodeString(rest)
 	if !ok || err != nil {
-		return nil, errc(40073, "invalid openid")
+		return nil, errc(client.CodeInvalidOpenID, "invalid openid")
 	}
 	u := s.callBook(c).users[string(id)]
 	if u == nil {
-		return nil, errc(46004, "user not found")
+		return nil, errc(client.CodeUserNotFound, "user not found")
 	}
 	return J{"userid": u.ID}, nil
 }
@@ -60,7 +62,7 @@ func (s *Server) userIDByMobile(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.findUser(c, "mobile", in.Mobile, 46004, func(u *simUser) bool { return u.Mobile == in.Mobile })
+	return s.findUser(c, "mobile", in.Mobile, client.CodeUserNotFound, func(u *simUser) bool { return u.Mobile == in.Mobile })
 }
 
 func (s *Server) userIDByEmail(c *Call) (any, error) {
@@ -70,13 +72,14 @@ func (s *Server) userIDByEmail(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// 60147 has no client constant: the spec lists it in prose, not in an errcode table.
 	return s.findUser(c, "email", in.Email, 60147, func(u *simUser) bool { return u.Email == in.Email || u.BizMail == in.Email })
 }
 
 // findUser answers the first member match accepts, or notFound.
 func (s *Server) findUser(c *Call, field, v string, notFound int, match func(*simUser) bool) (any, error) {
 	if v == "" {
-		return nil, errc(40058, field+" missing")
+		return nil, errc(client.CodeInvalidParameter, field+" missing")
 	}
 	for _, u := range s.callBook(c).sortedUsers() {
 		if match(u) {

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // linkedState maps the linked ids a corp's apps see to the corps behind them.
@@ -60,11 +62,11 @@ func (s *Server) linkedDept(b *addressBook, ref string) (string, *addressBook, i
 	lid, d, _ := strings.Cut(ref, "/")
 	id, err := strconv.Atoi(d)
 	if b.linkedCorp(lid) == "" || err != nil {
-		return "", nil, 0, errc(40066, "invalid department_id")
+		return "", nil, 0, errc(client.CodeInvalidDepartmentList, "invalid department_id")
 	}
 	other := s.book(b.linkedCorp(lid))
 	if other.depts[id] == nil {
-		return "", nil, 0, errc(60003, "department not found")
+		return "", nil, 0, errc(client.CodeDepartmentNotFound, "department not found")
 	}
 	return lid, other, id, nil
 }
@@ -115,10 +117,10 @@ func (s *Server) linkedUserGet(c *Call) (any, error) {
 			if u := s.book(corp).users[strings.ToLower(uid)]; u != nil {
 				return J{"user_info": linkedUserJSON(corp, lid, u, true)}, nil
 			}
-			return nil, errc(60111, "userid not found")
+			return nil, errc(client.CodeUserIDNotFound, "userid not found")
 		}
 	}
-	return nil, errc(40003, "invalid userid")
+	return nil, errc(client.CodeInvalidUserID, "invalid userid")
 }
 
 func (s *Server) linkedUserSimpleList(c *Call) (any, error) { return s.linkedUsers(c, false) }

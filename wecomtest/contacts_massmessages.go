@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // Mass messages (企业群发) to customers and customer groups.
@@ -30,11 +32,11 @@ func (s *Server) massAdd(c *Call) (any, error) {
 	e := &s.callBook(c).external
 	switch {
 	case in.Text == nil && len(in.Attachments) == 0:
-		return nil, errc(40058, "text and attachments are both empty")
+		return nil, errc(client.CodeInvalidParameter, "text and attachments are both empty")
 	case len(in.Attachments) > 9:
-		return nil, errc(41064, "too many attachments")
+		return nil, errc(client.CodeTooManyAttachments, "too many attachments")
 	case in.ChatType == "group" && in.Sender == "":
-		return nil, errc(40058, "sender is required for chat_type group")
+		return nil, errc(client.CodeInvalidParameter, "sender is required for chat_type group")
 	}
 	var ok, fail []string
 	if in.ChatType == "group" {
@@ -59,7 +61,7 @@ func (s *Server) massAdd(c *Call) (any, error) {
 		}
 	}
 	if len(ok) == 0 {
-		return nil, errc(41048, "no valid recipients")
+		return nil, errc(client.CodeNoCustomersToSend, "no valid recipients")
 	}
 	body, _ := decode[J](c)
 	s.seq++

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 type simTag struct {
@@ -30,10 +32,10 @@ func (s *Server) tagRoutes() []route {
 func (b *addressBook) ownTag(c *Call, id int) (*simTag, error) {
 	t := b.tags[id]
 	if t == nil {
-		return nil, errc(40068, "invalid tagid")
+		return nil, errc(client.CodeInvalidTagID, "invalid tagid")
 	}
 	if t.Owner != c.Token.AgentID {
-		return nil, errc(81011, "no privilege to access/modify this tag")
+		return nil, errc(client.CodeNoTagPrivilege, "no privilege to access/modify this tag")
 	}
 	return t, nil
 }
@@ -58,18 +60,18 @@ func (s *Server) tagCreate(c *Call) (any, error) {
 	b := s.callBook(c)
 	switch {
 	case in.Name == "":
-		return nil, errc(41018, "missing tagname")
+		return nil, errc(client.CodeMissingTagName, "missing tagname")
 	case utf8.RuneCountInString(in.Name) > 32:
-		return nil, errc(40072, "invalid tagname length")
+		return nil, errc(client.CodeInvalidTagNameLength, "invalid tagname length")
 	case b.tagNamed(in.Name, -1):
-		return nil, errc(40071, "tagname existed")
+		return nil, errc(client.CodeTagNameExists, "tagname existed")
 	case len(b.tags) >= 3000:
-		return nil, errc(40058, "tag limit reached")
+		return nil, errc(client.CodeInvalidParameter, "tag limit reached")
 	}
 	id := b.nextTag
 	if in.ID != nil {
 		if *in.ID < 0 || b.tags[*in.ID] != nil {
-			return nil, errc(40068, "invalid tagid")
+			return nil, errc(client.CodeInvalidTagID, "invalid tagid")
 		}
 		id = *in.ID
 	}
@@ -93,9 +95,9 @@ func (s *Server) tagUpdate(c *Call) (any, error) {
 	}
 	switch {
 	case in.Name == "" || utf8.RuneCountInString(in.Name) > 32:
-		return nil, errc(40072, "invalid tagname length")
+		return nil, errc(client.CodeInvalidTagNameLength, "invalid tagname length")
 	case b.tagNamed(in.Name, t.ID):
-		return nil, errc(40071, "tagname existed")
+		return nil, errc(client.CodeTagNameExists, "tagname existed")
 	}
 	t.Name = in.Name
 	return J{"errcode": 0, "errmsg": "updated"}, nil
@@ -116,7 +118,7 @@ func (s *Server) tagGet(c *Call) (any, error) {
 	id, err := strconv.Atoi(c.Query("tagid"))
 	t := b.tags[id]
 	if err != nil || t == nil {
-		return nil, errc(40068, "invalid tagid")
+		return nil, errc(client.CodeInvalidTagID, "invalid tagid")
 	}
 	users := []J{}
 	for _, u := range b.sortedUsers() {
@@ -167,9 +169,9 @@ func (s *Server) tagMembersChange(c *Call, add bool) (any, error) {
 	}
 	switch {
 	case len(in.Users) > 1000 || len(in.Parties) > 100:
-		return nil, errc(81014, "too many entries in one call")
+		return nil, errc(client.CodeTooManyTagEntries, "too many entries in one call")
 	case len(in.Users) == 0 && len(in.Parties) == 0:
-		return nil, errc(40070, "userlist and partylist are both empty")
+		return nil, errc(client.CodeAllTagMembersInvalid, "userlist and partylist are both empty")
 	}
 	var badUsers []string
 	badParties := []int{}
@@ -193,9 +195,9 @@ func (s *Server) tagMembersChange(c *Call, add bool) (any, error) {
 	}
 	if len(badUsers)+len(badParties) == len(in.Users)+len(in.Parties) {
 		if add {
-			return nil, errc(40070, "all of the users and parties are invalid")
+			return nil, errc(client.CodeAllTagMembersInvalid, "all of the users and parties are invalid")
 		}
-		return nil, errc(40031, "all of the users and parties are invalid")
+		return nil, errc(client.CodeInvalidUserIDList, "all of the users and parties are invalid")
 	}
 	out := J{"errcode": 0, "errmsg": map[bool]string{true: "ok", false: "deleted"}[add]}
 	if len(badUsers) > 0 {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/wecomtest"
 )
 
@@ -25,27 +26,27 @@ func TestContactsRawAnswers(t *testing.T) {
 		method, path, body string
 		want               int
 	}{
-		{"POST", "/cgi-bin/user/create", `{"userid":"LI.NA","name":"x","email":"x@example.com"}`, 60102}, // case-insensitive ids
-		{"POST", "/cgi-bin/user/create", `{"userid":"a b","name":"x","mobile":"1"}`, 40003},
-		{"POST", "/cgi-bin/user/create", `{"userid":"ab","name":"x"}`, 60129},
-		{"POST", "/cgi-bin/user/create", `{"userid":"ab","name":"x","mobile":"2","department":[1],"is_leader_in_dept":[1,0]}`, 60132},
-		{"POST", "/cgi-bin/user/create", `not json`, 40058},
-		{"GET", "/cgi-bin/user/create", ``, 40058}, // wrong method
-		{"POST", "/cgi-bin/user/batchdelete", `{"useridlist":["li.na","ghost"]}`, 40031},
-		{"GET", "/cgi-bin/department/delete", ``, 60003},
-		{"POST", "/cgi-bin/department/create", `{"name":"a*b","parentid":1}`, 60009},
-		{"POST", "/cgi-bin/user/list_id", `{"limit":0}`, 40058},
-		{"POST", "/cgi-bin/user/list_id", `{"limit":10,"cursor":"forged"}`, 50100},
-		{"POST", "/cgi-bin/tag/addtagusers", `{"tagid":1,"userlist":["li.na"]}`, 40068},
+		{"POST", "/cgi-bin/user/create", `{"userid":"LI.NA","name":"x","email":"x@example.com"}`, client.CodeUserIDExists}, // case-insensitive ids
+		{"POST", "/cgi-bin/user/create", `{"userid":"a b","name":"x","mobile":"1"}`, client.CodeInvalidUserID},
+		{"POST", "/cgi-bin/user/create", `{"userid":"ab","name":"x"}`, client.CodeMissingMobileAndEmail},
+		{"POST", "/cgi-bin/user/create", `{"userid":"ab","name":"x","mobile":"2","department":[1],"is_leader_in_dept":[1,0]}`, client.CodeLeaderListMismatch},
+		{"POST", "/cgi-bin/user/create", `not json`, client.CodeInvalidParameter},
+		{"GET", "/cgi-bin/user/create", ``, client.CodeInvalidParameter}, // wrong method
+		{"POST", "/cgi-bin/user/batchdelete", `{"useridlist":["li.na","ghost"]}`, client.CodeInvalidUserIDList},
+		{"GET", "/cgi-bin/department/delete", ``, client.CodeDepartmentNotFound},
+		{"POST", "/cgi-bin/department/create", `{"name":"a*b","parentid":1}`, client.CodeDepartmentNameIllegal},
+		{"POST", "/cgi-bin/user/list_id", `{"limit":0}`, client.CodeInvalidParameter},
+		{"POST", "/cgi-bin/user/list_id", `{"limit":10,"cursor":"forged"}`, client.CodeInvalidCursor},
+		{"POST", "/cgi-bin/tag/addtagusers", `{"tagid":1,"userlist":["li.na"]}`, client.CodeInvalidTagID},
 	} {
 		if got := code(call(t, tc.method, u(tc.path), tc.body)); got != tc.want {
 			t.Errorf("%s %s %s: errcode %d, want %d", tc.method, tc.path, tc.body, got, tc.want)
 		}
 	}
-	if got := code(call(t, "GET", srv.URL()+"/cgi-bin/department/delete?id=31&access_token="+tok, "")); got != 60005 {
+	if got := code(call(t, "GET", srv.URL()+"/cgi-bin/department/delete?id=31&access_token="+tok, "")); got != client.CodeDepartmentHasMembers {
 		t.Errorf("delete a department with members: %d, want 60005", got)
 	}
-	if got := code(call(t, "GET", srv.URL()+"/cgi-bin/user/get?userid=li.na", "")); got != 41001 {
+	if got := code(call(t, "GET", srv.URL()+"/cgi-bin/user/get?userid=li.na", "")); got != client.CodeMissingAccessToken {
 		t.Errorf("no token: %d, want 41001", got)
 	}
 }
@@ -101,7 +102,7 @@ func TestDownstreamTokenReadsDownstreamAddressBook(t *testing.T) {
 	if a := call(t, "GET", srv.URL()+"/cgi-bin/user/get?userid=zhangsan&access_token="+dn, ""); code(a) != 0 || a["name"] != "张三" {
 		t.Errorf("downstream member: %v", a)
 	}
-	if got := code(call(t, "GET", srv.URL()+"/cgi-bin/user/get?userid=wang.wei&access_token="+dn, "")); got != 60111 {
+	if got := code(call(t, "GET", srv.URL()+"/cgi-bin/user/get?userid=wang.wei&access_token="+dn, "")); got != client.CodeUserIDNotFound {
 		t.Errorf("upstream member through the downstream token: %d, want 60111", got)
 	}
 }

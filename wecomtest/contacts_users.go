@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/wire"
 )
 
@@ -94,15 +95,15 @@ func str(p *string) string {
 func (b *addressBook) checkUserBody(u *userBody, self string, depts []int) error {
 	switch {
 	case u.Name != nil && (utf8.RuneCountInString(*u.Name) < 1 || utf8.RuneCountInString(*u.Name) > 64):
-		return errc(60112, "invalid name")
+		return errc(client.CodeInvalidMemberName, "invalid name")
 	case len(u.Department) > 100:
-		return errc(60110, "too many departments")
+		return errc(client.CodeTooManyDepartments, "too many departments")
 	case u.Order != nil && len(u.Order) != len(depts):
-		return errc(40058, "order length differs from department")
+		return errc(client.CodeInvalidParameter, "order length differs from department")
 	case u.IsLeader != nil && len(u.IsLeader) != len(depts):
-		return errc(60132, "is_leader_in_dept length differs from department")
+		return errc(client.CodeLeaderListMismatch, "is_leader_in_dept length differs from department")
 	case len(u.DirectLeader) > 1:
-		return errc(40058, "direct_leader has more than 1 entry")
+		return errc(client.CodeInvalidParameter, "direct_leader has more than 1 entry")
 	}
 	mobile, email := str(u.Mobile), str(u.Email)
 	for _, o := range b.users {
@@ -110,10 +111,10 @@ func (b *addressBook) checkUserBody(u *userBody, self string, depts []int) error
 			continue
 		}
 		if mobile != "" && o.Mobile == mobile {
-			return errc(60104, "mobile existed")
+			return errc(client.CodeMobileExists, "mobile existed")
 		}
 		if email != "" && o.Email == email {
-			return errc(60106, "email existed")
+			return errc(client.CodeEmailExists, "email existed")
 		}
 	}
 	return nil
@@ -219,11 +220,11 @@ func nonNil[T any](v []T) []T {
 
 func (b *addressBook) user(id string) (*simUser, error) {
 	if !validUserID(id) {
-		return nil, errc(40003, "invalid userid")
+		return nil, errc(client.CodeInvalidUserID, "invalid userid")
 	}
 	u := b.users[strings.ToLower(id)]
 	if u == nil {
-		return nil, errc(60111, "userid not found")
+		return nil, errc(client.CodeUserIDNotFound, "userid not found")
 	}
 	return u, nil
 }
@@ -252,13 +253,13 @@ func (s *Server) userCreate(c *Call) (any, error) {
 	b := s.callBook(c)
 	switch {
 	case !validUserID(in.UserID):
-		return nil, errc(40003, "invalid userid")
+		return nil, errc(client.CodeInvalidUserID, "invalid userid")
 	case in.Name == nil:
-		return nil, errc(60112, "invalid name")
+		return nil, errc(client.CodeInvalidMemberName, "invalid name")
 	case str(in.Mobile) == "" && str(in.Email) == "":
-		return nil, errc(60129, "mobile and email are both empty")
+		return nil, errc(client.CodeMissingMobileAndEmail, "mobile and email are both empty")
 	case b.users[strings.ToLower(in.UserID)] != nil:
-		return nil, errc(60102, "userid existed")
+		return nil, errc(client.CodeUserIDExists, "userid existed")
 	}
 	if err := b.checkUserBody(&in, "", in.Department); err != nil {
 		return nil, err
@@ -295,7 +296,7 @@ func (s *Server) userUpdate(c *Call) (any, error) {
 		return nil, err
 	}
 	if in.NewUserID != "" { // only system-generated userids may be renamed; none exist here
-		return nil, errc(301036, "userid can not be changed")
+		return nil, errc(client.CodeUserIDUnchangeable, "userid can not be changed")
 	}
 	depts := u.Depts
 	if in.Department != nil {
@@ -328,13 +329,13 @@ func (s *Server) userBatchDelete(c *Call) (any, error) {
 	b := s.callBook(c)
 	switch {
 	case len(in.IDs) == 0:
-		return nil, errc(41009, "missing userid")
+		return nil, errc(client.CodeMissingUserID, "missing userid")
 	case len(in.IDs) > 200:
-		return nil, errc(40032, "userid list too long")
+		return nil, errc(client.CodeUserIDListTooLong, "userid list too long")
 	}
 	for _, id := range in.IDs {
 		if _, err := b.user(id); err != nil {
-			return nil, errc(40031, "invalid userid list: "+id)
+			return nil, errc(client.CodeInvalidUserIDList, "invalid userid list: "+id)
 		}
 	}
 	for _, id := range in.IDs {
@@ -352,7 +353,7 @@ func (s *Server) listUsers(c *Call, full bool) (any, error) {
 	b := s.callBook(c)
 	d, err := strconv.Atoi(c.Query("department_id"))
 	if err != nil || b.depts[d] == nil {
-		return nil, errc(60003, "department not found")
+		return nil, errc(client.CodeDepartmentNotFound, "department not found")
 	}
 	out := []J{}
 	for _, u := range b.sortedUsers() {
@@ -380,7 +381,7 @@ func (s *Server) userListID(c *Call) (any, error) {
 		limit = *in.Limit
 	}
 	if limit < 1 || limit > 10000 {
-		return nil, errc(40058, "limit out of range")
+		return nil, errc(client.CodeInvalidParameter, "limit out of range")
 	}
 	var keys []string
 	pairs := map[string]J{}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/wecomtest"
 )
 
@@ -63,13 +64,13 @@ func TestUserAnswersDocumentedShape(t *testing.T) {
 	}
 	shape(get("zhao.lei"), "0", "[7]", "[1]")
 	// order against the stored departments when department is not sent.
-	if a := call(t, "POST", u("/cgi-bin/user/update"), `{"userid":"zhao.lei","order":[1,2]}`); code(a) != 40058 {
+	if a := call(t, "POST", u("/cgi-bin/user/update"), `{"userid":"zhao.lei","order":[1,2]}`); code(a) != client.CodeInvalidParameter {
 		t.Errorf("order longer than the stored departments: %v, want 40058", a)
 	}
 
 	// Fields other than gender keep their documented JSON type: a department list as a string
 	// is a wrong JSON format.
-	if a := call(t, "POST", u("/cgi-bin/user/update"), `{"userid":"zhao.lei","department":"31"}`); code(a) != 40058 {
+	if a := call(t, "POST", u("/cgi-bin/user/update"), `{"userid":"zhao.lei","department":"31"}`); code(a) != client.CodeInvalidParameter {
 		t.Errorf("department as a string: %v, want 40058", a)
 	}
 

@@ -3,6 +3,8 @@ package wecomtest
 import (
 	"slices"
 	"time"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // Welcome messages (欢迎语) sent with the code of a new customer relationship.
@@ -48,19 +50,19 @@ func (s *Server) welcomeSend(c *Call) (any, error) {
 	w := e.codes[in.Code]
 	switch {
 	case in.Code == "":
-		return nil, errc(41049, "missing welcome_code")
+		return nil, errc(client.CodeMissingWelcomeCode, "missing welcome_code")
 	case w == nil || time.Now().After(w.expires):
-		return nil, errc(41050, "invalid or expired welcome_code")
+		return nil, errc(client.CodeInvalidWelcomeCode, "invalid or expired welcome_code")
 	case w.used:
-		return nil, errc(41051, "welcome message already sent")
+		return nil, errc(client.CodeCustomerAlreadyChatting, "welcome message already sent")
 	case in.Text == nil && len(in.Attachments) == 0:
-		return nil, errc(40058, "text and attachments are both empty")
+		return nil, errc(client.CodeInvalidParameter, "text and attachments are both empty")
 	case len(in.Attachments) > 9:
-		return nil, errc(41064, "too many attachments")
+		return nil, errc(client.CodeTooManyAttachments, "too many attachments")
 	}
 	for _, a := range in.Attachments {
 		if mt, _ := a["msgtype"].(string); !slices.Contains([]string{"image", "link", "miniprogram", "video", "file"}, mt) {
-			return nil, errc(41065, "invalid attachment type")
+			return nil, errc(client.CodeInvalidAttachmentType, "invalid attachment type")
 		}
 	}
 	w.used = true

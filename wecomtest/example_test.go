@@ -20,7 +20,7 @@ func ExampleNewServer() {
 	c, _ := client.New(client.CorpApp{CorpID: wecomtest.CorpID, Secret: wecomtest.Secret}, client.WithBaseURL(srv.URL()))
 	ctx := context.Background()
 
-	srv.FailNext("/cgi-bin/getcallbackip", -1, 2) // busy twice, then fine
+	srv.FailNext("/cgi-bin/getcallbackip", client.CodeBusy, 2) // busy twice, then fine
 	err := c.Do(ctx, http.MethodGet, "/cgi-bin/getcallbackip", nil, nil, nil)
 	fmt.Println("after two busy answers:", err, "- attempts:", srv.Calls("/cgi-bin/getcallbackip"))
 
@@ -28,10 +28,10 @@ func ExampleNewServer() {
 	err = c.Do(ctx, http.MethodGet, "/cgi-bin/getcallbackip", nil, nil, nil)
 	fmt.Println("after token expiry:", err, "- gettoken calls:", srv.Calls("/cgi-bin/gettoken"))
 
-	srv.FailNext("/cgi-bin/getcallbackip", 60020, 1) // a permanent error comes back typed
+	srv.FailNext("/cgi-bin/getcallbackip", client.CodeInsecureIP, 1) // a permanent error comes back typed
 	err = c.Do(ctx, http.MethodGet, "/cgi-bin/getcallbackip", nil, nil, nil)
 	var apiErr *client.APIError
-	fmt.Println("untrusted IP:", errors.As(err, &apiErr) && apiErr.Code == 60020, errors.Is(err, client.ErrPermission))
+	fmt.Println("untrusted IP:", errors.As(err, &apiErr) && apiErr.Code == client.CodeInsecureIP, errors.Is(err, client.ErrPermission))
 	// Output:
 	// after two busy answers: <nil> - attempts: 3
 	// after token expiry: <nil> - gettoken calls: 2

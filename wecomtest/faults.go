@@ -6,7 +6,7 @@ import (
 )
 
 // Fault is one injected failure for a path. Set one kind: an errcode answer, an HTTP status, a
-// dropped connection; Delay may accompany any of them or stand alone.
+// dropped connection; Delay may accompany any of them or stand alone. After defers any of them.
 type Fault struct {
 	Errcode int           // answer this errcode (HTTP 200) instead of running the handler
 	Status  int           // answer this HTTP status (e.g. 502) with a gateway page
@@ -15,26 +15,36 @@ type Fault struct {
 	// AfterHandler runs the real handler first and then applies the fault to the answer: the
 	// call took effect but the client never learns it (a lost answer).
 	AfterHandler bool
+	// After lets that many requests for the path through untouched before the fault strikes,
+	// e.g. After: 1 fails the second call of a fan-out. Faults queued behind this one wait too.
+	After int
 }
 
 type fault struct {
 	Fault
 	after bool
+	pass  int
 	left  int
 }
 
-// Inject makes the next n requests for path fail with f.
+// Inject makes the next n requests for path fail with f (once f.After requests have passed).
 func (s *Server) Inject(path string, f Fault, n int) {
 	if n <= 0 {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults[path] = append(s.faults[path], &fault{Fault: f, after: f.AfterHandler, left: n})
+	s.faults[path] = append(s.faults[path], &fault{Fault: f, after: f.AfterHandler, pass: f.After, left: n})
 }
 
 // FailNext makes the next n requests for path answer errcode (e.g. -1 busy, 45009, 42001).
 func (s *Server) FailNext(path string, errcode, n int) { s.Inject(path, Fault{Errcode: errcode}, n) }
+
+// FailAfter lets the next passes requests for path through and makes the n after them answer
+// errcode: FailAfter(path, 1, code, 1) fails the second call of a fan-out.
+func (s *Server) FailAfter(path string, passes, errcode, n int) {
+	s.Inject(path, Fault{Errcode: errcode, After: passes}, n)
+}
 
 // FailNextHTTP makes the next n requests for path answer an HTTP status such as 502.
 func (s *Server) FailNextHTTP(path string, status, n int) { s.Inject(path, Fault{Status: status}, n) }
@@ -59,6 +69,10 @@ func (s *Server) takeFault(path string) *fault {
 		return nil
 	}
 	f := q[0]
+	if f.pass > 0 {
+		f.pass--
+		return nil
+	}
 	f.left--
 	if f.left <= 0 {
 		s.faults[path] = q[1:]

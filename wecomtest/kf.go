@@ -13,6 +13,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // kfState holds WeChat Customer Service accounts, servicers and conversations.
@@ -124,29 +126,6 @@ type KfSession struct {
 	Sent           int       // send_msg messages since the customer's latest message
 	LastCustomer   time.Time // the customer's latest message (kf clock)
 }
-
-// The kf errcodes the simulator answers (customerservice spec §17).
-const (
-	kfInvalidOpenKfID  = 95000
-	kfQuotaExceeded    = 95001
-	kfWindowExceeded   = 95002
-	kfNotFound         = 95004
-	kfBadName          = 95006
-	kfBadToken         = 95007
-	kfTooManyMenus     = 95008
-	kfBadMenuType      = 95009
-	kfNotServicer      = 95014
-	kfBadTransition    = 95016
-	kfStateNoSend      = 95018
-	kfServicerStopped  = 95019
-	kfServicerLimit    = 95020
-	kfUpgradeNotConfig = 95021
-	kfDuplicateMsgID   = 95033
-	kfCodeExpired      = 42003
-	kfCodeUsed         = 42022
-	kfBadMsgType       = 40008
-	kfBadParam         = 40058
-)
 
 const (
 	kfWindow       = 48 * time.Hour
@@ -541,11 +520,11 @@ func (s *Server) kfTokenValid(openKfID, tok string) bool {
 // account finds the caller's account: 95000 for a malformed ID, 95004 for an unknown one.
 func (s *Server) kfAccountOf(c *Call, id string) (*kfAccount, error) {
 	if id == "" || len(id) > 64 {
-		return nil, errc(kfInvalidOpenKfID, "invalid open_kfid")
+		return nil, errc(client.CodeInvalidOpenKfID, "invalid open_kfid")
 	}
 	a := s.kf.accounts[id]
 	if a == nil || a.corpID != c.Token.CorpID {
-		return nil, errc(kfNotFound, "open_kfid not exist")
+		return nil, errc(client.CodeAccountNotFound, "open_kfid not exist")
 	}
 	return a, nil
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // The kf account list is POST with a JSON body today; very old revisions of the doc described a
@@ -32,10 +34,10 @@ func (s *Server) kfAccountAdd(c *Call) (any, error) {
 		return nil, err
 	}
 	if in.Name == "" || utf8.RuneCountInString(in.Name) > 16 {
-		return nil, errc(kfBadName, "invalid kf name")
+		return nil, errc(client.CodeInvalidAccountName, "invalid kf name")
 	}
 	if in.MediaID == "" {
-		return nil, errc(40007, "invalid media_id")
+		return nil, errc(client.CodeInvalidMediaID, "invalid media_id")
 	}
 	return J{"open_kfid": s.kfNewAccount(c.Token.CorpID, in.Name, in.MediaID).openKfID}, nil
 }
@@ -76,13 +78,13 @@ func (s *Server) kfAccountUpdate(c *Call) (any, error) {
 	}
 	if in.Name != nil {
 		if *in.Name == "" || utf8.RuneCountInString(*in.Name) > 16 {
-			return nil, errc(kfBadName, "invalid kf name")
+			return nil, errc(client.CodeInvalidAccountName, "invalid kf name")
 		}
 		a.name = *in.Name
 	}
 	if in.MediaID != nil {
 		if *in.MediaID == "" {
-			return nil, errc(40007, "invalid media_id")
+			return nil, errc(client.CodeInvalidMediaID, "invalid media_id")
 		}
 		a.mediaID = *in.MediaID
 	}
@@ -99,7 +101,7 @@ func (s *Server) kfAccountList(c *Call) (any, error) {
 		off, errO := strconv.Atoi(cmp.Or(c.Query("offset"), "0"))
 		lim, errL := strconv.Atoi(cmp.Or(c.Query("limit"), "0"))
 		if errO != nil || errL != nil {
-			return nil, errc(kfBadParam, "invalid offset or limit")
+			return nil, errc(client.CodeInvalidParameter, "invalid offset or limit")
 		}
 		in.Offset, in.Limit = off, lim
 	case len(bytes.TrimSpace(c.Body)) > 0:
@@ -111,7 +113,7 @@ func (s *Server) kfAccountList(c *Call) (any, error) {
 		in.Limit = 100
 	}
 	if in.Limit < 0 || in.Limit > 100 || in.Offset < 0 {
-		return nil, errc(kfBadParam, "invalid offset or limit")
+		return nil, errc(client.CodeInvalidParameter, "invalid offset or limit")
 	}
 	list := []J{}
 	n := 0
@@ -143,7 +145,7 @@ func (s *Server) kfContactWay(c *Call) (any, error) {
 		return nil, err
 	}
 	if in.Scene != "" && !kfSceneRe.MatchString(in.Scene) {
-		return nil, errc(kfBadParam, "invalid scene")
+		return nil, errc(client.CodeInvalidParameter, "invalid scene")
 	}
 	u := "https://work.weixin.qq.com/kf/kfc" + strings.TrimPrefix(a.openKfID, "wkSIM")
 	if in.Scene != "" {

@@ -3,6 +3,7 @@ package wecomtest_test
 import (
 	"testing"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/wecomtest"
 )
 
@@ -35,7 +36,7 @@ func TestKfAccountListGetForm(t *testing.T) {
 	if got := names(call(t, "POST", u, `{"offset":2,"limit":100}`)); len(got) != 1 || got[0] != "Returns" {
 		t.Errorf("POST offset=2: %v", got)
 	}
-	if got := code(call(t, "GET", u+"&limit=x", "")); got != 40058 {
+	if got := code(call(t, "GET", u+"&limit=x", "")); got != client.CodeInvalidParameter {
 		t.Errorf("GET limit=x: errcode %d, want 40058", got)
 	}
 }

@@ -1,5 +1,7 @@
 package wecomtest
 
+import "github.com/wecom-connector/wecom/client"
+
 func (s *Server) kfCustomerRoutes() []route {
 	return []route{{post, "/cgi-bin/kf/customer/batchget", TokenCorp, s.kfCustomerBatchGet}}
 }
@@ -13,7 +15,7 @@ func (s *Server) kfCustomerBatchGet(c *Call) (any, error) {
 		return nil, err
 	}
 	if len(in.IDs) == 0 || len(in.IDs) > 100 {
-		return nil, errc(kfBadParam, "external_userid_list size must be 1-100")
+		return nil, errc(client.CodeInvalidParameter, "external_userid_list size must be 1-100")
 	}
 	now := s.kf.now()
 	list, invalid := []J{}, []string{}

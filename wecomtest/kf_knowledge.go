@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 func (s *Server) kfKnowledgeRoutes() []route {
@@ -31,7 +33,7 @@ func (s *Server) kfGroup(id string) (*kfGroup, int) {
 
 func kfGroupName(name string) error {
 	if name == "" || utf8.RuneCountInString(name) > 12 {
-		return errc(kfBadParam, "invalid group name")
+		return errc(client.CodeInvalidParameter, "invalid group name")
 	}
 	return nil
 }
@@ -48,11 +50,11 @@ func (s *Server) kfAddGroup(c *Call) (any, error) {
 	}
 	for _, g := range s.kf.groups {
 		if g.name == in.Name {
-			return nil, errc(kfBadParam, "group name already exists")
+			return nil, errc(client.CodeInvalidParameter, "group name already exists")
 		}
 	}
 	if len(s.kf.groups) >= 100 {
-		return nil, errc(kfBadParam, "too many groups")
+		return nil, errc(client.CodeInvalidParameter, "too many groups")
 	}
 	g := &kfGroup{id: s.kf.next("GRP_"), name: in.Name}
 	s.kf.groups = append(s.kf.groups, g)
@@ -68,7 +70,7 @@ func (s *Server) kfDelGroup(c *Call) (any, error) {
 	}
 	g, i := s.kfGroup(in.GroupID)
 	if g == nil || g.isDefault {
-		return nil, errc(kfBadParam, "invalid group_id")
+		return nil, errc(client.CodeInvalidParameter, "invalid group_id")
 	}
 	s.kf.groups = append(s.kf.groups[:i:i], s.kf.groups[i+1:]...)
 	kept := s.kf.intents[:0:0]
@@ -91,7 +93,7 @@ func (s *Server) kfModGroup(c *Call) (any, error) {
 	}
 	g, _ := s.kfGroup(in.GroupID)
 	if g == nil || g.isDefault {
-		return nil, errc(kfBadParam, "invalid group_id")
+		return nil, errc(client.CodeInvalidParameter, "invalid group_id")
 	}
 	if err := kfGroupName(in.Name); err != nil {
 		return nil, err
@@ -112,7 +114,7 @@ func kfPage(in kfListIn, n int) (start, end int, next string, more int, err erro
 	if in.Cursor != "" {
 		p, perr := strconv.Atoi(strings.TrimPrefix(in.Cursor, "KCUR"))
 		if perr != nil || !strings.HasPrefix(in.Cursor, "KCUR") || p < 0 || p > n {
-			return 0, 0, "", 0, errc(kfBadParam, "invalid cursor")
+			return 0, 0, "", 0, errc(client.CodeInvalidParameter, "invalid cursor")
 		}
 		start = p
 	}
@@ -121,7 +123,7 @@ func kfPage(in kfListIn, n int) (start, end int, next string, more int, err erro
 		limit = 500
 	}
 	if limit < 0 || limit > 1000 {
-		return 0, 0, "", 0, errc(kfBadParam, "invalid limit")
+		return 0, 0, "", 0, errc(client.CodeInvalidParameter, "invalid limit")
 	}
 	end = min(start+limit, n)
 	if end < n {
@@ -139,7 +141,7 @@ func (s *Server) kfListGroup(c *Call) (any, error) {
 	if in.GroupID != "" {
 		g, _ := s.kfGroup(in.GroupID)
 		if g == nil {
-			return nil, errc(kfBadParam, "invalid group_id")
+			return nil, errc(client.CodeInvalidParameter, "invalid group_id")
 		}
 		groups = []*kfGroup{g}
 	}
@@ -174,13 +176,13 @@ func checkIntent(in kfIntentIn) error {
 			} `json:"text"`
 		}
 		if json.Unmarshal(in.Question, &q) != nil || q.Text.Content == "" || utf8.RuneCountInString(q.Text.Content) > 200 {
-			return errc(kfBadParam, "invalid question")
+			return errc(client.CodeInvalidParameter, "invalid question")
 		}
 	}
 	if in.Answers != nil {
 		var a []json.RawMessage
 		if json.Unmarshal(in.Answers, &a) != nil || len(a) != 1 {
-			return errc(kfBadParam, "exactly one answer is supported")
+			return errc(client.CodeInvalidParameter, "exactly one answer is supported")
 		}
 	}
 	return nil
@@ -192,10 +194,10 @@ func (s *Server) kfAddIntent(c *Call) (any, error) {
 		return nil, err
 	}
 	if g, _ := s.kfGroup(in.GroupID); g == nil {
-		return nil, errc(kfBadParam, "invalid group_id")
+		return nil, errc(client.CodeInvalidParameter, "invalid group_id")
 	}
 	if in.Question == nil || in.Answers == nil {
-		return nil, errc(kfBadParam, "question and answers are required")
+		return nil, errc(client.CodeInvalidParameter, "question and answers are required")
 	}
 	if err := checkIntent(in); err != nil {
 		return nil, err
@@ -221,7 +223,7 @@ func (s *Server) kfDelIntent(c *Call) (any, error) {
 	}
 	it, i := s.kfIntent(in.IntentID)
 	if it == nil {
-		return nil, errc(kfBadParam, "invalid intent_id")
+		return nil, errc(client.CodeInvalidParameter, "invalid intent_id")
 	}
 	s.kf.intents = append(s.kf.intents[:i:i], s.kf.intents[i+1:]...)
 	return J{}, nil
@@ -234,7 +236,7 @@ func (s *Server) kfModIntent(c *Call) (any, error) {
 	}
 	it, _ := s.kfIntent(in.IntentID)
 	if it == nil {
-		return nil, errc(kfBadParam, "invalid intent_id")
+		return nil, errc(client.CodeInvalidParameter, "invalid intent_id")
 	}
 	if err := checkIntent(in); err != nil {
 		return nil, err

@@ -2,6 +2,8 @@ package wecomtest
 
 import (
 	"encoding/json"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 func (s *Server) kfSendRoutes() []route {
@@ -29,7 +31,7 @@ func decodeSend(c *Call) (kfSendIn, error) {
 	}
 	in.Bodies = msgBodies(c)
 	if in.MsgID != nil && !kfMsgIDRe.MatchString(*in.MsgID) {
-		return in, errc(kfBadParam, "invalid msgid")
+		return in, errc(client.CodeInvalidParameter, "invalid msgid")
 	}
 	return in, nil
 }
@@ -41,10 +43,10 @@ var kfSendTypes = map[string]bool{"text": true, "image": true, "voice": true, "v
 func checkBody(in kfSendIn, maxMenu int) (json.RawMessage, string, error) {
 	body := in.Bodies[in.MsgType]
 	if !kfSendTypes[in.MsgType] {
-		return nil, "", errc(kfBadMsgType, "invalid message type")
+		return nil, "", errc(client.CodeInvalidMsgType, "invalid message type")
 	}
 	if len(body) == 0 {
-		return nil, "", errc(kfBadParam, "missing "+in.MsgType)
+		return nil, "", errc(client.CodeInvalidParameter, "missing "+in.MsgType)
 	}
 	switch in.MsgType {
 	case "text":
@@ -52,7 +54,7 @@ func checkBody(in kfSendIn, maxMenu int) (json.RawMessage, string, error) {
 			Content string `json:"content"`
 		}
 		if json.Unmarshal(body, &t) != nil || t.Content == "" || len(t.Content) > 2048 {
-			return nil, "", errc(kfBadParam, "invalid text content")
+			return nil, "", errc(client.CodeInvalidParameter, "invalid text content")
 		}
 		return body, t.Content, nil
 	case "msgmenu":
@@ -62,7 +64,7 @@ func checkBody(in kfSendIn, maxMenu int) (json.RawMessage, string, error) {
 			} `json:"list"`
 		}
 		if json.Unmarshal(body, &m) != nil {
-			return nil, "", errc(kfBadParam, "invalid msgmenu")
+			return nil, "", errc(client.CodeInvalidParameter, "invalid msgmenu")
 		}
 		active := 0
 		for _, it := range m.List {
@@ -71,11 +73,11 @@ func checkBody(in kfSendIn, maxMenu int) (json.RawMessage, string, error) {
 				active++
 			case "text":
 			default:
-				return nil, "", errc(kfBadMenuType, "invalid menu item type")
+				return nil, "", errc(client.CodeInvalidMenuItemType, "invalid menu item type")
 			}
 		}
 		if len(m.List) > maxMenu || (maxMenu > 10 && active > 10) {
-			return nil, "", errc(kfTooManyMenus, "too many menu items")
+			return nil, "", errc(client.CodeTooManyMenuItems, "too many menu items")
 		}
 	}
 	return body, "", nil
@@ -91,10 +93,10 @@ func (s *Server) kfSendMsg(c *Call) (any, error) {
 		return nil, err
 	}
 	if in.ToUser == "" {
-		return nil, errc(kfBadParam, "touser missing")
+		return nil, errc(client.CodeInvalidParameter, "touser missing")
 	}
 	if in.MsgID != nil && a.sentIDs[*in.MsgID] {
-		return nil, errc(kfDuplicateMsgID, "duplicate msgid")
+		return nil, errc(client.CodeDuplicateMsgID, "duplicate msgid")
 	}
 	body, text, err := checkBody(in, 50)
 	if err != nil {
@@ -104,13 +106,13 @@ func (s *Server) kfSendMsg(c *Call) (any, error) {
 	now := s.kf.now()
 	switch {
 	case conv == nil || conv.lastCustomer.IsZero():
-		return nil, errc(95031, "customer has not started a consultation within 48 hours")
+		return nil, errc(client.CodeNoConsultation, "customer has not started a consultation within 48 hours")
 	case now.Sub(conv.lastCustomer) > kfWindow:
-		return nil, errc(kfWindowExceeded, "send msg out of 48 hours window")
+		return nil, errc(client.CodeSendWindowExceeded, "send msg out of 48 hours window")
 	case conv.state != 0 && conv.state != 1:
-		return nil, errc(kfStateNoSend, "send msg session status invalid")
+		return nil, errc(client.CodeSessionStateNoSend, "send msg session status invalid")
 	case conv.sent >= kfQuota:
-		return nil, errc(kfQuotaExceeded, "send msg count limit")
+		return nil, errc(client.CodeSendQuotaExceeded, "send msg count limit")
 	}
 	id := s.kfDeliver(a, conv, in, body, text, "send_msg")
 	conv.sent++
@@ -140,33 +142,33 @@ func (s *Server) kfSendOnEvent(c *Call) (any, error) {
 	}
 	code := s.kf.codes[in.Code]
 	if in.Code == "" || code == nil {
-		return nil, errc(kfCodeExpired, "invalid code")
+		return nil, errc(client.CodeOAuthCodeExpired, "invalid code")
 	}
 	a := s.kf.accounts[code.openKfID]
 	if a == nil || a.corpID != c.Token.CorpID {
-		return nil, errc(kfCodeExpired, "invalid code")
+		return nil, errc(client.CodeOAuthCodeExpired, "invalid code")
 	}
 	// The duplicate msgid check comes first so a retry after a lost answer is recognisable
 	// (unverified for this endpoint: spec §20 item 1).
 	if in.MsgID != nil && a.sentIDs[*in.MsgID] {
-		return nil, errc(kfDuplicateMsgID, "duplicate msgid")
+		return nil, errc(client.CodeDuplicateMsgID, "duplicate msgid")
 	}
 	switch {
 	case code.used:
-		return nil, errc(kfCodeUsed, "code has been used")
+		return nil, errc(client.CodeOAuthCodeUsed, "code has been used")
 	case !s.kf.now().Before(code.expiry):
-		return nil, errc(kfCodeExpired, "code expired")
+		return nil, errc(client.CodeOAuthCodeExpired, "code expired")
 	}
 	conv := a.conv(code.ext)
 	if code.state >= 0 && conv.state != code.state {
-		return nil, errc(kfStateNoSend, "session status changed, code invalid")
+		return nil, errc(client.CodeSessionStateNoSend, "session status changed, code invalid")
 	}
 	maxMenu := 10
 	if (code.state == 2 || code.state == 3) && in.MsgType != "text" {
-		return nil, errc(kfBadMsgType, "only text is allowed for this code")
+		return nil, errc(client.CodeInvalidMsgType, "only text is allowed for this code")
 	}
 	if in.MsgType != "text" && in.MsgType != "msgmenu" {
-		return nil, errc(kfBadMsgType, "invalid message type")
+		return nil, errc(client.CodeInvalidMsgType, "invalid message type")
 	}
 	body, text, err := checkBody(in, maxMenu)
 	if err != nil {

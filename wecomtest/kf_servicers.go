@@ -1,6 +1,6 @@
 package wecomtest
 
-import ()
+import "github.com/wecom-connector/wecom/client"
 
 func (s *Server) kfServicerRoutes() []route {
 	return []route{
@@ -33,22 +33,22 @@ func (s *Server) kfServicers(c *Call, add bool) (any, error) {
 	}
 	switch {
 	case len(in.UserIDs)+len(in.Depts) == 0:
-		return nil, errc(kfBadParam, "userid_list and department_id_list are empty")
+		return nil, errc(client.CodeInvalidParameter, "userid_list and department_id_list are empty")
 	case len(in.UserIDs) > 100 || len(in.Depts) > maxDepts:
-		return nil, errc(kfBadParam, "too many userids or departments")
+		return nil, errc(client.CodeInvalidParameter, "too many userids or departments")
 	case add && (len(a.servicers)+len(in.UserIDs) > kfMaxServicers || len(a.departments)+len(in.Depts) > kfMaxDepts):
-		return nil, errc(kfServicerLimit, "servicer count exceed limit")
+		return nil, errc(client.CodeServicerLimit, "servicer count exceed limit")
 	}
 	res := []J{}
 	for _, u := range in.UserIDs {
 		r := J{"userid": u, "errcode": 0, "errmsg": "success"}
 		switch {
 		case u == "":
-			r["errcode"], r["errmsg"] = 40003, "invalid userid"
+			r["errcode"], r["errmsg"] = client.CodeInvalidUserID, "invalid userid"
 		case add && !a.addServicer(u):
 			r["errmsg"] = "ignored"
 		case !add && a.servicers[u] == nil:
-			r["errcode"], r["errmsg"] = kfNotServicer, "not a servicer"
+			r["errcode"], r["errmsg"] = client.CodeNotServicer, "not a servicer"
 		case !add:
 			delete(a.servicers, u)
 			for i, v := range a.servicerOrder {

@@ -3,6 +3,8 @@ package wecomtest
 import (
 	"fmt"
 	"time"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 func (s *Server) kfSessionRoutes() []route {
@@ -23,7 +25,7 @@ func (s *Server) kfConvOf(c *Call, in kfConvParams) (*kfAccount, *kfConv, error)
 		return nil, nil, err
 	}
 	if in.ExternalUserID == "" {
-		return nil, nil, errc(kfBadParam, "external_userid missing")
+		return nil, nil, errc(client.CodeInvalidParameter, "external_userid missing")
 	}
 	return a, a.conv(in.ExternalUserID), nil
 }
@@ -58,22 +60,22 @@ func (s *Server) kfStateTrans(c *Call) (any, error) {
 		return nil, err
 	}
 	if in.State == nil || *in.State < 0 || *in.State > 4 {
-		return nil, errc(kfBadParam, "invalid service_state")
+		return nil, errc(client.CodeInvalidParameter, "invalid service_state")
 	}
 	to := *in.State
 	if !s.kf.allowed[[2]int{conv.state, to}] {
-		return nil, errc(kfBadTransition, fmt.Sprintf("service state transition %d -> %d not allowed", conv.state, to))
+		return nil, errc(client.CodeTransitionNotAllowed, fmt.Sprintf("service state transition %d -> %d not allowed", conv.state, to))
 	}
 	if to == 3 {
 		if in.Servicer == "" {
-			return nil, errc(kfBadParam, "servicer_userid missing")
+			return nil, errc(client.CodeInvalidParameter, "servicer_userid missing")
 		}
 		sv := a.servicers[in.Servicer]
 		if sv == nil {
-			return nil, errc(kfNotServicer, "user is not servicer")
+			return nil, errc(client.CodeNotServicer, "user is not servicer")
 		}
 		if sv.status != 0 {
-			return nil, errc(kfServicerStopped, "servicer stopped or suspended")
+			return nil, errc(client.CodeServicerNotReceiving, "servicer stopped or suspended")
 		}
 	}
 	now := s.kf.now()

@@ -2,6 +2,8 @@ package wecomtest
 
 import (
 	"time"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 func (s *Server) kfStatRoutes() []route {
@@ -42,11 +44,11 @@ func (s *Server) kfStatistic(c *Call, servicer bool) (any, error) {
 	today := day(s.kf.now().Unix())
 	switch {
 	case in.Start <= 0 || in.End <= 0 || end.Before(start):
-		return nil, errc(kfBadParam, "invalid start_time or end_time")
+		return nil, errc(client.CodeInvalidParameter, "invalid start_time or end_time")
 	case end.Sub(start) > 30*24*time.Hour:
-		return nil, errc(kfBadParam, "time range exceeds 31 days")
+		return nil, errc(client.CodeInvalidParameter, "time range exceeds 31 days")
 	case !end.Before(today) || today.Sub(start) > 180*24*time.Hour:
-		return nil, errc(kfBadParam, "time range must be within the last 180 days, yesterday at the latest")
+		return nil, errc(client.CodeInvalidParameter, "time range must be within the last 180 days, yesterday at the latest")
 	}
 	list := []J{}
 	for d := start; !d.After(end); d = d.AddDate(0, 0, 1) {

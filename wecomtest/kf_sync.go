@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 func (s *Server) kfSyncRoutes() []route {
@@ -42,7 +44,7 @@ func (s *Server) kfSyncMsg(c *Call) (any, error) {
 		return nil, err
 	}
 	if in.OpenKfID == "" {
-		return nil, errc(kfBadParam, "invalid Request Parameter: open_kfid")
+		return nil, errc(client.CodeInvalidParameter, "invalid Request Parameter: open_kfid")
 	}
 	a, err := s.kfAccountOf(c, in.OpenKfID)
 	if err != nil {
@@ -51,7 +53,7 @@ func (s *Server) kfSyncMsg(c *Call) (any, error) {
 	now := s.kf.now()
 	if in.Token != "" {
 		if !s.kfTokenValid(a.openKfID, in.Token) {
-			return nil, errc(kfBadToken, "invalid kf msg token")
+			return nil, errc(client.CodeInvalidSyncToken, "invalid kf msg token")
 		}
 	} else {
 		cut := 0
@@ -60,7 +62,7 @@ func (s *Server) kfSyncMsg(c *Call) (any, error) {
 		}
 		a.noToken = a.noToken[cut:]
 		if len(a.noToken) >= s.kf.noTokenPM {
-			return nil, errc(45009, "api freq out of limit: sync_msg without token")
+			return nil, errc(client.CodeFrequencyLimit, "api freq out of limit: sync_msg without token")
 		}
 		a.noToken = append(a.noToken, now)
 	}
@@ -68,7 +70,7 @@ func (s *Server) kfSyncMsg(c *Call) (any, error) {
 	if in.Cursor != "" {
 		p, ok := kfCursorPos(a.openKfID, in.Cursor)
 		if !ok || p > len(a.msgs) {
-			return nil, errc(kfBadParam, "invalid cursor")
+			return nil, errc(client.CodeInvalidParameter, "invalid cursor")
 		}
 		pos = p
 	}

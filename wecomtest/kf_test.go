@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/webhook"
 	"github.com/wecom-connector/wecom/wecomtest"
 )
@@ -123,22 +124,22 @@ func TestKfStateMachine(t *testing.T) {
 	if s, _ := state(); s != 4 {
 		t.Fatalf("new customer in state %d, want 4", s)
 	}
-	k.want(95016, "service_state/trans", trans(1, "")) // not started: nothing allowed
+	k.want(client.CodeTransitionNotAllowed, "service_state/trans", trans(1, "")) // not started: nothing allowed
 	if _, err := k.srv.CustomerSays(kf, "wmA", "hi"); err != nil {
 		t.Fatal(err)
 	}
 	if s, _ := state(); s != 0 {
 		t.Fatalf("after a message: %d", s)
 	}
-	k.want(95016, "service_state/trans", trans(4, "")) // 0→4 refused by default
-	k.want(95016, "service_state/trans", trans(0, ""))
-	k.want(40058, "service_state/trans", trans(9, ""))
-	k.want(40058, "service_state/trans", trans(3, ""))
-	k.want(95014, "service_state/trans", trans(3, "wangwu"))
+	k.want(client.CodeTransitionNotAllowed, "service_state/trans", trans(4, "")) // 0→4 refused by default
+	k.want(client.CodeTransitionNotAllowed, "service_state/trans", trans(0, ""))
+	k.want(client.CodeInvalidParameter, "service_state/trans", trans(9, ""))
+	k.want(client.CodeInvalidParameter, "service_state/trans", trans(3, ""))
+	k.want(client.CodeNotServicer, "service_state/trans", trans(3, "wangwu"))
 	if err := k.srv.SetKfServicerStatus(kf, "lisi", 1, 0); err != nil {
 		t.Fatal(err)
 	}
-	k.want(95019, "service_state/trans", trans(3, "lisi"))
+	k.want(client.CodeServicerNotReceiving, "service_state/trans", trans(3, "lisi"))
 
 	var code struct {
 		MsgCode string `json:"msg_code"`
@@ -159,11 +160,11 @@ func TestKfStateMachine(t *testing.T) {
 			t.Fatalf("→%d: state %d %q", step.to, s, sv)
 		}
 	}
-	k.want(95016, "service_state/trans", trans(3, "zhangsan")) // ended
-	k.want(95016, "service_state/trans", trans(2, ""))
-	k.want(95004, "service_state/get", map[string]any{"open_kfid": "wkNONE", "external_userid": "x"})
-	k.want(95000, "service_state/get", map[string]any{"open_kfid": "", "external_userid": "x"})
-	if code := k.do(http.MethodPost, "/cgi-bin/kf/service_state/get", "", nil); code != 40063 {
+	k.want(client.CodeTransitionNotAllowed, "service_state/trans", trans(3, "zhangsan")) // ended
+	k.want(client.CodeTransitionNotAllowed, "service_state/trans", trans(2, ""))
+	k.want(client.CodeAccountNotFound, "service_state/get", map[string]any{"open_kfid": "wkNONE", "external_userid": "x"})
+	k.want(client.CodeInvalidOpenKfID, "service_state/get", map[string]any{"open_kfid": "", "external_userid": "x"})
+	if code := k.do(http.MethodPost, "/cgi-bin/kf/service_state/get", "", nil); code != client.CodeEmptyParameter {
 		t.Fatalf("empty body: %d", code)
 	}
 }
@@ -172,7 +173,7 @@ func TestKfSendRules(t *testing.T) {
 	t.Parallel()
 	k := newKfAPI(t)
 	kf := k.srv.AddKfAccount("Desk", "zhangsan")
-	k.want(95031, "send_msg", kfText(kf, "wmS", "", "cold"))
+	k.want(client.CodeNoConsultation, "send_msg", kfText(kf, "wmS", "", "cold"))
 	if _, err := k.srv.CustomerSays(kf, "wmS", "hi"); err != nil {
 		t.Fatal(err)
 	}
@@ -186,20 +187,20 @@ func TestKfSendRules(t *testing.T) {
 		t.Fatalf("after the first reply: %+v", sess)
 	}
 	k.want(0, "send_msg", kfText(kf, "wmS", "own-id-1", "two"))
-	k.want(95033, "send_msg", kfText(kf, "wmS", "own-id-1", "two again"))
-	k.want(40058, "send_msg", kfText(kf, "wmS", "bad id!", "x"))
-	k.want(40058, "send_msg", kfText(kf, "wmS", "", strings.Repeat("x", 2049)))
-	k.want(40008, "send_msg", map[string]any{"open_kfid": kf, "touser": "wmS", "msgtype": "business_card", "business_card": map[string]any{"userid": "a"}})
+	k.want(client.CodeDuplicateMsgID, "send_msg", kfText(kf, "wmS", "own-id-1", "two again"))
+	k.want(client.CodeInvalidParameter, "send_msg", kfText(kf, "wmS", "bad id!", "x"))
+	k.want(client.CodeInvalidParameter, "send_msg", kfText(kf, "wmS", "", strings.Repeat("x", 2049)))
+	k.want(client.CodeInvalidMsgType, "send_msg", map[string]any{"open_kfid": kf, "touser": "wmS", "msgtype": "business_card", "business_card": map[string]any{"userid": "a"}})
 	items := make([]map[string]any, 11)
 	for i := range items {
 		items[i] = map[string]any{"type": "click", "click": map[string]any{"content": "c"}}
 	}
-	k.want(95008, "send_msg", map[string]any{"open_kfid": kf, "touser": "wmS", "msgtype": "msgmenu", "msgmenu": map[string]any{"list": items}})
-	k.want(95009, "send_msg", map[string]any{"open_kfid": kf, "touser": "wmS", "msgtype": "msgmenu", "msgmenu": map[string]any{"list": []any{map[string]any{"type": "button"}}}})
+	k.want(client.CodeTooManyMenuItems, "send_msg", map[string]any{"open_kfid": kf, "touser": "wmS", "msgtype": "msgmenu", "msgmenu": map[string]any{"list": items}})
+	k.want(client.CodeInvalidMenuItemType, "send_msg", map[string]any{"open_kfid": kf, "touser": "wmS", "msgtype": "msgmenu", "msgmenu": map[string]any{"list": []any{map[string]any{"type": "button"}}}})
 	for i := range 3 {
 		k.want(0, "send_msg", kfText(kf, "wmS", "", fmt.Sprint(i)))
 	}
-	k.want(95001, "send_msg", kfText(kf, "wmS", "", "sixth"))
+	k.want(client.CodeSendQuotaExceeded, "send_msg", kfText(kf, "wmS", "", "sixth"))
 	if got := k.srv.KfReceived(kf, "wmS"); len(got) != 5 || got[1].MsgID != "own-id-1" || got[1].Text != "two" {
 		t.Fatalf("received %+v", got)
 	}
@@ -208,10 +209,10 @@ func TestKfSendRules(t *testing.T) {
 	}
 	k.want(0, "send_msg", kfText(kf, "wmS", "", "quota restored"))
 	k.want(0, "service_state/trans", map[string]any{"open_kfid": kf, "external_userid": "wmS", "service_state": 2})
-	k.want(95018, "send_msg", kfText(kf, "wmS", "", "queued"))
+	k.want(client.CodeSessionStateNoSend, "send_msg", kfText(kf, "wmS", "", "queued"))
 	k.srv.AdvanceKfClock(48*time.Hour + time.Second)
-	k.want(95002, "send_msg", kfText(kf, "wmS", "", "late"))
-	k.want(95004, "send_msg", kfText("wkNONE", "wmS", "", "x"))
+	k.want(client.CodeSendWindowExceeded, "send_msg", kfText(kf, "wmS", "", "late"))
+	k.want(client.CodeAccountNotFound, "send_msg", kfText("wkNONE", "wmS", "", "x"))
 }
 
 func TestKfSendOnEvent(t *testing.T) {
@@ -250,8 +251,8 @@ func TestKfSendOnEvent(t *testing.T) {
 		t.Fatal("no welcome code")
 	}
 	k.want(0, "send_msg_on_event", on(w, "w-1"))
-	k.want(95033, "send_msg_on_event", on(w, "w-1")) // a retry with the same msgid
-	k.want(42022, "send_msg_on_event", on(w, "w-2"))
+	k.want(client.CodeDuplicateMsgID, "send_msg_on_event", on(w, "w-1")) // a retry with the same msgid
+	k.want(client.CodeOAuthCodeUsed, "send_msg_on_event", on(w, "w-2"))
 	if got := k.srv.KfReceived(kf, "wmW1"); len(got) != 1 || got[0].Via != "send_msg_on_event" {
 		t.Fatalf("received %+v", got)
 	}
@@ -260,15 +261,15 @@ func TestKfSendOnEvent(t *testing.T) {
 	}
 	w = welcome("wmW2")
 	k.srv.AdvanceKfClock(21 * time.Second)
-	k.want(42003, "send_msg_on_event", on(w, ""))
-	k.want(42003, "send_msg_on_event", on("MSGCODE_nope", ""))
+	k.want(client.CodeOAuthCodeExpired, "send_msg_on_event", on(w, ""))
+	k.want(client.CodeOAuthCodeExpired, "send_msg_on_event", on("MSGCODE_nope", ""))
 	w = welcome("wmW3")
-	k.want(40008, "send_msg_on_event", map[string]any{"code": w, "msgtype": "image", "image": map[string]any{"media_id": "m"}})
+	k.want(client.CodeInvalidMsgType, "send_msg_on_event", map[string]any{"code": w, "msgtype": "image", "image": map[string]any{"media_id": "m"}})
 	items := make([]map[string]any, 11)
 	for i := range items {
 		items[i] = map[string]any{"type": "text", "text": map[string]any{"content": "t"}}
 	}
-	k.want(95008, "send_msg_on_event", map[string]any{"code": w, "msgtype": "msgmenu", "msgmenu": map[string]any{"list": items}})
+	k.want(client.CodeTooManyMenuItems, "send_msg_on_event", map[string]any{"code": w, "msgtype": "msgmenu", "msgmenu": map[string]any{"list": items}})
 }
 
 func TestKfSyncCursorsAndTokens(t *testing.T) {
@@ -334,14 +335,14 @@ func TestKfSyncCursorsAndTokens(t *testing.T) {
 	if len(p.List) != 0 || p.HasMore != 0 || p.Next != cursor {
 		t.Fatalf("caught up: %+v", p)
 	}
-	k.want(40058, "sync_msg", map[string]any{"open_kfid": kf, "token": tok, "cursor": "CURbogus"})
-	k.want(40058, "sync_msg", map[string]any{"open_kfid": other, "cursor": cursor}) // another account's cursor
-	k.want(95007, "sync_msg", map[string]any{"open_kfid": other, "token": tok})     // another account's token
-	k.want(40058, "sync_msg", map[string]any{"token": tok})
+	k.want(client.CodeInvalidParameter, "sync_msg", map[string]any{"open_kfid": kf, "token": tok, "cursor": "CURbogus"})
+	k.want(client.CodeInvalidParameter, "sync_msg", map[string]any{"open_kfid": other, "cursor": cursor}) // another account's cursor
+	k.want(client.CodeInvalidSyncToken, "sync_msg", map[string]any{"open_kfid": other, "token": tok})     // another account's token
+	k.want(client.CodeInvalidParameter, "sync_msg", map[string]any{"token": tok})
 	k.want(0, "sync_msg", map[string]any{"open_kfid": kf})
-	k.want(45009, "sync_msg", map[string]any{"open_kfid": kf}) // no-token limit: 1 per minute and account
+	k.want(client.CodeFrequencyLimit, "sync_msg", map[string]any{"open_kfid": kf}) // no-token limit: 1 per minute and account
 	k.srv.AdvanceKfClock(11 * time.Minute)
-	k.want(95007, "sync_msg", map[string]any{"open_kfid": kf, "token": tok})
+	k.want(client.CodeInvalidSyncToken, "sync_msg", map[string]any{"open_kfid": kf, "token": tok})
 	k.want(0, "sync_msg", map[string]any{"open_kfid": kf}) // the minute has passed
 	// After 3 days the history is gone.
 	k.srv.AdvanceKfClock(72 * time.Hour)
@@ -364,8 +365,8 @@ func TestKfAccountsServicersCustomers(t *testing.T) {
 	if k.post("account/add", map[string]any{"name": "Pre-sales", "media_id": "m"}, &add) != 0 || add.OpenKfID == "" {
 		t.Fatal("add")
 	}
-	k.want(95006, "account/add", map[string]any{"name": strings.Repeat("名", 17), "media_id": "m"})
-	k.want(40007, "account/add", map[string]any{"name": "x"})
+	k.want(client.CodeInvalidAccountName, "account/add", map[string]any{"name": strings.Repeat("名", 17), "media_id": "m"})
+	k.want(client.CodeInvalidMediaID, "account/add", map[string]any{"name": "x"})
 	k.want(0, "account/update", map[string]any{"open_kfid": add.OpenKfID, "name": "After-sales"})
 	var list struct {
 		Accounts []struct {
@@ -376,10 +377,10 @@ func TestKfAccountsServicersCustomers(t *testing.T) {
 	if len(list.Accounts) != 1 || list.Accounts[0].Name != "After-sales" {
 		t.Fatalf("list %+v", list)
 	}
-	k.want(40058, "account/list", map[string]any{"limit": 101})
+	k.want(client.CodeInvalidParameter, "account/list", map[string]any{"limit": 101})
 	k.want(0, "servicer/add", map[string]any{"open_kfid": add.OpenKfID, "userid_list": []string{"a", "b"}})
-	k.want(40058, "servicer/add", map[string]any{"open_kfid": add.OpenKfID})
-	k.want(40058, "servicer/add", map[string]any{"open_kfid": add.OpenKfID, "department_id_list": make([]int, 21)})
+	k.want(client.CodeInvalidParameter, "servicer/add", map[string]any{"open_kfid": add.OpenKfID})
+	k.want(client.CodeInvalidParameter, "servicer/add", map[string]any{"open_kfid": add.OpenKfID, "department_id_list": make([]int, 21)})
 	var sl struct {
 		List []map[string]any `json:"servicer_list"`
 	}
@@ -397,9 +398,9 @@ func TestKfAccountsServicersCustomers(t *testing.T) {
 	if len(cust.List) != 1 || len(cust.Invalid) != 1 {
 		t.Fatalf("batchget %+v", cust)
 	}
-	k.want(40058, "customer/batchget", map[string]any{"external_userid_list": make([]string, 101)})
+	k.want(client.CodeInvalidParameter, "customer/batchget", map[string]any{"external_userid_list": make([]string, 101)})
 	k.want(0, "account/del", map[string]any{"open_kfid": add.OpenKfID})
-	k.want(95004, "account/del", map[string]any{"open_kfid": add.OpenKfID})
+	k.want(client.CodeAccountNotFound, "account/del", map[string]any{"open_kfid": add.OpenKfID})
 	if err := k.srv.CustomerEnters(add.OpenKfID, "wmZ", ""); err == nil {
 		t.Fatal("helper accepted a deleted account")
 	}

@@ -1,5 +1,7 @@
 package wecomtest
 
+import "github.com/wecom-connector/wecom/client"
+
 func (s *Server) kfUpgradeRoutes() []route {
 	return []route{
 		{get, "/cgi-bin/kf/customer/get_upgrade_service_config", TokenCorp, s.kfUpgradeConfig},
@@ -47,16 +49,16 @@ func (s *Server) kfUpgrade(c *Call) (any, error) {
 	switch {
 	case in.Type == 1 && in.Member != nil && in.Member.UserID != "":
 		if !contains(s.kf.upgrade.userIDs, in.Member.UserID) {
-			return nil, errc(kfUpgradeNotConfig, "member not configured for upgrade service")
+			return nil, errc(client.CodeUpgradeNotConfigured, "member not configured for upgrade service")
 		}
 		a.recommend[in.ExternalUserID] = J{"type": 1, "userid": in.Member.UserID, "wording": in.Member.Wording}
 	case in.Type == 2 && in.GroupChat != nil && in.GroupChat.ChatID != "":
 		if !contains(s.kf.upgrade.chatIDs, in.GroupChat.ChatID) {
-			return nil, errc(kfUpgradeNotConfig, "group chat not configured for upgrade service")
+			return nil, errc(client.CodeUpgradeNotConfigured, "group chat not configured for upgrade service")
 		}
 		a.recommend[in.ExternalUserID] = J{"type": 2, "chat_id": in.GroupChat.ChatID, "wording": in.GroupChat.Wording}
 	default:
-		return nil, errc(kfBadParam, "invalid type or missing member/groupchat")
+		return nil, errc(client.CodeInvalidParameter, "invalid type or missing member/groupchat")
 	}
 	return J{}, nil
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // messagesState records app messages, app chats, robot posts and media.
@@ -174,18 +176,18 @@ func (s *Server) msgCheckBody(msgType string, body json.RawMessage, textMax int,
 		Articles []json.RawMessage `json:"articles"`
 	}
 	if len(body) == 0 || string(body) == "null" {
-		return errc(40058, "missing "+msgType+" object")
+		return errc(client.CodeInvalidParameter, "missing "+msgType+" object")
 	}
 	if err := json.Unmarshal(body, &b); err != nil {
-		return errc(40058, "Warning: wrong json format. "+err.Error())
+		return errc(client.CodeInvalidParameter, "Warning: wrong json format. "+err.Error())
 	}
 	switch msgType {
 	case "text", "markdown", "markdown_v2":
 		switch {
 		case b.Content == nil || *b.Content == "":
-			return errc(44004, "empty content")
+			return errc(client.CodeEmptyContent, "empty content")
 		case len(*b.Content) > textMax:
-			return errc(45002, "content size out of limit")
+			return errc(client.CodeContentTooLarge, "content size out of limit")
 		}
 	case "image", "voice", "video", "file":
 		if robotKey != "" && msgType == "image" {
@@ -193,14 +195,14 @@ func (s *Server) msgCheckBody(msgType string, body json.RawMessage, textMax int,
 		}
 		m := s.messages.media[b.MediaID]
 		if m == nil || !time.Now().Before(m.expiry) || m.robotKey != robotKey {
-			return errc(40007, "invalid media_id")
+			return errc(client.CodeInvalidMediaID, "invalid media_id")
 		}
 	case "news", "mpnews":
 		switch {
 		case len(b.Articles) > 8:
-			return errc(45008, "article size out of limit")
+			return errc(client.CodeTooManyArticles, "article size out of limit")
 		case len(b.Articles) == 0:
-			return errc(40058, "articles empty")
+			return errc(client.CodeInvalidParameter, "articles empty")
 		}
 	}
 	return nil

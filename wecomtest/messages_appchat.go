@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"slices"
 	"time"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 type msgChatState struct {
@@ -48,11 +50,11 @@ func (s *Server) msgChat(c *Call, id string) (*msgChatState, error) {
 	ch := s.messages.chats[id]
 	switch {
 	case id == "":
-		return nil, errc(86201, "chatid required")
+		return nil, errc(client.CodeMissingChatID, "chatid required")
 	case ch == nil:
-		return nil, errc(86003, "chatid not exist")
+		return nil, errc(client.CodeChatNotFound, "chatid not exist")
 	case ch.agentID != c.Token.AgentID:
-		return nil, errc(86008, "chat not created by this app")
+		return nil, errc(client.CodeChatNotCreatedByApp, "chat not created by this app")
 	}
 	return ch, nil
 }
@@ -69,15 +71,15 @@ func (s *Server) msgChatCreate(c *Call) (any, error) {
 	}
 	switch {
 	case len(req.UserList) < 2 || len(req.UserList) > 2000:
-		return nil, errc(86006, "invalid userlist size")
+		return nil, errc(client.CodeInvalidChatMemberCount, "invalid userlist size")
 	case req.Owner != "" && !slices.Contains(req.UserList, req.Owner):
-		return nil, errc(86207, "owner not in userlist")
+		return nil, errc(client.CodeChatOwnerNotMember, "owner not in userlist")
 	case len(req.ChatID) > 32:
-		return nil, errc(86205, "chatid too long")
+		return nil, errc(client.CodeChatIDTooLong, "chatid too long")
 	case req.ChatID != "" && !msgChatIDOK(req.ChatID):
-		return nil, errc(86001, "invalid chatid")
+		return nil, errc(client.CodeInvalidChatID, "invalid chatid")
 	case s.messages.chats[req.ChatID] != nil:
-		return nil, errc(86215, "chatid already exists")
+		return nil, errc(client.CodeChatIDExists, "chatid already exists")
 	}
 	if req.ChatID == "" {
 		req.ChatID = s.msgNextID("chat")
@@ -117,9 +119,9 @@ func (s *Server) msgChatUpdate(c *Call) (any, error) {
 	}
 	switch {
 	case len(users) < 2 || len(users) > 2000:
-		return nil, errc(86006, "invalid userlist size")
+		return nil, errc(client.CodeInvalidChatMemberCount, "invalid userlist size")
 	case !slices.Contains(users, owner):
-		return nil, errc(86207, "owner not in userlist")
+		return nil, errc(client.CodeChatOwnerNotMember, "owner not in userlist")
 	}
 	ch.users, ch.owner = users, owner
 	if req.Name != "" {
@@ -149,7 +151,7 @@ func (s *Server) msgChatSend(c *Call) (any, error) {
 		return nil, err
 	}
 	if req.MsgType == "template_card" || req.MsgType == "miniprogram_notice" || !slices.Contains(msgAppTypes, req.MsgType) {
-		return nil, errc(40008, "invalid message type")
+		return nil, errc(client.CodeInvalidMsgType, "invalid message type")
 	}
 	raw := msgBodies(c)
 	if err := s.msgCheckBody(req.MsgType, raw[req.MsgType], 2048, ""); err != nil {

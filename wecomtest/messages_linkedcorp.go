@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/wire"
 )
 
@@ -74,22 +75,22 @@ func (s *Server) msgLinkedSend(c *Call) (any, error) {
 		AgentID wire.Int      `json:"agentid"`
 	}](c)
 	if err != nil {
-		return nil, errc(40035, "invalid parameter: lists must be arrays")
+		return nil, errc(client.CodeInvalidParameterValue, "invalid parameter: lists must be arrays")
 	}
 	raw := msgBodies(c)
 	switch {
 	case req.MsgType == "template_card" || !slices.Contains(msgAppTypes, req.MsgType):
-		return nil, errc(40008, "invalid message type")
+		return nil, errc(client.CodeInvalidMsgType, "invalid message type")
 	case int(req.AgentID) != c.Token.AgentID:
-		return nil, errc(301002, "not allow operate another agent with this accesstoken")
+		return nil, errc(client.CodeAppNoPrivilege, "not allow operate another agent with this accesstoken")
 	case req.ToAll != 1 && len(req.ToUser) == 0 && len(req.ToParty) == 0 && len(req.ToTag) == 0:
-		return nil, errc(82001, "All touser & toparty & totag invalid")
+		return nil, errc(client.CodeNoRecipients, "All touser & toparty & totag invalid")
 	case len(req.ToUser) > 1000:
-		return nil, errc(40032, "invalid touser size")
+		return nil, errc(client.CodeUserIDListTooLong, "invalid touser size")
 	case len(req.ToParty) > 100:
-		return nil, errc(82002, "invalid toparty size")
+		return nil, errc(client.CodeTooManyParties, "invalid toparty size")
 	case len(req.ToTag) > 100:
-		return nil, errc(82003, "invalid totag size")
+		return nil, errc(client.CodeTooManyTags, "invalid totag size")
 	}
 	if err := s.msgCheckBody(req.MsgType, raw[req.MsgType], 2048, ""); err != nil {
 		return nil, err
@@ -100,7 +101,7 @@ func (s *Server) msgLinkedSend(c *Call) (any, error) {
 	}
 	a := s.linkedAudience(c.Token.CorpID, req.ToUser, req.ToParty, tags, req.ToAll == 1)
 	if !a.reached {
-		return nil, errc(81013, "user & party & tag all invalid")
+		return nil, errc(client.CodeAllRecipientsInvalid, "user & party & tag all invalid")
 	}
 	m := &msgSent{id: s.msgNextID("lmsg"), corpID: c.Token.CorpID, agentID: c.Token.AgentID, at: time.Now(), copies: make(map[string]*Message)}
 	s.msgRecord(m, req.MsgType, raw[req.MsgType], c.Body, a, req.ToParty, tags)

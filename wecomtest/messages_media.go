@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 type msgMedia struct {
@@ -70,20 +72,20 @@ var msgMediaLimits = map[string]struct {
 func msgReadUpload(c *Call) (name, contentType string, data []byte, err error) {
 	_, params, perr := mime.ParseMediaType(c.R.Header.Get("Content-Type"))
 	if perr != nil || params["boundary"] == "" {
-		return "", "", nil, errc(44001, "empty media data, not multipart")
+		return "", "", nil, errc(client.CodeEmptyMediaFile, "empty media data, not multipart")
 	}
 	mr := multipart.NewReader(bytes.NewReader(c.Body), params["boundary"])
 	for {
 		p, err := mr.NextPart()
 		if err != nil {
-			return "", "", nil, errc(44001, "empty media data")
+			return "", "", nil, errc(client.CodeEmptyMediaFile, "empty media data")
 		}
 		if p.FormName() != "media" {
 			continue
 		}
 		b, err := io.ReadAll(p)
 		if err != nil {
-			return "", "", nil, errc(44001, "bad media data")
+			return "", "", nil, errc(client.CodeEmptyMediaFile, "bad media data")
 		}
 		return p.FileName(), p.Header.Get("Content-Type"), b, nil
 	}
@@ -100,20 +102,20 @@ func (s *Server) msgStoreMedia(m *msgMedia) string {
 func (s *Server) msgUpload(c *Call, typ, robotKey string) (any, error) {
 	lim, ok := msgMediaLimits[typ]
 	if !ok {
-		return nil, errc(40005, "invalid media type")
+		return nil, errc(client.CodeInvalidMediaTypeParam, "invalid media type")
 	}
 	name, ct, data, err := msgReadUpload(c)
 	switch {
 	case err != nil:
 		return nil, err
 	case len(data) == 0:
-		return nil, errc(44001, "empty media data")
+		return nil, errc(client.CodeEmptyMediaFile, "empty media data")
 	case len(data) <= 5:
-		return nil, errc(40006, "invalid file size")
+		return nil, errc(client.CodeInvalidFileSize, "invalid file size")
 	case len(data) > lim.max:
-		return nil, errc(45001, "media size out of limit")
+		return nil, errc(client.CodeMediaTooLarge, "media size out of limit")
 	case lim.exts != nil && !slices.Contains(lim.exts, strings.ToLower(path.Ext(name))):
-		return nil, errc(40004, "invalid media file type")
+		return nil, errc(client.CodeInvalidMediaFileType, "invalid media file type")
 	}
 	id := s.msgStoreMedia(&msgMedia{typ: typ, name: name, contentType: ct, data: data, robotKey: robotKey})
 	return J{"type": typ, "media_id": id, "created_at": strconv.FormatInt(time.Now().Unix(), 10)}, nil
@@ -127,9 +129,9 @@ func (s *Server) msgMediaUploadImg(c *Call) (any, error) {
 	case err != nil:
 		return nil, err
 	case len(data) <= 5 || len(data) > 2<<20:
-		return nil, errc(40006, "invalid file size")
+		return nil, errc(client.CodeInvalidFileSize, "invalid file size")
 	case ext != ".jpg" && ext != ".jpeg" && ext != ".png":
-		return nil, errc(40004, "invalid media file type")
+		return nil, errc(client.CodeInvalidMediaFileType, "invalid media file type")
 	}
 	id := s.msgStoreMedia(&msgMedia{typ: "image", name: name, data: data})
 	return J{"url": "https://wework.qpic.cn/wwpic/" + id + "/0"}, nil
@@ -140,9 +142,9 @@ func (s *Server) msgMediaGet(c *Call) (any, error) {
 	m := s.messages.media[id]
 	switch {
 	case id == "":
-		return nil, errc(41006, "media_id missing")
+		return nil, errc(client.CodeMissingMediaID, "media_id missing")
 	case m == nil || m.robotKey != "" || !time.Now().Before(m.expiry):
-		return nil, errc(40007, "invalid media_id")
+		return nil, errc(client.CodeInvalidMediaID, "invalid media_id")
 	}
 	h := http.Header{}
 	ct := m.contentType
@@ -156,7 +158,7 @@ func (s *Server) msgMediaGet(c *Call) (any, error) {
 	if rg := c.R.Header.Get("Range"); rg != "" {
 		var lo, hi int
 		if _, err := fmt.Sscanf(rg, "bytes=%d-%d", &lo, &hi); err != nil || lo < 0 || lo > hi || lo >= len(data) {
-			return nil, errc(830002, "invalid range")
+			return nil, errc(client.CodeDownloadTooLarge, "invalid range")
 		}
 		hi = min(hi, len(data)-1)
 		h.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", lo, hi, len(data)))
@@ -195,9 +197,9 @@ func (s *Server) msgUploadByURL(c *Call) (any, error) {
 	}
 	switch {
 	case req.Scene != 1 || req.Filename == "" || req.URL == "" || len(req.MD5) != 32:
-		return nil, errc(40058, "invalid parameter")
+		return nil, errc(client.CodeInvalidParameter, "invalid parameter")
 	case req.Type != "video" && req.Type != "file":
-		return nil, errc(40005, "invalid media type")
+		return nil, errc(client.CodeInvalidMediaTypeParam, "invalid media type")
 	}
 	id := s.msgNextID("job")
 	job := &msgJob{status: 1}
@@ -218,11 +220,11 @@ func (s *Server) msgFetch(job *msgJob, typ, name, url, sum string) {
 	got := md5.Sum(data)
 	switch {
 	case err != nil || resp.StatusCode != http.StatusOK:
-		code = 830003
+		code = client.CodeUploadURLFetchFailed
 	case len(data) <= 5 || len(data) > 200<<20:
-		code = 45001
+		code = client.CodeMediaTooLarge
 	case !strings.EqualFold(hex.EncodeToString(got[:]), sum):
-		code = 301019
+		code = client.CodeMD5Mismatch
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -243,7 +245,7 @@ func (s *Server) msgUploadByURLResult(c *Call) (any, error) {
 	}
 	job := s.messages.jobs[req.JobID]
 	if job == nil {
-		return nil, errc(40058, "invalid jobid")
+		return nil, errc(client.CodeInvalidParameter, "invalid jobid")
 	}
 	detail := J{"errcode": job.errcode, "errmsg": "ok"}
 	if job.errcode != 0 {

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // RobotPost is one message a group robot posted.
@@ -57,7 +59,7 @@ func (s *Server) msgRobot(c *Call) (*msgRobotState, string, error) {
 	key := c.Query("key")
 	r := s.messages.robots[key]
 	if key == "" || r == nil {
-		return nil, "", errc(93000, "invalid webhook url")
+		return nil, "", errc(client.CodeRobotInvalidWebhook, "invalid webhook url")
 	}
 	return r, key, nil
 }
@@ -70,7 +72,7 @@ func (s *Server) msgRobotSend(c *Call) (any, error) {
 		return nil, err
 	}
 	if len(bytes.TrimSpace(c.Body)) == 0 {
-		return nil, errc(93017, "request content is empty")
+		return nil, errc(client.CodeRobotEmptyContent, "request content is empty")
 	}
 	req, err := decode[struct {
 		MsgType string `json:"msgtype"`
@@ -81,10 +83,10 @@ func (s *Server) msgRobotSend(c *Call) (any, error) {
 	now := time.Now()
 	r.times = slices.DeleteFunc(r.times, func(t time.Time) bool { return now.Sub(t) >= s.messages.robotWindow })
 	if len(r.times) >= s.messages.robotLimit {
-		return nil, errc(45009, "api freq out of limit")
+		return nil, errc(client.CodeFrequencyLimit, "api freq out of limit")
 	}
 	if !slices.Contains(msgRobotTypes, req.MsgType) {
-		return nil, errc(40008, "invalid message type")
+		return nil, errc(client.CodeInvalidMsgType, "invalid message type")
 	}
 	raw := msgBodies(c)
 	body := raw[req.MsgType]
@@ -106,7 +108,7 @@ func (s *Server) msgRobotSend(c *Call) (any, error) {
 		}
 		_ = json.Unmarshal(body, &card)
 		if card.CardType != "text_notice" && card.CardType != "news_notice" {
-			return nil, errc(42031, "invalid card_type")
+			return nil, errc(client.CodeInvalidCardType, "invalid card_type")
 		}
 	}
 	r.times = append(r.times, now)
@@ -120,18 +122,18 @@ func msgCheckRobotImage(body json.RawMessage) error {
 		MD5    string `json:"md5"`
 	}
 	if err := json.Unmarshal(body, &img); err != nil {
-		return errc(40058, "invalid image")
+		return errc(client.CodeInvalidParameter, "invalid image")
 	}
 	data, err := base64.StdEncoding.DecodeString(img.Base64)
 	if err != nil || len(data) == 0 {
-		return errc(40058, "invalid image base64")
+		return errc(client.CodeInvalidParameter, "invalid image base64")
 	}
 	if len(data) > 2<<20 {
-		return errc(93018, "image size exceeds limit")
+		return errc(client.CodeRobotImageTooLarge, "image size exceeds limit")
 	}
 	sum := md5.Sum(data)
 	if !strings.EqualFold(hex.EncodeToString(sum[:]), img.MD5) {
-		return errc(40058, "image md5 mismatch")
+		return errc(client.CodeInvalidParameter, "image md5 mismatch")
 	}
 	return nil
 }
@@ -143,7 +145,7 @@ func (s *Server) msgRobotUpload(c *Call) (any, error) {
 	}
 	typ := c.Query("type")
 	if typ != "file" && typ != "voice" {
-		return nil, errc(40005, "invalid media type")
+		return nil, errc(client.CodeInvalidMediaTypeParam, "invalid media type")
 	}
 	return s.msgUpload(c, typ, key)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/wire"
 )
 
@@ -164,22 +165,22 @@ func (s *Server) msgSend(c *Call) (any, error) {
 	agentID := int(req.AgentID)
 	switch {
 	case !slices.Contains(msgAppTypes, req.MsgType):
-		return nil, errc(40008, "invalid message type")
+		return nil, errc(client.CodeInvalidMsgType, "invalid message type")
 	case agentID == 0 && req.MsgType != "miniprogram_notice":
-		return nil, errc(41011, "missing agentid")
+		return nil, errc(client.CodeMissingAgentID, "missing agentid")
 	case agentID != 0 && agentID != c.Token.AgentID:
-		return nil, errc(301002, "not allow operate another agent with this accesstoken")
+		return nil, errc(client.CodeAppNoPrivilege, "not allow operate another agent with this accesstoken")
 	}
 	users, parties, tags := msgSplitBar(req.ToUser), msgSplitBar(req.ToParty), msgSplitBar(req.ToTag)
 	switch {
 	case len(users) == 0 && len(parties) == 0 && len(tags) == 0:
-		return nil, errc(82001, "All touser & toparty & totag invalid")
+		return nil, errc(client.CodeNoRecipients, "All touser & toparty & totag invalid")
 	case len(users) > 1000:
-		return nil, errc(40032, "invalid touser size")
+		return nil, errc(client.CodeUserIDListTooLong, "invalid touser size")
 	case len(parties) > 100:
-		return nil, errc(82002, "invalid toparty size")
+		return nil, errc(client.CodeTooManyParties, "invalid toparty size")
 	case len(tags) > 100:
-		return nil, errc(82003, "invalid totag size")
+		return nil, errc(client.CodeTooManyTags, "invalid totag size")
 	}
 	if err := s.msgCheckBody(req.MsgType, raw[req.MsgType], 2048, ""); err != nil {
 		return nil, err
@@ -194,15 +195,15 @@ func (s *Server) msgSend(c *Call) (any, error) {
 	taskKey := ""
 	if req.MsgType == "template_card" {
 		if card == nil || !slices.Contains(msgCardTypes, card.CardType) {
-			return nil, errc(42031, "invalid card_type")
+			return nil, errc(client.CodeInvalidCardType, "invalid card_type")
 		}
 		if card.CardType != "text_notice" && card.CardType != "news_notice" || len(card.ActionMenu) > 0 {
 			if card.TaskID == "" {
-				return nil, errc(42014, "invalid task_id")
+				return nil, errc(client.CodeInvalidTaskID, "invalid task_id")
 			}
 			taskKey = c.Token.CorpID + "|" + strconv.Itoa(agentID) + "|" + card.TaskID
 			if s.messages.tasks[taskKey] != nil {
-				return nil, errc(42014, "task_id already used")
+				return nil, errc(client.CodeInvalidTaskID, "task_id already used")
 			}
 		}
 	}
@@ -211,7 +212,7 @@ func (s *Server) msgSend(c *Call) (any, error) {
 	}
 	a := s.appAudience(c.Token.CorpID, users, parties, tags)
 	if !a.reached {
-		return nil, errc(81013, "user & party & tag all invalid")
+		return nil, errc(client.CodeAllRecipientsInvalid, "user & party & tag all invalid")
 	}
 	m := &msgSent{id: s.msgNextID("msg"), corpID: c.Token.CorpID, agentID: c.Token.AgentID, at: time.Now(), copies: make(map[string]*Message)}
 	s.msgRecord(m, req.MsgType, raw[req.MsgType], c.Body, a, parties, tags)

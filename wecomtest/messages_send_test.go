@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/wecomtest"
 )
 
@@ -136,7 +137,7 @@ func TestSendAnswersUnknownRecipients(t *testing.T) {
 		t.Errorf("an unknown user received %v", got)
 	}
 	a = call(t, "POST", u("/cgi-bin/message/send"), mustJSON(t, msgText(mJ{"touser": "ghost", "toparty": "99", "totag": "7"})))
-	if code(a) != 81013 {
+	if code(a) != client.CodeAllRecipientsInvalid {
 		t.Errorf("nobody valid: %v, want 81013", a)
 	}
 	if n := len(srv.SentMessages()); n != 1 {
@@ -162,7 +163,7 @@ func TestLinkedSendResolvesLinkedDepartments(t *testing.T) {
 		t.Errorf("the linked member received %d messages, want 1", len(got))
 	}
 	a = call(t, "POST", u, mustJSON(t, mJ{"toparty": []string{"lk9/1"}, "agentid": wecomtest.AgentID, "msgtype": "text", "text": mJ{"content": "x"}}))
-	if code(a) != 81013 {
+	if code(a) != client.CodeAllRecipientsInvalid {
 		t.Errorf("nobody valid: %v, want 81013", a)
 	}
 }
@@ -197,7 +198,7 @@ func TestAgentIDAsNumericString(t *testing.T) {
 			rc = r
 		}
 	}
-	if a := call(t, "POST", srv.URL()+"/cgi-bin/message/send"+q, `{"touser":"x","msgtype":"text","agentid":"10x","text":{"content":"x"}}`); code(a) != 40058 {
+	if a := call(t, "POST", srv.URL()+"/cgi-bin/message/send"+q, `{"touser":"x","msgtype":"text","agentid":"10x","text":{"content":"x"}}`); code(a) != client.CodeInvalidParameter {
 		t.Errorf("a non-numeric agentid: %v, want 40058", a)
 	}
 }

@@ -57,19 +57,19 @@ func TestSimMessageSendErrcodes(t *testing.T) {
 		body mJ
 		code int
 	}{
-		{"no recipients", msgText(mJ{"touser": ""}), 82001},
-		{"too many users", msgText(mJ{"touser": many}), 40032},
-		{"too many parties", msgText(mJ{"toparty": strings.Repeat("1|", 101)}), 82002},
-		{"too many tags", msgText(mJ{"totag": strings.Repeat("1|", 101)}), 82003},
-		{"no agentid", msgText(mJ{"agentid": 0}), 41011},
-		{"other agent", msgText(mJ{"agentid": 1}), 301002},
-		{"bad msgtype", msgText(mJ{"msgtype": "poster"}), 40008},
-		{"empty text", msgText(mJ{"text": mJ{"content": ""}}), 44004},
-		{"long text", msgText(mJ{"text": mJ{"content": strings.Repeat("a", 2049)}}), 45002},
-		{"nine articles", msgText(mJ{"msgtype": "news", "news": mJ{"articles": make([]mJ, 9)}}), 45008},
-		{"unknown media", msgText(mJ{"msgtype": "image", "image": mJ{"media_id": "nope"}}), 40007},
-		{"bad card type", msgText(mJ{"msgtype": "template_card", "template_card": mJ{"card_type": "poster"}}), 42031},
-		{"card without task", msgText(mJ{"msgtype": "template_card", "template_card": mJ{"card_type": "button_interaction"}}), 42014},
+		{"no recipients", msgText(mJ{"touser": ""}), client.CodeNoRecipients},
+		{"too many users", msgText(mJ{"touser": many}), client.CodeUserIDListTooLong},
+		{"too many parties", msgText(mJ{"toparty": strings.Repeat("1|", 101)}), client.CodeTooManyParties},
+		{"too many tags", msgText(mJ{"totag": strings.Repeat("1|", 101)}), client.CodeTooManyTags},
+		{"no agentid", msgText(mJ{"agentid": 0}), client.CodeMissingAgentID},
+		{"other agent", msgText(mJ{"agentid": 1}), client.CodeAppNoPrivilege},
+		{"bad msgtype", msgText(mJ{"msgtype": "poster"}), client.CodeInvalidMsgType},
+		{"empty text", msgText(mJ{"text": mJ{"content": ""}}), client.CodeEmptyContent},
+		{"long text", msgText(mJ{"text": mJ{"content": strings.Repeat("a", 2049)}}), client.CodeContentTooLarge},
+		{"nine articles", msgText(mJ{"msgtype": "news", "news": mJ{"articles": make([]mJ, 9)}}), client.CodeTooManyArticles},
+		{"unknown media", msgText(mJ{"msgtype": "image", "image": mJ{"media_id": "nope"}}), client.CodeInvalidMediaID},
+		{"bad card type", msgText(mJ{"msgtype": "template_card", "template_card": mJ{"card_type": "poster"}}), client.CodeInvalidCardType},
+		{"card without task", msgText(mJ{"msgtype": "template_card", "template_card": mJ{"card_type": "button_interaction"}}), client.CodeInvalidTaskID},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -133,7 +133,7 @@ func TestSimCardUpdate(t *testing.T) {
 	if err := msgPost(c, "/cgi-bin/message/send", msgText(mJ{"touser": "a|b", "msgtype": "template_card", "template_card": card}), &out); err != nil {
 		t.Fatal(err)
 	}
-	msgWantCode(t, msgPost(c, "/cgi-bin/message/send", msgText(mJ{"msgtype": "template_card", "template_card": card}), nil), 42014)
+	msgWantCode(t, msgPost(c, "/cgi-bin/message/send", msgText(mJ{"msgtype": "template_card", "template_card": card}), nil), client.CodeInvalidTaskID)
 	upd := func(extra mJ) mJ {
 		b := mJ{"agentid": wecomtest.AgentID, "response_code": out.ResponseCode, "userids": []string{"a"}, "button": mJ{"replace_name": "done"}}
 		for k, v := range extra {
@@ -141,10 +141,10 @@ func TestSimCardUpdate(t *testing.T) {
 		}
 		return b
 	}
-	msgWantCode(t, msgPost(c, "/cgi-bin/message/update_template_card", upd(mJ{"response_code": "nope"}), nil), 60140)
-	msgWantCode(t, msgPost(c, "/cgi-bin/message/update_template_card", upd(mJ{"userids": nil}), nil), 82101)
-	msgWantCode(t, msgPost(c, "/cgi-bin/message/update_template_card", upd(mJ{"userids": []string{"zz"}}), nil), 82102)
-	msgWantCode(t, msgPost(c, "/cgi-bin/message/update_template_card", upd(mJ{"agentid": 1}), nil), 42015)
+	msgWantCode(t, msgPost(c, "/cgi-bin/message/update_template_card", upd(mJ{"response_code": "nope"}), nil), client.CodeInvalidResponseCode)
+	msgWantCode(t, msgPost(c, "/cgi-bin/message/update_template_card", upd(mJ{"userids": nil}), nil), client.CodeUpdateTargetEmpty)
+	msgWantCode(t, msgPost(c, "/cgi-bin/message/update_template_card", upd(mJ{"userids": []string{"zz"}}), nil), client.CodeUpdateTargetNotRecipient)
+	msgWantCode(t, msgPost(c, "/cgi-bin/message/update_template_card", upd(mJ{"agentid": 1}), nil), client.CodeUpdateAppMismatch)
 	var res struct {
 		InvalidUser []string `json:"invaliduser"`
 	}
@@ -154,7 +154,7 @@ func TestSimCardUpdate(t *testing.T) {
 	if len(res.InvalidUser) != 1 || res.InvalidUser[0] != "z" {
 		t.Errorf("invaliduser %v", res.InvalidUser)
 	}
-	msgWantCode(t, msgPost(c, "/cgi-bin/message/update_template_card", upd(nil), nil), 60140)
+	msgWantCode(t, msgPost(c, "/cgi-bin/message/update_template_card", upd(nil), nil), client.CodeInvalidResponseCode)
 	if _, err := srv.ClickCard("nobody", "t-1", "ok"); err == nil {
 		t.Error("a user who got no card cannot click it")
 	}
@@ -193,12 +193,12 @@ func TestSimRobot(t *testing.T) {
 		body mJ
 		code int
 	}{
-		{"bad msgtype", mJ{"msgtype": "mpnews"}, 40008},
-		{"empty text", mJ{"msgtype": "text", "text": mJ{"content": ""}}, 44004},
-		{"image md5 mismatch", mJ{"msgtype": "image", "image": mJ{"base64": base64.StdEncoding.EncodeToString(img), "md5": "00"}}, 40058},
-		{"image too large", mJ{"msgtype": "image", "image": mJ{"base64": base64.StdEncoding.EncodeToString(bigImg), "md5": hex.EncodeToString(bigSum[:])}}, 93018},
-		{"interactive card", mJ{"msgtype": "template_card", "template_card": mJ{"card_type": "button_interaction"}}, 42031},
-		{"foreign media", mJ{"msgtype": "file", "file": mJ{"media_id": "x"}}, 40007},
+		{"bad msgtype", mJ{"msgtype": "mpnews"}, client.CodeInvalidMsgType},
+		{"empty text", mJ{"msgtype": "text", "text": mJ{"content": ""}}, client.CodeEmptyContent},
+		{"image md5 mismatch", mJ{"msgtype": "image", "image": mJ{"base64": base64.StdEncoding.EncodeToString(img), "md5": "00"}}, client.CodeInvalidParameter},
+		{"image too large", mJ{"msgtype": "image", "image": mJ{"base64": base64.StdEncoding.EncodeToString(bigImg), "md5": hex.EncodeToString(bigSum[:])}}, client.CodeRobotImageTooLarge},
+		{"interactive card", mJ{"msgtype": "template_card", "template_card": mJ{"card_type": "button_interaction"}}, client.CodeInvalidCardType},
+		{"foreign media", mJ{"msgtype": "file", "file": mJ{"media_id": "x"}}, client.CodeInvalidMediaID},
 	}
 	for _, tc := range tests {
 		msgWantCode(t, send(tc.body), tc.code)
@@ -211,12 +211,12 @@ func TestSimRobot(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	msgWantCode(t, send(mJ{"msgtype": "text", "text": mJ{"content": "21st"}}), 45009)
+	msgWantCode(t, send(mJ{"msgtype": "text", "text": mJ{"content": "21st"}}), client.CodeFrequencyLimit)
 	if n := len(srv.RobotPosts("k1")); n != 20 {
 		t.Errorf("%d posts, want 20", n)
 	}
 	unknown, _ := client.New(client.WebhookKey("k2"), client.WithBaseURL(srv.URL()))
-	msgWantCode(t, msgPost(unknown, "/cgi-bin/webhook/send", mJ{"msgtype": "text", "text": mJ{"content": "x"}}, nil), 93000)
+	msgWantCode(t, msgPost(unknown, "/cgi-bin/webhook/send", mJ{"msgtype": "text", "text": mJ{"content": "x"}}, nil), client.CodeRobotInvalidWebhook)
 }
 
 func msgUpload(c *client.Client, path, typ, name string, data []byte) (string, error) {
@@ -233,13 +233,13 @@ func TestSimMedia(t *testing.T) {
 	t.Parallel()
 	c, srv := msgClient(t)
 	_, err := msgUpload(c, "/cgi-bin/media/upload", "gif", "a.gif", []byte("GIF89a...."))
-	msgWantCode(t, err, 40005)
+	msgWantCode(t, err, client.CodeInvalidMediaTypeParam)
 	_, err = msgUpload(c, "/cgi-bin/media/upload", "voice", "a.mp3", []byte("ID3......."))
-	msgWantCode(t, err, 40004)
+	msgWantCode(t, err, client.CodeInvalidMediaFileType)
 	_, err = msgUpload(c, "/cgi-bin/media/upload", "file", "a.txt", []byte("12345"))
-	msgWantCode(t, err, 40006)
+	msgWantCode(t, err, client.CodeInvalidFileSize)
 	_, err = msgUpload(c, "/cgi-bin/media/upload", "voice", "a.amr", make([]byte, 2<<20+1))
-	msgWantCode(t, err, 45001)
+	msgWantCode(t, err, client.CodeMediaTooLarge)
 	data := []byte("0123456789abcdef")
 	id, err := msgUpload(c, "/cgi-bin/media/upload", "file", "n.txt", data)
 	if err != nil {
@@ -254,7 +254,7 @@ func TestSimMedia(t *testing.T) {
 		t.Errorf("range download %q %+v", buf.String(), dl)
 	}
 	err = c.Do(context.Background(), http.MethodGet, "/cgi-bin/media/get", url.Values{}, nil, &client.Download{W: &buf})
-	msgWantCode(t, err, 41006)
+	msgWantCode(t, err, client.CodeMissingMediaID)
 	if got, ok := srv.MediaData(id); !ok || !bytes.Equal(got, data) {
 		t.Errorf("MediaData %q %v", got, ok)
 	}
@@ -270,15 +270,15 @@ func TestSimAppChat(t *testing.T) {
 	other := wecomtest.App{CorpID: wecomtest.CorpID, Secret: "other-secret", AgentID: 1000003}
 	srv.AddApp(other)
 	c2, _ := client.New(client.CorpApp{CorpID: other.CorpID, Secret: other.Secret}, client.WithBaseURL(srv.URL()))
-	msgWantCode(t, msgPost(c, "/cgi-bin/appchat/create", mJ{"userlist": []string{"a"}}, nil), 86006)
-	msgWantCode(t, msgPost(c, "/cgi-bin/appchat/create", mJ{"userlist": []string{"a", "b"}, "owner": "z"}, nil), 86207)
+	msgWantCode(t, msgPost(c, "/cgi-bin/appchat/create", mJ{"userlist": []string{"a"}}, nil), client.CodeInvalidChatMemberCount)
+	msgWantCode(t, msgPost(c, "/cgi-bin/appchat/create", mJ{"userlist": []string{"a", "b"}, "owner": "z"}, nil), client.CodeChatOwnerNotMember)
 	if err := msgPost(c, "/cgi-bin/appchat/create", mJ{"userlist": []string{"a", "b"}, "chatid": "room1"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	msgWantCode(t, msgPost(c, "/cgi-bin/appchat/create", mJ{"userlist": []string{"a", "b"}, "chatid": "room1"}, nil), 86215)
-	msgWantCode(t, msgPost(c2, "/cgi-bin/appchat/send", mJ{"chatid": "room1", "msgtype": "text", "text": mJ{"content": "x"}}, nil), 86008)
-	msgWantCode(t, msgPost(c, "/cgi-bin/appchat/send", mJ{"chatid": "room1", "msgtype": "template_card", "template_card": mJ{}}, nil), 40008)
-	msgWantCode(t, msgPost(c, "/cgi-bin/appchat/send", mJ{"chatid": "nope", "msgtype": "text", "text": mJ{"content": "x"}}, nil), 86003)
+	msgWantCode(t, msgPost(c, "/cgi-bin/appchat/create", mJ{"userlist": []string{"a", "b"}, "chatid": "room1"}, nil), client.CodeChatIDExists)
+	msgWantCode(t, msgPost(c2, "/cgi-bin/appchat/send", mJ{"chatid": "room1", "msgtype": "text", "text": mJ{"content": "x"}}, nil), client.CodeChatNotCreatedByApp)
+	msgWantCode(t, msgPost(c, "/cgi-bin/appchat/send", mJ{"chatid": "room1", "msgtype": "template_card", "template_card": mJ{}}, nil), client.CodeInvalidMsgType)
+	msgWantCode(t, msgPost(c, "/cgi-bin/appchat/send", mJ{"chatid": "nope", "msgtype": "text", "text": mJ{"content": "x"}}, nil), client.CodeChatNotFound)
 	if err := msgPost(c, "/cgi-bin/appchat/send", mJ{"chatid": "room1", "msgtype": "text", "text": mJ{"content": "x"}}, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/wire"
 )
 
@@ -49,9 +50,9 @@ func (s *Server) msgRecall(c *Call) (any, error) {
 	m := s.messages.sent[req.MsgID]
 	switch {
 	case m == nil || m.agentID != c.Token.AgentID:
-		return nil, errc(40058, "invalid msgid")
+		return nil, errc(client.CodeInvalidParameter, "invalid msgid")
 	case time.Since(m.at) > s.messages.recallWindow:
-		return nil, errc(42052, "msgid expired")
+		return nil, errc(client.CodeMsgIDExpired, "msgid expired")
 	}
 	for _, cp := range m.copies {
 		cp.Recalled = true
@@ -78,20 +79,20 @@ func (s *Server) msgUpdateCard(c *Call) (any, error) {
 	code := s.messages.codes[req.ResponseCode]
 	switch {
 	case code == nil || code.used || !time.Now().Before(code.expiry):
-		return nil, errc(60140, "invalid response_code")
+		return nil, errc(client.CodeInvalidResponseCode, "invalid response_code")
 	case int(req.AgentID) != c.Token.AgentID || int(req.AgentID) != code.msg.agentID:
-		return nil, errc(42015, "the agent is not the one that sent the message")
+		return nil, errc(client.CodeUpdateAppMismatch, "the agent is not the one that sent the message")
 	case len(req.UserIDs) == 0 && len(req.PartyIDs) == 0 && len(req.TagIDs) == 0 && req.AtAll != 1:
-		return nil, errc(82101, "update target is empty")
+		return nil, errc(client.CodeUpdateTargetEmpty, "update target is empty")
 	case (req.Button == nil) == (len(req.TemplateCard) == 0):
-		return nil, errc(40058, "set button or template_card")
+		return nil, errc(client.CodeInvalidParameter, "set button or template_card")
 	}
 	if len(req.TemplateCard) > 0 {
 		var card struct {
 			CardType string `json:"card_type"`
 		}
 		if err := json.Unmarshal(req.TemplateCard, &card); err != nil || !slices.Contains(msgCardTypes, card.CardType) {
-			return nil, errc(42031, "invalid card_type")
+			return nil, errc(client.CodeInvalidCardType, "invalid card_type")
 		}
 	}
 	up := CardUpdate{Card: bytes.Clone(req.TemplateCard)}
@@ -138,7 +139,7 @@ func (s *Server) msgUpdateCard(c *Call) (any, error) {
 		}
 	}
 	if len(targets) > 0 && updated == 0 {
-		return nil, errc(82102, "update target not among the message's recipients")
+		return nil, errc(client.CodeUpdateTargetNotRecipient, "update target not among the message's recipients")
 	}
 	code.used = true
 	return J{"invaliduser": invalid}, nil

@@ -28,6 +28,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/wecom-connector/wecom/client"
 )
 
 // The corp and app every new server has, so tests and examples need no setup.
@@ -262,10 +264,10 @@ type Call struct {
 // wrong type answers 40058 with the "Warning: wrong json format." WeCom adds.
 func (c *Call) Decode(v any) error {
 	if len(bytes.TrimSpace(c.Body)) == 0 {
-		return errc(40063, "some parameters are empty")
+		return errc(client.CodeEmptyParameter, "some parameters are empty")
 	}
 	if err := json.Unmarshal(c.Body, v); err != nil {
-		return errc(40058, "Warning: wrong json format. "+err.Error())
+		return errc(client.CodeInvalidParameter, "Warning: wrong json format. "+err.Error())
 	}
 	return nil
 }
@@ -318,25 +320,25 @@ func (s *Server) getToken(c *Call) (any, error) {
 	corp, secret := c.Query("corpid"), c.Query("corpsecret")
 	switch {
 	case corp == "":
-		return nil, errc(41002, "corpid missing")
+		return nil, errc(client.CodeMissingCorpID, "corpid missing")
 	case secret == "":
-		return nil, errc(41004, "corpsecret missing")
+		return nil, errc(client.CodeMissingSecret, "corpsecret missing")
 	}
 	apps, ok := s.corps[corp]
 	if !ok {
-		return nil, errc(40013, "invalid corpid")
+		return nil, errc(client.CodeInvalidCorpID, "invalid corpid")
 	}
 	a, ok := apps[secret]
 	if !ok {
 		for id, other := range s.corps {
 			if _, theirs := other[secret]; theirs && id != corp {
-				return nil, errc(40091, "secret is invalid")
+				return nil, errc(client.CodeSecretInvalid, "secret is invalid")
 			}
 		}
-		return nil, errc(40001, "invalid credential")
+		return nil, errc(client.CodeInvalidCredential, "invalid credential")
 	}
 	if a.Disabled {
-		return nil, errc(40001, "invalid credential, app disabled")
+		return nil, errc(client.CodeInvalidCredential, "invalid credential, app disabled")
 	}
 	return s.tokenAnswer("access_token", s.issueToken(TokenCorp, corp, secret, a.AgentID)), nil
 }
@@ -344,9 +346,9 @@ func (s *Server) getToken(c *Call) (any, error) {
 // checkToken finds the token a route needs in the query.
 func (s *Server) checkToken(r *http.Request, kind TokenKind) (*Token, error) {
 	v := r.URL.Query().Get(string(kind))
-	missing, invalid, expired := 41001, 40014, 42001
+	missing, invalid, expired := client.CodeMissingAccessToken, client.CodeInvalidAccessToken, client.CodeAccessTokenExpired
 	if kind == TokenSuite {
-		missing, invalid, expired = 41022, 40082, 42009
+		missing, invalid, expired = client.CodeMissingSuiteToken, client.CodeInvalidSuiteToken, client.CodeSuiteTokenExpired
 	}
 	if v == "" {
 		return nil, errc(missing, string(kind)+" missing")
@@ -392,7 +394,7 @@ func (s *Server) run(r *http.Request, rt route, body []byte) (any, error) {
 	defer s.mu.Unlock()
 	if rt.method != "" && r.Method != rt.method {
 		// WeCom answers a wrong method with a parameter error, not 405.
-		return nil, errc(40058, "invalid request method, use "+rt.method)
+		return nil, errc(client.CodeInvalidParameter, "invalid request method, use "+rt.method)
 	}
 	c := &Call{R: r, Body: body, Path: r.URL.Path}
 	if rt.kind != TokenNone {
@@ -417,7 +419,7 @@ func writeAnswer(w http.ResponseWriter, r *http.Request, val any, err error) {
 	}
 	code, msg := 0, "ok"
 	if err != nil {
-		code, msg = 500, err.Error()
+		code, msg = 500, err.Error() // a handler bug, not a WeCom errcode
 		if e, ok := err.(*Error); ok {
 			code, msg = e.Code, e.Msg
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/wecomtest"
 )
 
@@ -43,12 +44,12 @@ func TestGetTokenErrcodes(t *testing.T) {
 		code  int
 	}{
 		{"corpid=" + wecomtest.CorpID + "&corpsecret=" + wecomtest.Secret, 0},
-		{"corpid=wwnope&corpsecret=x", 40013},
-		{"corpid=" + wecomtest.CorpID + "&corpsecret=wrong", 40001},
-		{"corpid=" + wecomtest.CorpID + "&corpsecret=other-secret", 40091},
-		{"corpid=wwother&corpsecret=off", 40001},
-		{"corpsecret=x", 41002},
-		{"corpid=" + wecomtest.CorpID, 41004},
+		{"corpid=wwnope&corpsecret=x", client.CodeInvalidCorpID},
+		{"corpid=" + wecomtest.CorpID + "&corpsecret=wrong", client.CodeInvalidCredential},
+		{"corpid=" + wecomtest.CorpID + "&corpsecret=other-secret", client.CodeSecretInvalid},
+		{"corpid=wwother&corpsecret=off", client.CodeInvalidCredential},
+		{"corpsecret=x", client.CodeMissingCorpID},
+		{"corpid=" + wecomtest.CorpID, client.CodeMissingSecret},
 	} {
 		a, resp := get(t, srv.URL()+"/cgi-bin/gettoken?"+tc.query)
 		if a.ErrCode != tc.code || resp.Header.Get("error-code") == "" {
@@ -73,15 +74,15 @@ func TestTokenChecks(t *testing.T) {
 		code  int
 	}{
 		{"access_token=" + tok.AccessToken, 0},
-		{"", 41001},
-		{"access_token=garbage", 40014},
+		{"", client.CodeMissingAccessToken},
+		{"access_token=garbage", client.CodeInvalidAccessToken},
 	} {
 		if a, _ := get(t, srv.URL()+"/cgi-bin/getcallbackip?"+tc.query); a.ErrCode != tc.code {
 			t.Errorf("%q: errcode %d, want %d", tc.query, a.ErrCode, tc.code)
 		}
 	}
 	srv.ExpireTokens()
-	if a, _ := get(t, srv.URL()+"/cgi-bin/getcallbackip?access_token="+tok.AccessToken); a.ErrCode != 42001 {
+	if a, _ := get(t, srv.URL()+"/cgi-bin/getcallbackip?access_token="+tok.AccessToken); a.ErrCode != client.CodeAccessTokenExpired {
 		t.Errorf("expired token: errcode %d, want 42001", a.ErrCode)
 	}
 	if srv.Served("/cgi-bin/getcallbackip") != 1 {
@@ -110,16 +111,21 @@ func TestTokenReuse(t *testing.T) {
 	}
 }
 
+// callbackIPURL is a getcallbackip URL with a fresh token of the default app.
+func callbackIPURL(t *testing.T, srv *wecomtest.Server) string {
+	t.Helper()
+	tok, _ := get(t, srv.URL()+"/cgi-bin/gettoken?corpid="+wecomtest.CorpID+"&corpsecret="+wecomtest.Secret)
+	return srv.URL() + "/cgi-bin/getcallbackip?access_token=" + tok.AccessToken
+}
+
 func TestFaults(t *testing.T) {
 	t.Parallel()
-	srv := wecomtest.NewServer()
-	defer srv.Close()
-	tok, _ := get(t, srv.URL()+"/cgi-bin/gettoken?corpid="+wecomtest.CorpID+"&corpsecret="+wecomtest.Secret)
-	u := srv.URL() + "/cgi-bin/getcallbackip?access_token=" + tok.AccessToken
+	srv := wecomtest.Start(t)
+	u := callbackIPURL(t, srv)
 
-	srv.FailNext("/cgi-bin/getcallbackip", -1, 2)
+	srv.FailNext("/cgi-bin/getcallbackip", client.CodeBusy, 2)
 	for range 2 {
-		if a, _ := get(t, u); a.ErrCode != -1 {
+		if a, _ := get(t, u); a.ErrCode != client.CodeBusy {
 			t.Fatalf("errcode %d, want -1", a.ErrCode)
 		}
 	}
@@ -160,17 +166,44 @@ func TestFaults(t *testing.T) {
 	}
 }
 
+// TestFailAfter: a deferred fault lets its passes through, strikes n times, and holds back the
+// faults queued behind it until it is done.
+func TestFailAfter(t *testing.T) {
+	t.Parallel()
+	srv := wecomtest.Start(t)
+	u := callbackIPURL(t, srv)
+
+	srv.FailAfter("/cgi-bin/getcallbackip", 2, client.CodeNoPrivilege, 2)
+	srv.FailNext("/cgi-bin/getcallbackip", client.CodeBusy, 1)
+	want := []int{client.CodeOK, client.CodeOK, client.CodeNoPrivilege, client.CodeNoPrivilege, client.CodeBusy, client.CodeOK}
+	for i, w := range want {
+		if a, _ := get(t, u); a.ErrCode != w {
+			t.Fatalf("call %d: errcode %d, want %d", i+1, a.ErrCode, w)
+		}
+	}
+
+	srv.Inject("/cgi-bin/getcallbackip", wecomtest.Fault{Status: http.StatusBadGateway, After: 1}, 1)
+	if a, _ := get(t, u); a.ErrCode != client.CodeOK {
+		t.Fatalf("first call: errcode %d, want 0", a.ErrCode)
+	}
+	resp, err := http.Get(u)
+	if err != nil || resp.StatusCode != http.StatusBadGateway {
+		t.Fatalf("second call: %v %v, want 502", resp, err)
+	}
+	resp.Body.Close()
+}
+
 func TestHandleFuncAndUnknownPath(t *testing.T) {
 	t.Parallel()
 	srv := wecomtest.NewServer()
 	defer srv.Close()
 	srv.HandleFunc(http.MethodGet, "/cgi-bin/custom", wecomtest.TokenNone, func(c *wecomtest.Call) (any, error) {
 		if c.Query("x") == "" {
-			return nil, wecomtest.NewError(40058, "x missing")
+			return nil, wecomtest.NewError(client.CodeInvalidParameter, "x missing")
 		}
 		return wecomtest.J{"x": c.Query("x")}, nil
 	})
-	if a, _ := get(t, srv.URL()+"/cgi-bin/custom"); a.ErrCode != 40058 {
+	if a, _ := get(t, srv.URL()+"/cgi-bin/custom"); a.ErrCode != client.CodeInvalidParameter {
 		t.Fatalf("errcode %d", a.ErrCode)
 	}
 	resp, err := http.Get(srv.URL() + "/cgi-bin/custom?x=1")
@@ -189,7 +222,7 @@ func TestHandleFuncAndUnknownPath(t *testing.T) {
 	var a answer
 	_ = json.NewDecoder(resp.Body).Decode(&a)
 	resp.Body.Close()
-	if a.ErrCode != 40058 {
+	if a.ErrCode != client.CodeInvalidParameter {
 		t.Fatalf("wrong method: errcode %d, want 40058", a.ErrCode)
 	}
 	resp, _ = http.Get(srv.URL() + "/cgi-bin/nowhere")
