@@ -138,7 +138,7 @@ func (s *Server) deliverCallback(ctx context.Context, d *CallbackDelivery, cfg C
 		cfg.ToUserName = cfg.ReceiveID
 	}
 	if cfg.AgentID == 0 {
-		cfg.AgentID = int(hd.AgentID)
+		cfg.AgentID = hd.AgentID
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 5 * time.Second
@@ -388,7 +388,7 @@ func CardEventCallback(e CardEvent) []byte {
 	return []byte("<xml><ToUserName>" + cbCDATA(e.ToUserName) + "</ToUserName><FromUserName>" + cbCDATA(e.FromUserName) +
 		"</FromUserName><CreateTime>" + strconv.FormatInt(time.Now().Unix(), 10) +
 		"</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[template_card_event]]></Event><EventKey>" + cbCDATA(e.EventKey) +
-		"</EventKey><TaskId>" + cbCDATA(e.TaskID) + "</TaskId><CardType>" + cbCDATA(e.CardType) + "</CardType><ResponseCode>" +
+		"</EventKey><TaskId>" + cbCDATA(e.TaskID) + "</TaskId><CardType>" + cbCDATA(string(e.CardType)) + "</CardType><ResponseCode>" +
 		cbCDATA(e.ResponseCode) + "</ResponseCode><AgentID>" + strconv.Itoa(e.AgentID) + "</AgentID></xml>")
 }
 

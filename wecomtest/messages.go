@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/webhook"
 )
 
 // messagesState records app messages, app chats, robot posts and media.
@@ -75,7 +76,7 @@ type CardEvent struct {
 	FromUserName string // the clicking member
 	EventKey     string
 	TaskID       string
-	CardType     string
+	CardType     webhook.CardType
 	ResponseCode string // fresh, single use
 	AgentID      int
 }

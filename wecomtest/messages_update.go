@@ -12,6 +12,7 @@ import (
 
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/wire"
+	"github.com/wecom-connector/wecom/webhook"
 )
 
 func (s *Server) updateRoutes() []route {
@@ -34,7 +35,7 @@ func (s *Server) ClickCard(userID, taskID, eventKey string) (CardEvent, error) {
 		}
 		return CardEvent{
 			ToUserName: m.corpID, FromUserName: userID, EventKey: eventKey, TaskID: taskID,
-			CardType: m.cardType, ResponseCode: s.msgNewCode(m), AgentID: m.agentID,
+			CardType: webhook.CardType(m.cardType), ResponseCode: s.msgNewCode(m), AgentID: m.agentID,
 		}, nil
 	}
 	return CardEvent{}, fmt.Errorf("wecomtest: %s received no interactive card with task_id %q", userID, taskID)

@@ -154,7 +154,7 @@ func deliver(ctx context.Context, url string, cfg wecomtest.CallbackConfig, n in
 			plain = wecomtest.EventCallback(corp, "zhangsan", wecomtest.AgentID, "click", map[string]string{"EventKey": fmt.Sprintf("report_%d", i)})
 		case 2:
 			plain = wecomtest.CardEventCallback(wecomtest.CardEvent{ToUserName: corp, FromUserName: "f03.manager", EventKey: "add_shift",
-				TaskID: fmt.Sprintf("PO-2291-F03-%d", i), CardType: string(webhook.CardButtonInteraction), ResponseCode: fmt.Sprintf("rc-%d-%d", now, i), AgentID: wecomtest.AgentID})
+				TaskID: fmt.Sprintf("PO-2291-F03-%d", i), CardType: webhook.CardButtonInteraction, ResponseCode: fmt.Sprintf("rc-%d-%d", now, i), AgentID: wecomtest.AgentID})
 		case 3:
 			plain = wecomtest.EventCallback(corp, "sys", 0, "change_contact", map[string]string{
 				"ChangeType": "create_user", "UserID": fmt.Sprintf("worker%03d", i), "Department": "1,2"})
