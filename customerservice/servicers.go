@@ -16,7 +16,7 @@ import (
 type ServicersParams struct {
 	OpenKfID      string   `json:"open_kfid"`
 	UserIDs       []string `json:"userid_list,omitempty"`
-	DepartmentIDs []uint32 `json:"department_id_list,omitempty"`
+	DepartmentIDs []int    `json:"department_id_list,omitempty"`
 }
 
 // maxServicersPerCall is WeCom's limit of user IDs in one servicer/add or servicer/del call.
@@ -47,7 +47,7 @@ type ServicersResult struct {
 // (Message "ignored" when nothing had to change), anything else is that entry's errcode.
 type ServicerResult struct {
 	UserID       string `json:"userid"`
-	DepartmentID uint32 `json:"department_id"`
+	DepartmentID int    `json:"department_id"`
 	Code         int    `json:"errcode"`
 	Message      string `json:"errmsg"`
 }
@@ -135,7 +135,7 @@ func (p ServicersParams) split() []ServicersParams {
 // (DepartmentID, no status).
 type Servicer struct {
 	UserID       string
-	DepartmentID uint32
+	DepartmentID int
 	// Status is Receiving or Stopped; zero when the app lacks manage permission or for a
 	// department.
 	Status   ServicerStatus
@@ -157,7 +157,7 @@ func (s *Service) ListServicers(ctx context.Context, openKfID string) ([]Service
 			UserID       string   `json:"userid"`
 			Status       *int     `json:"status"` // 0 receiving, 1 stopped: not the event's 1/2
 			StopType     StopType `json:"stop_type"`
-			DepartmentID uint32   `json:"department_id"`
+			DepartmentID int      `json:"department_id"`
 		} `json:"servicer_list"`
 	}
 	if err := s.c.Do(ctx, http.MethodGet, "/cgi-bin/kf/servicer/list", url.Values{"open_kfid": {openKfID}}, nil, &out); err != nil {

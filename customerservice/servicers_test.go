@@ -15,7 +15,7 @@ func TestServicers(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	svc, srv, kf := setup(t)
-	res, err := svc.AddServicers(ctx, customerservice.ServicersParams{OpenKfID: kf, UserIDs: []string{"wangwu", "zhangsan"}, DepartmentIDs: []uint32{5}})
+	res, err := svc.AddServicers(ctx, customerservice.ServicersParams{OpenKfID: kf, UserIDs: []string{"wangwu", "zhangsan"}, DepartmentIDs: []int{5}})
 	if err != nil || len(res.Results) != 3 {
 		t.Fatalf("add: %+v %v", res, err)
 	}
@@ -40,7 +40,7 @@ func TestServicers(t *testing.T) {
 	for name, p := range map[string]customerservice.ServicersParams{
 		"empty":    {OpenKfID: kf},
 		"no kf":    {UserIDs: []string{"a"}},
-		"21 depts": {OpenKfID: kf, DepartmentIDs: make([]uint32, 21)},
+		"21 depts": {OpenKfID: kf, DepartmentIDs: make([]int, 21)},
 	} {
 		if _, err := svc.AddServicers(ctx, p); !errors.Is(err, client.ErrInvalidParams) {
 			t.Errorf("%s: %v", name, err)
@@ -58,7 +58,7 @@ func TestServicers(t *testing.T) {
 	if n := srv.Calls("/cgi-bin/kf/servicer/add") - before; n != 0 {
 		t.Fatalf("refused add sent %d calls", n)
 	}
-	if _, err := svc.DeleteServicers(ctx, customerservice.ServicersParams{OpenKfID: kf, DepartmentIDs: make([]uint32, 21)}); err != nil {
+	if _, err := svc.DeleteServicers(ctx, customerservice.ServicersParams{OpenKfID: kf, DepartmentIDs: make([]int, 21)}); err != nil {
 		t.Errorf("deleting 21 departments is allowed: %v", err)
 	}
 	if _, err := svc.ListServicers(ctx, "wkNOPE"); !errors.Is(err, customerservice.ErrAccountNotFound) {
@@ -77,7 +77,7 @@ func TestServicersInParts(t *testing.T) {
 	for i := range many {
 		many[i] = fmt.Sprintf("u%03d", i)
 	}
-	parts, err := svc.AddServicersInParts(ctx, customerservice.ServicersParams{OpenKfID: kf, UserIDs: many, DepartmentIDs: []uint32{5}})
+	parts, err := svc.AddServicersInParts(ctx, customerservice.ServicersParams{OpenKfID: kf, UserIDs: many, DepartmentIDs: []int{5}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 type UpgradeServiceConfig struct {
 	MemberRange struct {
 		UserIDs       []string `json:"userid_list"`
-		DepartmentIDs []uint32 `json:"department_id_list"`
+		DepartmentIDs []int    `json:"department_id_list"`
 	} `json:"member_range"`
 	GroupChatRange struct {
 		ChatIDs []string `json:"chat_id_list"`

@@ -3,6 +3,7 @@ package messages
 import (
 	"context"
 	"net/http"
+	"strconv"
 
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/check"
@@ -47,8 +48,8 @@ type LinkedSendParams struct {
 // delivered to.
 type LinkedSendResult struct {
 	InvalidUsers       []string
-	InvalidDepartments []string
-	InvalidTags        []string
+	InvalidDepartments []string // "LinkedID/DepartmentID"
+	InvalidTags        []int
 }
 
 type linkedHead struct {
@@ -133,7 +134,9 @@ func (s *Service) sendLinked(ctx context.Context, p LinkedSendParams, to LinkedR
 	}
 	res := &LinkedSendResult{InvalidUsers: out.InvalidUser, InvalidDepartments: out.InvalidParty}
 	for _, t := range out.InvalidTag {
-		res.InvalidTags = append(res.InvalidTags, string(t))
+		if n, err := strconv.Atoi(string(t)); err == nil {
+			res.InvalidTags = append(res.InvalidTags, n)
+		}
 	}
 	return res, nil
 }

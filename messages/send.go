@@ -129,8 +129,8 @@ type SendResult struct {
 	// InvalidUsers, InvalidDepartments and InvalidTags were not delivered to (not in the app's
 	// visible range, unknown); WeCom lower-cases UserIDs here.
 	InvalidUsers       []string
-	InvalidDepartments []string
-	InvalidTags        []string
+	InvalidDepartments []int
+	InvalidTags        []int
 	// UnlicensedUsers are visible but have no basic API licence (基础接口许可).
 	UnlicensedUsers []string
 }
@@ -275,8 +275,8 @@ func (s *Service) send(ctx context.Context, h sendHead, to Recipients, m Message
 		MsgID:              out.MsgID,
 		ResponseCode:       out.ResponseCode,
 		InvalidUsers:       splitBar(out.InvalidUser),
-		InvalidDepartments: splitBar(out.InvalidParty),
-		InvalidTags:        splitBar(out.InvalidTag),
+		InvalidDepartments: splitBarInts(out.InvalidParty),
+		InvalidTags:        splitBarInts(out.InvalidTag),
 		UnlicensedUsers:    splitBar(out.UnlicensedUser),
 	}, nil
 }
@@ -327,6 +327,18 @@ func splitBar(s string) []string {
 	for _, v := range strings.Split(s, "|") {
 		if v = strings.TrimSpace(v); v != "" {
 			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// splitBarInts splits a bar-joined list of IDs; an entry that is not a number (never seen from
+// WeCom) is dropped rather than failing a send that went through.
+func splitBarInts(s string) []int {
+	var out []int
+	for _, v := range splitBar(s) {
+		if n, err := strconv.Atoi(v); err == nil {
+			out = append(out, n)
 		}
 	}
 	return out

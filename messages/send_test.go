@@ -280,7 +280,7 @@ func TestSendPartialAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(res.InvalidUsers, []string{"lisi", "wangwu"}) || !slices.Equal(res.InvalidDepartments, []string{"4"}) ||
+	if !slices.Equal(res.InvalidUsers, []string{"lisi", "wangwu"}) || !slices.Equal(res.InvalidDepartments, []int{4}) ||
 		len(res.InvalidTags) != 0 || !slices.Equal(res.UnlicensedUsers, []string{"zhaoliu"}) || res.MsgID != "m9" {
 		t.Errorf("result %+v", res)
 	}

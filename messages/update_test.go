@@ -87,7 +87,7 @@ func TestCardUpdateAfterCardEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ev.CardType != string(messages.CardButtonInteraction) || ev.ResponseCode == res.ResponseCode {
+	if ev.CardType != messages.CardButtonInteraction || ev.ResponseCode == res.ResponseCode {
 		t.Fatalf("card event %+v", ev)
 	}
 	upd := messages.UpdateCardParams{To: messages.ToUsers(ev.FromUserName), AgentID: agentID, ResponseCode: ev.ResponseCode, ReplaceName: "Approved"}
