@@ -60,7 +60,7 @@ func BenchmarkDo(b *testing.B) {
 	})
 	b.Run("sdk-Do", func(b *testing.B) {
 		c, err := client.New(client.CorpApp{CorpID: "ww1", Secret: "s"}, client.WithBaseURL(srv.URL),
-			client.WithHTTPClient(hc), client.WithRateLimit(1<<30, 1<<20))
+			client.WithHTTPClient(hc), client.WithRateLimit(1<<30, 1<<30))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -55,7 +55,7 @@ type settings struct {
 	store     store.Store
 	log       *slog.Logger
 	perMinute int
-	burst     int
+	perHour   int
 	retry     RetryPolicy
 	maxBody   int64
 }
@@ -109,12 +109,17 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithRateLimit sets the client-side limit per API path (calls per minute, with a burst). The
-// default keeps under WeCom's documented per-corp, per-API limit (频率限制) of 10,000 per minute.
-// perMinute <= 0 turns the limiter off.
-func WithRateLimit(perMinute, burst int) Option {
+// WithRateLimit sets the client-side limit per corp and API path (频率限制): at most perMinute
+// calls in a calendar minute and perHour in a calendar hour. The default is WeCom's documented
+// base limit, 10,000 and 150,000; set lower values to leave room for other programs of the same
+// corp. When the store implements [store.Limiter] (redisstore does), every client sharing the
+// store, in any process, shares the budget, and a 45009 answer pauses the path for all of them.
+// A limit of 0 or less drops that window; with both dropped the limiter is off and a 45009
+// answer pauses the path in this process only. A call waits for room, or fails at once with
+// an error matching [ErrRateLimited] when its deadline comes first.
+func WithRateLimit(perMinute, perHour int) Option {
 	return func(s *settings) error {
-		s.perMinute, s.burst = perMinute, max(burst, 1)
+		s.perMinute, s.perHour = perMinute, perHour
 		return nil
 	}
 }
@@ -183,8 +188,8 @@ func New(cred Credential, opts ...Option) (*Client, error) {
 	}
 	s := settings{
 		base:      DefaultBaseURL,
-		perMinute: 10000,
-		burst:     1000,
+		perMinute: defaultPerMinute,
+		perHour:   defaultPerHour,
 		retry:     RetryPolicy{}.withDefaults(),
 		maxBody:   32 << 20,
 	}
@@ -212,7 +217,7 @@ func New(cred Credential, opts ...Option) (*Client, error) {
 		hc:      s.hc,
 		store:   s.store,
 		log:     s.log,
-		limits:  newLimiter(s.perMinute, s.burst),
+		limits:  newLimiter(s.store, s.perMinute, s.perHour),
 		retry:   s.retry,
 		maxBody: s.maxBody,
 		ownHC:   ownHC,

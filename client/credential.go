@@ -32,6 +32,8 @@ type binding struct {
 	// invalid reports whether an errcode means the token sent was bad and is worth one refresh.
 	invalid func(code int) bool
 	secrets []string // the credential's secrets, scrubbed from every error and log line
+	// limitKey names the budget WeCom counts the calls against (see limiter); empty: none.
+	limitKey string
 }
 
 // CorpApp is the credential of an internal app (自建应用), a customized app (代开发应用) or a
@@ -69,6 +71,8 @@ func (a CorpApp) bind(c *Client) (binding, error) {
 			return c.fetchToken(ctx, http.MethodGet, "/cgi-bin/gettoken", q, nil, "access_token")
 		},
 		invalid: isCorpTokenInvalid,
+		// WeCom counts calls per corp, whatever the secret.
+		limitKey: "corp:" + a.CorpID,
 	}, nil
 }
 
@@ -105,6 +109,8 @@ func (t tokenSourceCred) bind(*Client) (binding, error) {
 			}
 		},
 		invalid: isCorpTokenInvalid,
+		// No corp ID to count by: each client counts its own calls, in process.
+		limitKey: localLimitKey(),
 	}, nil
 }
 
@@ -129,7 +135,7 @@ func (k WebhookKey) bind(*Client) (binding, error) {
 	if k == "" {
 		return binding{}, errors.New("wecom: empty robot webhook key")
 	}
-	return binding{param: robotParam, static: string(k), invalid: func(int) bool { return false }, secrets: []string{string(k)}}, nil
+	return binding{param: robotParam, static: string(k), invalid: func(int) bool { return false }, secrets: []string{string(k)}, limitKey: "robot:" + secret.Hash(string(k))}, nil
 }
 
 // newCredential builds a credential from its parts, for the kinds that live beside the client

@@ -77,7 +77,7 @@ func (c *Client) call(ctx context.Context, r *request) error {
 	var refreshed bool
 	var busy, limited int
 	for attempt := 1; ; attempt++ {
-		if err := c.limits.wait(ctx, c.auth.cacheID+" "+r.path); err != nil {
+		if err := c.limits.wait(ctx, c.auth.limitKey+" "+r.path); err != nil {
 			return fmt.Errorf("wecom: %s: rate limit wait: %w", r.path, err)
 		}
 		tok, err := c.authValue(ctx, r)
@@ -108,14 +108,16 @@ func (c *Client) call(ctx context.Context, r *request) error {
 		if retry != "" && !b.take() {
 			retry = "" // the call's attempt budget is spent
 		}
+		if code == CodeFrequencyLimit {
+			// WeCom blocks the window for everyone: tell the fleet even when this call gives up.
+			c.limits.pause(c.auth.limitKey+" "+r.path, c.retry.RateLimitWait)
+		}
 		c.logCall(ctx, r, code, attempt, elapsed, err, retry)
 		switch retry {
 		case "":
 			return err
 		case "token invalid":
 			c.tokens.invalidate(ctx, tok)
-		case "frequency limit":
-			c.limits.pause(c.auth.cacheID+" "+r.path, c.retry.RateLimitWait)
 		case "busy":
 			if err := sleep(ctx, wait); err != nil {
 				return fmt.Errorf("wecom: %s: backoff: %w", r.path, err)

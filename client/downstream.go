@@ -61,5 +61,5 @@ func (c *Client) shared(corpID string, agentID, businessType int) (*Client, erro
 		// The upstream part keeps two upstream apps (or corps) sharing with one factory apart.
 		cacheID = "downstream:" + c.auth.cacheID + ":" + ids
 	}
-	return c.Derive(newCredential(name, corpParam, cacheID, fetch, isCorpTokenInvalid))
+	return c.Derive(limitedBy(newCredential(name, corpParam, cacheID, fetch, isCorpTokenInvalid), "corp:"+corpID))
 }

@@ -98,7 +98,7 @@ func (s Suite) bind(c *Client) (binding, error) {
 		body := Idempotent(map[string]string{"suite_id": s.SuiteID, "suite_secret": s.Secret, "suite_ticket": string(ticket)})
 		return c.fetchToken(ctx, http.MethodPost, "/cgi-bin/service/get_suite_token", nil, body, suiteParam, string(ticket))
 	}
-	return newCredential(s.String(), suiteParam, "suite:"+s.SuiteID+":"+secret.Hash(s.Secret), fetch, isSuiteTokenInvalid, s.Secret).bind(c)
+	return limitedBy(newCredential(s.String(), suiteParam, "suite:"+s.SuiteID+":"+secret.Hash(s.Secret), fetch, isSuiteTokenInvalid, s.Secret), "suite:"+s.SuiteID).bind(c)
 }
 
 // Provider is the credential of a service provider (服务商): its corp ID and provider secret.
@@ -128,7 +128,7 @@ func (p Provider) bind(c *Client) (binding, error) {
 		return c.fetchToken(ctx, http.MethodPost, "/cgi-bin/service/get_provider_token", nil, body, providerParam)
 	}
 	// WeCom has no provider-specific token errcodes: 40014/42001 cover provider tokens too.
-	return newCredential(p.String(), providerParam, "provider:"+p.CorpID+":"+secret.Hash(p.ProviderSecret), fetch, isCorpTokenInvalid, p.ProviderSecret).bind(c)
+	return limitedBy(newCredential(p.String(), providerParam, "provider:"+p.CorpID+":"+secret.Hash(p.ProviderSecret), fetch, isCorpTokenInvalid, p.ProviderSecret), "provider:"+p.CorpID).bind(c)
 }
 
 // AuthCorp returns a client acting as corpID, a corp that authorised the suite's app.
@@ -169,5 +169,5 @@ func (c *Client) AuthCorp(corpID, permanentCode string) (*Client, error) {
 	if c.auth.cacheID != "" {
 		cacheID = "authcorp:" + c.auth.cacheID + ":" + corpID + ":" + secret.Hash(permanentCode)
 	}
-	return c.Derive(newCredential(name, corpParam, cacheID, fetch, isCorpTokenInvalid, permanentCode))
+	return c.Derive(limitedBy(newCredential(name, corpParam, cacheID, fetch, isCorpTokenInvalid, permanentCode), "corp:"+corpID))
 }

@@ -6,12 +6,10 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
-	"golang.org/x/time/rate"
 )
 
 // transport builds a retryablehttp client over the user's *http.Client. It never logs (its
@@ -76,62 +74,4 @@ func (c *Client) backoff(lo, hi time.Duration, n int, _ *http.Response) time.Dur
 		d = hi
 	}
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
-}
-
-// limiter keeps a token bucket per credential and API path (WeCom limits each corp and app per
-// API) and the pauses that 45009 answers impose. Derived clients share it, each with its own
-// buckets.
-type limiter struct {
-	perMinute, burst int
-	mu               sync.Mutex
-	paths            map[string]*pathLimit
-}
-
-type pathLimit struct {
-	lim   *rate.Limiter // nil: unlimited
-	until time.Time     // paused until, after a 45009
-}
-
-func newLimiter(perMinute, burst int) *limiter {
-	return &limiter{perMinute: perMinute, burst: burst, paths: make(map[string]*pathLimit)}
-}
-
-func (l *limiter) get(path string) *pathLimit {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	p := l.paths[path]
-	if p == nil {
-		p = &pathLimit{}
-		if l.perMinute > 0 {
-			p.lim = rate.NewLimiter(rate.Limit(float64(l.perMinute)/60), l.burst)
-		}
-		l.paths[path] = p
-	}
-	return p
-}
-
-func (l *limiter) wait(ctx context.Context, path string) error {
-	p := l.get(path)
-	l.mu.Lock()
-	until := p.until
-	l.mu.Unlock()
-	if d := time.Until(until); d > 0 {
-		if err := sleep(ctx, d); err != nil {
-			return err
-		}
-	}
-	if p.lim == nil {
-		return ctx.Err()
-	}
-	return p.lim.Wait(ctx)
-}
-
-// pause holds every call to path for d, as WeCom blocks a frequency-limited window.
-func (l *limiter) pause(path string, d time.Duration) {
-	p := l.get(path)
-	l.mu.Lock()
-	if u := time.Now().Add(d); u.After(p.until) {
-		p.until = u
-	}
-	l.mu.Unlock()
 }

@@ -9,8 +9,20 @@
 //		client.WithStore(redisstore.New(rdb, redisstore.WithPrefix("prod:"))))
 //
 // [New] accepts any [redis.UniversalClient]: a single node, a sentinel-backed failover client or a
-// cluster. Every operation touches one key, and the compare-and-delete the token cache uses is one
-// Lua script on one key, so all of them are atomic on a cluster too.
+// cluster. Every operation touches one key, or, for rate limits, a few keys under one hash tag;
+// the compare-and-delete the token cache uses and the rate-limit admission are each one Lua
+// script, so all of them are atomic on a cluster too.
+//
+// # Rate limits
+//
+// The store implements [store.Limiter], so every client sharing it keeps one budget per corp
+// and API for the whole fleet: WeCom's 10,000 calls a minute and 150,000 an hour (频率限制), or
+// what client.WithRateLimit sets. One Lua script per admission checks a block key and the
+// counter of each window (fixed windows: the calendar minute, the calendar hour) and counts in
+// all of them only if all have room. A busy process takes a small batch of admissions in that
+// one script and uses it before the minute ends. A 45009 answer sets the block key, so the
+// whole fleet pauses that corp and API. Windows follow the callers' clocks: keep them in sync
+// (NTP); a counter lives a period past its window, so clocks a little apart still share it.
 //
 // # Values and TTLs
 //
@@ -33,6 +45,9 @@
 //     FirstDelivery returns it: a guessed cursor would replay or skip messages.
 //   - Callback dedupe: webhook.Handler logs a warning and handles the callback anyway, preferring
 //     a possible duplicate to a lost event. Code calling SetNX itself gets the error.
+//   - Rate limits: the client waits at most 300 ms (and half of what is left of the caller's
+//     deadline) for Redis, then counts in its own process with the same windows and leaves Redis
+//     alone for 5 s. The fleet may then send up to one budget per process until Redis is back.
 //
 // How fast "fails fast" is depends on the Redis client's options. Against a stopped Redis,
 // go-redis' defaults (5 dial attempts, 3 retries) take about 2 s per call; lower DialerRetries

@@ -7,12 +7,17 @@ import (
 )
 
 // Memory is an in-process [Store]: values live in a map guarded by a mutex, expired keys are
-// dropped when read and swept now and then on writes.
+// dropped when read and swept now and then on writes. It is also a [Limiter] whose idle keys
+// are dropped once their windows have ended.
 type Memory struct {
 	mu     sync.Mutex
 	items  map[string]memItem
 	writes int
 	now    func() time.Time
+
+	lmu       sync.Mutex // guards the rate-limit counters, apart from the values
+	limits    map[string]*limitState
+	nextSweep time.Time
 }
 
 type memItem struct {
@@ -24,7 +29,7 @@ type memItem struct {
 func NewMemory() Store { return newMemory() }
 
 func newMemory() *Memory {
-	return &Memory{items: make(map[string]memItem), now: time.Now}
+	return &Memory{items: make(map[string]memItem), now: time.Now, limits: make(map[string]*limitState)}
 }
 
 // sweepEvery bounds the garbage of expired keys nobody reads again (dedupe keys, mostly).

@@ -1,8 +1,10 @@
 // Package store holds the small key-value contract the SDK keeps its shared state in: cached
-// access tokens (调用凭证), suite tickets, kf sync cursors and callback dedupe keys.
+// access tokens (调用凭证), suite tickets, kf sync cursors and callback dedupe keys, and the
+// optional [Limiter] that counts rate-limit windows.
 //
-// A single process can use [NewMemory]. A fleet of processes that must share one token per secret
-// and handle each callback once uses a shared implementation such as the redisstore module.
+// A single process can use [NewMemory]. A fleet of processes that must share one token per
+// secret, handle each callback once and keep one rate-limit budget per corp uses a shared
+// implementation such as the redisstore module.
 package store
 
 import (
