@@ -8,7 +8,6 @@ require (
 	github.com/jarcoal/httpmock v1.4.2
 	golang.org/x/oauth2 v0.38.0
 	golang.org/x/sync v0.25.0
-	golang.org/x/time v0.16.0
 )
 
 require github.com/hashicorp/go-cleanhttp v0.5.2
