@@ -100,6 +100,7 @@ type Server struct {
 	apps      appsState
 	kf        kfState
 	callbacks callbackState
+	limits    limits
 }
 
 // Option configures a [Server] in [NewServer].
@@ -119,6 +120,7 @@ func WithApp(a App) Option { return func(s *Server) { s.addApp(a) } }
 func NewServer(opts ...Option) *Server {
 	s := &Server{
 		ttl:      7200 * time.Second,
+		limits:   limits{perMinute: DefaultPerMinute, perHour: DefaultPerHour},
 		corps:    make(map[string]map[string]*App),
 		tokens:   make(map[string]*Token),
 		bySecret: make(map[string]*Token),
@@ -403,6 +405,9 @@ func (s *Server) run(r *http.Request, rt route, body []byte) (any, error) {
 			return nil, err
 		}
 		c.Token = t
+		if err := s.limits.admit(t.CorpID, r.URL.Path, time.Now()); err != nil {
+			return nil, err
+		}
 	}
 	s.served[r.URL.Path]++
 	return rt.h(c)
