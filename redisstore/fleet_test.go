@@ -327,10 +327,10 @@ func TestFleetCallbackOnce(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	handled := f.await("handled", 1)
+	f.await("handled", 1)
 	f.release("stop", 2)
 	f.wait()
-	if handled, _ = f.rdb.LRange(context.Background(), "ctl:handled", 0, -1).Result(); len(handled) != 1 {
+	if handled, _ := f.rdb.LRange(context.Background(), "ctl:handled", 0, -1).Result(); len(handled) != 1 {
 		t.Fatalf("the callback was handled by processes %q, want exactly one", handled)
 	}
 }
