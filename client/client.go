@@ -160,7 +160,8 @@ type RetryPolicy struct {
 	// WeCom recommends.
 	BusyRetries int
 	// RateLimitRetries is how often a 45009 frequency-limit answer is retried after
-	// RateLimitWait. Default 1.
+	// RateLimitWait. Default 1; negative never retries. A call whose ctx deadline is sooner
+	// than the wait gets the 45009 at once; either way the path is paused for the fleet.
 	RateLimitRetries int
 	// RateLimitWait is the pause after 45009 before that path is called again. WeCom blocks
 	// minute windows for 60 s, the default.
