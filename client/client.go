@@ -308,6 +308,17 @@ func (c *Client) Close() error {
 	return nil
 }
 
+// CorpID returns the corp the client acts for (企业ID): a CorpApp's corp, or the downstream,
+// linked or authorised corp of a derived client. It is "" for suite, provider, robot and
+// token-source clients, which name no single corp.
+func (c *Client) CorpID() string {
+	id, _ := strings.CutPrefix(c.auth.limitKey, "corp:")
+	if id == c.auth.limitKey {
+		return ""
+	}
+	return id
+}
+
 // Store returns the store the client keeps its shared state in, for packages that keep
 // cursors, tickets or dedupe keys beside the tokens.
 func (c *Client) Store() store.Store { return c.store }

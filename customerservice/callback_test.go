@@ -144,7 +144,7 @@ type ttlStore struct {
 }
 
 func (s *ttlStore) note(op, key string, ttl time.Duration) {
-	if strings.HasPrefix(key, "wecom:v1:kf:seen:") {
+	if strings.Contains(key, ":msg:") {
 		s.mu.Lock()
 		s.ttls = append(s.ttls, op+" "+ttl.String())
 		s.mu.Unlock()
@@ -161,7 +161,7 @@ func (s *ttlStore) Set(ctx context.Context, key string, val []byte, ttl time.Dur
 	return s.Store.Set(ctx, key, val, ttl)
 }
 
-// TestCallbackClaimIsShortLived: the glue claims a message for ClaimTTL while handling it and
+// TestCallbackClaimIsShortLived: the glue claims a message for a lease while handling it and
 // remembers it for DedupeTTL only once handled, so a crash mid-handle does not lose it for days.
 func TestCallbackClaimIsShortLived(t *testing.T) {
 	t.Parallel()
@@ -179,7 +179,7 @@ func TestCallbackClaimIsShortLived(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("message never handled")
 	}
-	want := fmt.Sprint([]string{"SetNX " + customerservice.ClaimTTL.String(), "Set " + customerservice.DedupeTTL.String()})
+	want := fmt.Sprint([]string{"SetNX " + customerservice.DefaultLease.String(), "Set " + customerservice.DedupeTTL.String()})
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		st.mu.Lock()
 		got := fmt.Sprint(st.ttls)

@@ -7,9 +7,14 @@
 //
 //   - WeCom posts a kf_msg_or_event callback (see [Service.HandleKfCallbacks], which wires a
 //     webhook.Handler); it carries no content, only the account and a 10-minute token.
-//   - [Service.Sync] pulls every new message and event of the account with that token, keeping
-//     its cursor in the client's store so a restarted process resumes where it stopped;
-//     [Service.FirstDelivery] turns its at-least-once delivery into once.
+//     [Service.SafetyPull] pulls every few minutes too, for callbacks lost or acknowledged by a
+//     process that died.
+//   - [Service.Pull] pulls every new message and event of the account with that token and hands
+//     each over as a [Claim]: the caller acts, then marks it done (or releases it on failure).
+//     The cursor, the claims, the done marks and the account's pull lock live in the client's
+//     store, so a restarted process resumes where it stopped and processes sharing a store
+//     share the work: every message is handled at least once, and once when no process dies
+//     mid-action. [Service.Sync] is the same stream without claims.
 //   - The app answers with [Service.Send] (at most 5 messages per customer message, within 48
 //     hours), or with [Service.SendOnEvent] using a one-shot code (welcome, queue prompt, ending).
 //   - [Service.Trans] moves the session between the smart assistant, the queue, a servicer and
@@ -35,9 +40,10 @@ import (
 )
 
 // Service is the WeChat Customer Service API (微信客服) of one client. It holds only the client
-// and is safe for concurrent use.
+// (and the corp it names, for store keys) and is safe for concurrent use.
 type Service struct {
-	c *client.Client
+	c    *client.Client
+	corp string
 }
 
 // Format prints the service and its client's credential tag whatever the verb: fmt would
@@ -51,7 +57,7 @@ func (s *Service) Format(f fmt.State, _ rune) {
 // (suite, provider, robot) every call fails with [client.ErrWrongKind] before anything is sent.
 func New(c *client.Client) *Service {
 	c, _ = c.Require(client.KindCorp) // the error comes back from every call
-	return &Service{c: c}
+	return &Service{c: c, corp: c.CorpID()}
 }
 
 func codeErr(code int, msg string) *client.APIError {

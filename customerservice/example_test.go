@@ -2,6 +2,7 @@ package customerservice_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/wecom-connector/wecom/client"
@@ -30,26 +31,80 @@ func ExampleService_SendOnEvent() {
 	_ = srv.CustomerEnters(kf, "wmCustomer01", "spring_campaign") // the customer taps the link
 
 	// On the kf_msg_or_event callback: pull with its token, answer each new event once.
-	for m, err := range svc.Sync(ctx, customerservice.SyncParams{OpenKfID: kf, Token: srv.KfSyncToken(kf)}) {
+	for c, err := range svc.Pull(ctx, customerservice.SyncParams{OpenKfID: kf, Token: srv.KfSyncToken(kf)}) {
 		if err != nil {
-			fmt.Println("sync:", err)
+			fmt.Println("pull:", err)
 			return
 		}
-		if first, _ := svc.FirstDelivery(ctx, m); !first {
-			continue
-		}
-		if e, ok := m.(*customerservice.EnterSessionEvent); ok && e.WelcomeCode != "" {
+		if e, ok := c.Message.(*customerservice.EnterSessionEvent); ok && e.WelcomeCode != "" {
 			_, err := svc.SendOnEvent(ctx, customerservice.SendOnEventParams{
 				Code:    e.WelcomeCode,
 				Content: customerservice.Text{Content: "Welcome to the dairy desk! How can we help?"},
 			})
 			fmt.Println("welcomed", e.ExternalUserID, "from", e.Scene, "error:", err)
 		}
+		_ = c.Done(ctx) // the welcome code works once: a retry could not send it anyway
 	}
 	fmt.Println("customer got:", srv.KfReceived(kf, "wmCustomer01")[0].Text)
 	// Output:
 	// welcomed wmCustomer01 from spring_campaign error: <nil>
 	// customer got: Welcome to the dairy desk! How can we help?
+}
+
+// Answer every customer message once, whatever fails: Pull claims each new message, Done
+// commits it only after the answer went out, and Release hands it to the next pull. A process
+// that dies in between leaves a claim that expires (DefaultLease); the next pull answers again
+// with the same msgid, which WeCom refuses as a duplicate, so the customer gets one answer.
+func ExampleService_Pull() {
+	ctx := context.Background()
+	svc, srv, kf := exampleService()
+	defer srv.Close()
+
+	_, _ = srv.CustomerSays(kf, "wmCustomer01", "Is the fresh milk in stock?")
+	_, _ = srv.CustomerSays(kf, "wmCustomer02", "Do you deliver on Sundays?")
+
+	answer := func(ctx context.Context, m customerservice.Message) error {
+		q, ok := m.(*customerservice.TextMessage)
+		if !ok || q.Origin != customerservice.FromCustomer {
+			return nil // nothing to do
+		}
+		_, err := svc.Send(ctx, customerservice.SendParams{
+			OpenKfID:       q.OpenKfID,
+			ExternalUserID: q.ExternalUserID,
+			MsgID:          customerservice.ReplyMsgID(q.MsgID, 0), // the same for every attempt
+			Content:        customerservice.Text{Content: "Yes!"},
+		})
+		if errors.Is(err, customerservice.ErrDuplicateMsgID) {
+			return nil // an earlier attempt sent it
+		}
+		return err
+	}
+	p := customerservice.SyncParams{OpenKfID: kf, Token: srv.KfSyncToken(kf)}
+	for range 2 { // the second pull finds nothing new
+		n := 0
+		for c, err := range svc.Pull(ctx, p) {
+			if err != nil {
+				fmt.Println("pull:", err)
+				return
+			}
+			if err := answer(ctx, c.Message); err != nil {
+				_ = c.Release(ctx) // the next pull yields it again
+				fmt.Println("answer:", err)
+				return
+			}
+			if err := c.Done(ctx); err != nil {
+				fmt.Println("done:", err)
+				return
+			}
+			n++
+		}
+		fmt.Println("answered", n)
+	}
+	fmt.Println("customer 2 got:", srv.KfReceived(kf, "wmCustomer02")[0].Text)
+	// Output:
+	// answered 2
+	// answered 0
+	// customer 2 got: Yes!
 }
 
 // Reply to a customer's question with a menu; the customer's click comes back as a text

@@ -2,10 +2,13 @@ package customerservice
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -310,6 +313,16 @@ var msgIDRe = regexp.MustCompile(`^[0-9a-zA-Z_-]{1,32}$`)
 
 // newMsgID is a fresh msgid: a UUID without dashes is 32 bytes of [0-9a-f].
 func newMsgID() string { return strings.ReplaceAll(uuid.NewString(), "-", "") }
+
+// ReplyMsgID derives the msgid of the n-th reply (0 to 4: send_msg allows 5 per customer
+// message) to the message msgID: 32 hex digits of a SHA-256 of both, within send_msg's 32-byte
+// limit whatever msgID's length. Send the reply with it and a retry after a crash, a failed
+// Done or a lost answer is refused by WeCom as a duplicate ([ErrDuplicateMsgID], 95033) instead
+// of reaching the customer twice: treat that error as "already sent".
+func ReplyMsgID(msgID string, n int) string {
+	sum := sha256.Sum256([]byte("wecom kf reply\x00" + msgID + "\x00" + strconv.Itoa(n)))
+	return hex.EncodeToString(sum[:16])
+}
 
 // build fills w with the msgid (a fresh one when empty) and the content.
 func build(w *sendWire, msgID string, c Content) (generated bool, err error) {

@@ -31,9 +31,18 @@ type SyncParams struct {
 	Limit int `json:"limit,omitempty"`
 	// VoiceFormat 1 asks for SILK voice media instead of AMR.
 	VoiceFormat int `json:"voice_format,omitempty"`
-	// CursorKey is the store key Sync keeps the account's cursor under; default
-	// "wecom:v1:kf:cursor:" + OpenKfID. Set it when several corps share one store.
+	// CorpID names the corp the account belongs to in the store keys of Sync and Pull. Default:
+	// the corp of the client's credential (CorpApp, AuthCorp, Downstream, LinkedCorp); set it
+	// when the client was built from a token source and several corps share one store.
+	CorpID string `json:"-"`
+	// CursorKey is the store key of the account's cursor; default "wecom:v1:kf:" + corp + ":"
+	// + OpenKfID. Every other key of the account starts with it: the pull lock (":pull") and
+	// the claims and done marks of its messages (":msg:" + msgid). Two consumers of one account
+	// (two apps each handling every message) need two cursor keys.
 	CursorKey string `json:"-"`
+	// Lease is how long Pull's claims and account lock live without renewal (default
+	// DefaultLease): a sibling takes over a dead process's work after it.
+	Lease time.Duration `json:"-"`
 	// RetryWithoutToken makes Sync, when the token is refused (95007), retry once without it
 	// instead of failing; the platform's no-token rate limit then applies.
 	RetryWithoutToken bool `json:"-"`
@@ -79,17 +88,22 @@ func (s *Service) SyncPage(ctx context.Context, p SyncParams) (*SyncResult, erro
 	return out, nil
 }
 
-// cursorKey is where Sync keeps an account's cursor.
-func (p SyncParams) cursorKey() string {
+// cursorKey is where Sync and Pull keep the account's cursor; the account's other keys hang
+// off it.
+func (s *Service) cursorKey(p SyncParams) string {
 	if p.CursorKey != "" {
 		return p.CursorKey
 	}
-	return "wecom:v1:kf:cursor:" + p.OpenKfID
+	corp := p.CorpID
+	if corp == "" {
+		corp = s.corp
+	}
+	return "wecom:v1:kf:" + corp + ":" + p.OpenKfID
 }
 
 // Cursor returns the cursor Sync stored for the account of p ("" before the first page).
 func (s *Service) Cursor(ctx context.Context, p SyncParams) (string, error) {
-	b, err := s.c.Store().Get(ctx, p.cursorKey())
+	b, err := s.c.Store().Get(ctx, s.cursorKey(p))
 	if errors.Is(err, store.ErrNotFound) {
 		return "", nil
 	}
@@ -100,10 +114,10 @@ func (s *Service) Cursor(ctx context.Context, p SyncParams) (string, error) {
 }
 
 // DropCursor forgets the cursor Sync stored for the account of p: the next Sync replays the
-// last 3 days (FirstDelivery filters what was handled). Use it when an account is revoked
+// last 3 days (Pull skips what was done). Use it when an account is revoked
 // (kf_account_auth_change) or on an operator's decision after a cursor error.
 func (s *Service) DropCursor(ctx context.Context, p SyncParams) error {
-	if err := s.c.Store().Delete(ctx, p.cursorKey()); err != nil {
+	if err := s.c.Store().Delete(ctx, s.cursorKey(p)); err != nil {
 		return fmt.Errorf("wecom: drop kf cursor: %w", err)
 	}
 	return nil
@@ -114,57 +128,71 @@ func (s *Service) DropCursor(ctx context.Context, p SyncParams) error {
 // [client.Client.Store]) and stores next_cursor once all messages of a page have been yielded,
 // so a new process with the same store resumes where the last one stopped.
 //
-// Delivery is at least once: when the loop stops in the middle of a page (break, error, crash)
-// that page is yielded again next time. Pass each message through [Service.FirstDelivery] to
-// act on it once. An error is yielded last: an API error (errors.Is with
-// [ErrInvalidSyncToken] for an expired callback token), a store failure, ctx's end, or
-// [client.ErrCursorLoop] when sync_msg keeps saying has_more without a new cursor. Run at
-// most one Sync per account at a time.
+// Sync does not know what the caller did with a message: it stores the cursor past a page once
+// it has yielded it, and a loop that stops in the middle of a page (break, error, crash) gets
+// that page again next time. To act on each message once, with nothing lost when an action
+// fails or the process dies, use [Service.Pull]. An error is yielded last: an API error
+// (errors.Is with [ErrInvalidSyncToken] for an expired callback token), a store failure, ctx's
+// end, or [client.ErrCursorLoop] when sync_msg keeps saying has_more without a new cursor. Run
+// at most one Sync per account at a time, and never alongside Pull on the same cursor key: Sync
+// would move the cursor past messages Pull has not committed.
 func (s *Service) Sync(ctx context.Context, p SyncParams) iter.Seq2[Message, error] {
 	return func(yield func(Message, error) bool) {
-		cur, err := s.Cursor(ctx, p)
+		err := s.walk(ctx, p, func(ms []Message) (bool, error) {
+			for i, m := range ms {
+				ms[i] = nil // let each message go once yielded: memory stays one page
+				if !yield(m, nil) {
+					return false, nil
+				}
+			}
+			return true, nil
+		})
 		if err != nil {
 			yield(nil, err)
-			return
 		}
-		q := p
-		stuck := 0 // pages in a row that said has_more without moving the cursor
-		for {
-			q.Cursor = cur
-			page, err := s.SyncPage(ctx, q)
-			if errors.Is(err, ErrInvalidSyncToken) && q.RetryWithoutToken && q.Token != "" {
-				q.Token = ""
-				continue
+	}
+}
+
+// walk reads the account's pages from the stored cursor and hands each to visit. When visit
+// reports the page complete, walk stores next_cursor and goes on while the platform has more;
+// otherwise (or on visit's error) it stops with the cursor where it was.
+func (s *Service) walk(ctx context.Context, p SyncParams, visit func([]Message) (bool, error)) error {
+	key := s.cursorKey(p)
+	cur, err := s.Cursor(ctx, p)
+	if err != nil {
+		return err
+	}
+	q := p
+	stuck := 0 // pages in a row that said has_more without moving the cursor
+	for {
+		q.Cursor = cur
+		page, err := s.SyncPage(ctx, q)
+		if errors.Is(err, ErrInvalidSyncToken) && q.RetryWithoutToken && q.Token != "" {
+			q.Token = ""
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if ok, err := visit(page.Messages); !ok || err != nil {
+			return err
+		}
+		// An empty next_cursor keeps the old one (undocumented case).
+		if page.NextCursor != "" && page.NextCursor != cur {
+			if err := s.c.Store().Set(ctx, key, []byte(page.NextCursor), 0); err != nil {
+				return fmt.Errorf("wecom: save kf cursor: %w", err)
 			}
-			if err != nil {
-				yield(nil, err)
-				return
+			cur = page.NextCursor
+		}
+		if !page.HasMore {
+			return nil
+		}
+		if page.NextCursor == "" || page.NextCursor == q.Cursor {
+			if stuck++; stuck > maxStuckPages {
+				return client.ErrCursorLoop
 			}
-			for i, m := range page.Messages {
-				page.Messages[i] = nil // let each message go once yielded: memory stays one page
-				if !yield(m, nil) {
-					return
-				}
-			}
-			// An empty next_cursor keeps the old one (undocumented case).
-			if page.NextCursor != "" && page.NextCursor != cur {
-				if err := s.c.Store().Set(ctx, q.cursorKey(), []byte(page.NextCursor), 0); err != nil {
-					yield(nil, fmt.Errorf("wecom: save kf cursor: %w", err))
-					return
-				}
-				cur = page.NextCursor
-			}
-			if !page.HasMore {
-				return
-			}
-			if page.NextCursor == "" || page.NextCursor == q.Cursor {
-				if stuck++; stuck > maxStuckPages {
-					yield(nil, client.ErrCursorLoop)
-					return
-				}
-			} else {
-				stuck = 0
-			}
+		} else {
+			stuck = 0
 		}
 	}
 }
@@ -174,35 +202,13 @@ func (s *Service) Sync(ctx context.Context, p SyncParams) iter.Seq2[Message, err
 // later Sync resumes from the stored cursor).
 const maxStuckPages = 5
 
-// DedupeTTL is how long FirstDelivery remembers a message: the 3 days sync_msg can replay, and
-// a day more.
-const DedupeTTL = 4 * 24 * time.Hour
-
-// ClaimTTL is how long the callback glue ([Service.HandleKfCallbacks]) holds a message it is
-// handling: if the process dies before the handler returns, the next pull after ClaimTTL
-// delivers the message again instead of losing it.
-const ClaimTTL = 10 * time.Minute
-
-// FirstDelivery reports whether m is seen for the first time, remembering it in the client's
-// store for [DedupeTTL]: call it on each message Sync yields and skip those it reports false
-// for, and at-least-once delivery becomes once. The key is the msgid per account, or a hash of
-// the raw element for an event without msgid.
-func (s *Service) FirstDelivery(ctx context.Context, m Message) (bool, error) {
-	ok, err := s.c.Store().SetNX(ctx, seenKey(m), []byte{1}, DedupeTTL)
-	if err != nil {
-		return false, fmt.Errorf("wecom: dedupe kf message: %w", err)
-	}
-	return ok, nil
-}
-
-// seenKey is the dedupe key of a message: its msgid per account, or a hash of an element
+// messageID identifies a message in its account's keys: its msgid, or a hash of an element
 // without msgid.
-func seenKey(m Message) string {
+func messageID(m Message) string {
 	h := m.Header()
-	id := h.MsgID
-	if id == "" {
-		sum := sha256.Sum256(h.Raw())
-		id = "sha:" + hex.EncodeToString(sum[:12])
+	if h.MsgID != "" {
+		return h.MsgID
 	}
-	return "wecom:v1:kf:seen:" + h.OpenKfID + ":" + id
+	sum := sha256.Sum256(h.Raw())
+	return "sha:" + hex.EncodeToString(sum[:12])
 }

@@ -14,8 +14,8 @@ import (
 	"github.com/wecom-connector/wecom/wecomtest"
 )
 
-// TestSyncRestart stops a Sync in the middle of a page, starts a new client on the same store,
-// and checks that after FirstDelivery every message was handled exactly once.
+// TestSyncRestart stops a Pull in the middle of a page, starts a new client on the same store,
+// and checks that every message was handled exactly once; Sync alone replays the half page.
 func TestSyncRestart(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -36,20 +36,17 @@ func TestSyncRestart(t *testing.T) {
 	run := func(stopAfter int) {
 		svc := customerservice.New(newClient(t, srv, st)) // a fresh process: only the store survives
 		n := 0
-		for m, err := range svc.Sync(ctx, customerservice.SyncParams{OpenKfID: kf, Token: srv.KfSyncToken(kf)}) {
+		for c, err := range svc.Pull(ctx, customerservice.SyncParams{OpenKfID: kf, Token: srv.KfSyncToken(kf)}) {
 			if err != nil {
 				t.Fatal(err)
 			}
 			yielded++
-			first, err := svc.FirstDelivery(ctx, m)
-			if err != nil {
+			handled[c.Message.Header().MsgID]++
+			if err := c.Done(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if first {
-				handled[m.Header().MsgID]++
-			}
 			if n++; n == stopAfter {
-				return // crash mid-page
+				return // stop mid-page
 			}
 		}
 	}
@@ -59,8 +56,8 @@ func TestSyncRestart(t *testing.T) {
 		t.Fatalf("cursor after first run = %q, %v", cur, err)
 	}
 	run(-1)
-	if yielded != total+50 {
-		t.Errorf("yielded %d, want %d (the half page replayed)", yielded, total+50)
+	if yielded != total {
+		t.Errorf("Pull yielded %d, want %d (the done half page skipped)", yielded, total)
 	}
 	if len(handled) != total {
 		t.Fatalf("handled %d distinct messages, want %d", len(handled), total)
@@ -70,23 +67,20 @@ func TestSyncRestart(t *testing.T) {
 			t.Fatalf("message %s handled %d times", id, n)
 		}
 	}
-	// After DropCursor everything is replayed, and FirstDelivery filters all of it.
+	// After DropCursor, Sync replays everything and Pull skips all of it as done.
 	svc0 := customerservice.New(newClient(t, srv, st))
-	if err := svc0.DropCursor(ctx, customerservice.SyncParams{OpenKfID: kf}); err != nil {
+	p := customerservice.SyncParams{OpenKfID: kf, Token: srv.KfSyncToken(kf)}
+	if err := svc0.DropCursor(ctx, p); err != nil {
 		t.Fatal(err)
 	}
-	replayed, fresh := 0, 0
-	for m, err := range svc0.Sync(ctx, customerservice.SyncParams{OpenKfID: kf, Token: srv.KfSyncToken(kf)}) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		replayed++
-		if first, _ := svc0.FirstDelivery(ctx, m); first {
-			fresh++
-		}
+	if got := syncAll(t, svc0, srv, kf); len(got) != total {
+		t.Fatalf("Sync after DropCursor: %d replayed, want %d", len(got), total)
 	}
-	if replayed != total || fresh != 0 {
-		t.Fatalf("after DropCursor: %d replayed, %d fresh", replayed, fresh)
+	if err := svc0.DropCursor(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	for c, err := range svc0.Pull(ctx, p) {
+		t.Fatalf("Pull after DropCursor yielded %v, %v; want nothing", c, err)
 	}
 	// A later Sync yields only what is new.
 	if _, err := srv.CustomerSays(kf, "wm001", "one more"); err != nil {
@@ -199,7 +193,7 @@ func BenchmarkSync(b *testing.B) {
 			b.ResetTimer()
 			for b.Loop() {
 				b.StopTimer()
-				if err := st.Delete(ctx, "wecom:v1:kf:cursor:"+kf); err != nil {
+				if err := svc.DropCursor(ctx, customerservice.SyncParams{OpenKfID: kf}); err != nil {
 					b.Fatal(err)
 				}
 				liveHeap(&ms)

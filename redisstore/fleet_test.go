@@ -259,7 +259,7 @@ func TestFleetCursorResume(t *testing.T) {
 	if got := f.await("kf:0", 3); !slices.Equal(got, []string{"m1", "m2", "m3"}) {
 		t.Fatalf("the first process synced %q, want m1 m2 m3", got)
 	}
-	if n, _ := f.rdb.Exists(context.Background(), fleetPrefix+"wecom:v1:kf:cursor:"+kfID).Result(); n != 1 {
+	if n, _ := f.rdb.Exists(context.Background(), fleetPrefix+"wecom:v1:kf:"+wecomtest.CorpID+":"+kfID).Result(); n != 1 {
 		t.Fatal("no kf cursor in Redis")
 	}
 

@@ -240,10 +240,12 @@ func TestRedisDownCursorsAndCallbacks(t *testing.T) {
 	if got := srv.Served("/cgi-bin/kf/sync_msg"); got != 0 {
 		t.Errorf("Sync called sync_msg %d times without a cursor", got)
 	}
-	msg := &customerservice.TextMessage{}
-	msg.MsgID = "from_msgid_1"
-	if _, err := cs.FirstDelivery(ctx, msg); !errors.Is(err, ErrUnavailable) {
-		t.Errorf("FirstDelivery with Redis down = %v, want ErrUnavailable", err)
+	var pullErr error
+	for _, err := range cs.Pull(ctx, customerservice.SyncParams{OpenKfID: kfID}) {
+		pullErr = err
+	}
+	if !errors.Is(pullErr, ErrUnavailable) {
+		t.Errorf("Pull with Redis down yielded %v, want ErrUnavailable", pullErr)
 	}
 
 	logs := &lockedBuffer{}
