@@ -11,8 +11,9 @@
 //     colleague when that servicer goes off shift (service_state/trans).
 //
 // Every message arrives the way WeCom delivers it: a kf_msg_or_event callback reaches a
-// webhook.Handler, customerservice.HandleKfCallbacks pulls the account's new messages with Sync
-// (cursor kept in the store, each message handled once) and hands them to the desk.
+// webhook.Handler, customerservice.HandleKfCallbacks pulls the account's new messages (cursor
+// kept in the store, each message claimed, handled, then marked done) and hands them to the
+// desk; customerservice.SafetyPull pulls every few minutes without a callback too.
 //
 // Without WECOM_* environment the program starts the wecomtest simulator in process: it creates
 // the kf accounts and servicers through the API (-servicers, up to 15,000, 2,000 per account),
@@ -188,6 +189,13 @@ func runReal(ctx context.Context, cfg config) error {
 	served := make(chan error, 1)
 	go func() { served <- hs.ListenAndServe() }()
 	log.Printf("Serving kf callbacks on %s/wecom/kf; press Ctrl-C to stop.", addr)
+	// The safety pull: every few minutes each account is pulled even without a callback, so a
+	// message whose callback was lost, or whose handler died, waits minutes, not for ever.
+	go func() {
+		if err := d.kf.SafetyPull(ctx, customerservice.CallbackParams{Handle: d.Handle}); err != nil && ctx.Err() == nil {
+			log.Printf("safety pull stopped: %v", err)
+		}
+	}()
 
 	if cfg.duration > 0 {
 		var cancel context.CancelFunc
