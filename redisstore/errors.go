@@ -47,9 +47,9 @@ func wrapErr(ctx context.Context, op, key string, err error) error {
 // where names the failed operation and its key (no secret: token keys hold a hash only).
 func where(op, key string) string {
 	if key == "" {
-		return "redisstore: " + op
+		return "wecom: redisstore: " + op
 	}
-	return "redisstore: " + op + " " + strconv.Quote(key)
+	return "wecom: redisstore: " + op + " " + strconv.Quote(key)
 }
 
 // unavailable reports whether err says Redis cannot serve now rather than refusing the command:

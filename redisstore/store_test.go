@@ -255,7 +255,7 @@ func TestForeignValue(t *testing.T) {
 	if !errors.As(err, &re) {
 		t.Errorf("the Redis reply is not reachable with errors.As: %v", err)
 	}
-	if want := `redisstore: get "app:cursor": `; !bytes.HasPrefix([]byte(err.Error()), []byte(want)) {
+	if want := `wecom: redisstore: get "app:cursor": `; !bytes.HasPrefix([]byte(err.Error()), []byte(want)) {
 		t.Errorf("error %q does not name the operation and key", err)
 	}
 	if _, err := st.CompareAndDelete(ctx, "cursor", []byte("value")); !errors.Is(err, ErrWrongType) {
