@@ -33,7 +33,7 @@ func TestWrongAddress(t *testing.T) {
 		if !errors.Is(err, syscall.ECONNREFUSED) || !strings.Contains(err.Error(), addr) {
 			t.Errorf("%s: error %q does not say the connection to %s was refused", op, err, addr)
 		}
-		if !strings.HasPrefix(err.Error(), "redisstore: "+op) {
+		if !strings.HasPrefix(err.Error(), "wecom: redisstore: "+op) {
 			t.Errorf("%s: error %q does not name the operation", op, err)
 		}
 	}

@@ -74,7 +74,7 @@ func TestRedisDownTokensFallBack(t *testing.T) {
 	if got := srv.Calls("/cgi-bin/gettoken"); got != 2 {
 		t.Fatalf("gettoken calls = %d, want 2 (the cold process fetched its own)", got)
 	}
-	if !strings.Contains(logs.String(), "token store unavailable") || !strings.Contains(logs.String(), "redisstore: get") {
+	if !strings.Contains(logs.String(), "token store unavailable") || !strings.Contains(logs.String(), "wecom: redisstore: get") {
 		t.Errorf("no warning naming the store failure was logged:\n%s", logs)
 	}
 	// The token expires at WeCom: the warm client refreshes without Redis too.
