@@ -41,8 +41,8 @@
 //   - Access tokens: the client logs a warning ("token store unavailable, using in-process
 //     cache") and keeps working with a token fetched and cached in its own process. The fleet
 //     then fetches one token per process instead of one in total until Redis is back.
-//   - kf sync cursors: customerservice.Sync yields the error before calling sync_msg, and
-//     FirstDelivery returns it: a guessed cursor would replay or skip messages.
+//   - kf sync cursors and claims: customerservice.Sync and Pull yield the error before calling
+//     sync_msg: a guessed cursor would replay or skip messages.
 //   - Callback dedupe: webhook.Handler logs a warning and handles the callback anyway, preferring
 //     a possible duplicate to a lost event. Code calling SetNX itself gets the error.
 //   - Rate limits: the client waits at most 300 ms (and half of what is left of the caller's
@@ -54,4 +54,13 @@
 // and MaxRetries to fail sooner, which matters to a webhook.Handler that must answer within
 // 5 s. Set ContextTimeoutEnabled so a ctx deadline also bounds a read from a Redis that hangs
 // without closing its connections; otherwise go-redis waits for its ReadTimeout.
+//
+// # Durable callback intake
+//
+// [NewQueue] gives webhook.WithQueue a queue on a Redis stream and consumer group: the Handler
+// acknowledges a callback only once XADD stored it (Redis down: it answers 503 and WeCom
+// redelivers), and workers in any number of processes run Handler.Consume on it. An entry its
+// consumer has not acknowledged within the visibility timeout (the worker died) goes to the next
+// consumer that asks (XAUTOCLAIM); one that keeps failing goes to the dead-letter stream with
+// its error. Use maxmemory-policy noeviction: an evicted stream loses callbacks.
 package redisstore

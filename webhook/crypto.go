@@ -394,7 +394,10 @@ func isSafeNonce(s string) bool {
 var envelopeNames = []string{"Encrypt", "ToUserName", "AgentID"}
 
 // envelopeFields reads the Encrypt (and, if all, ToUserName and AgentID) children of the
-// envelope's root without building a tree; values alias body unless they needed decoding.
+// envelope's root without building a tree; values alias body unless they needed decoding. A
+// value split into several text or CDATA segments is refused (ErrParseXML) as soon as the
+// second one appears: WeCom never splits them, and the work done on a body before its
+// signature is checked stays one pass over it.
 func envelopeFields(body []byte, all bool) (enc, to, agent []byte, err error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, nil, nil, wrap(ErrParseXML, "empty body")
@@ -404,7 +407,7 @@ func envelopeFields(body []byte, all bool) (enc, to, agent []byte, err error) {
 	if all {
 		n = 3
 	}
-	if err := xmlscan.Fields(body, envelopeNames[:n], vals[:n]); err != nil {
+	if err := xmlscan.FieldsOneSegment(body, envelopeNames[:n], vals[:n]); err != nil {
 		return nil, nil, nil, wrap(ErrParseXML, "body: "+string(err.(xmlscan.SyntaxError)))
 	}
 	if len(vals[0]) == 0 {

@@ -19,9 +19,17 @@
 //
 // [Handler] composes them: GET answers verification; POST is verified, decrypted, parsed,
 // de-duplicated through a store.Store (WeCom redelivers when it gets no answer in 5 s) and
-// dispatched to the function registered with [On] for the event's type. A function still
-// running when the acknowledgement budget ends is left to finish while the Handler answers, so
-// WeCom does not redeliver; panics are recovered and logged.
+// dispatched to the function registered with [On] for the event's type. A callback is
+// acknowledged when its function succeeded, or when the function is still running at the end
+// of the acknowledgement budget; meanwhile its dedupe key holds a short, renewed lease, so a
+// redelivery waits for the outcome or, if the process died, takes over. A function that fails
+// releases the key for WeCom's redelivery; one that fails after the acknowledgement goes to the
+// [WithDeadLetter] hook. Panics are recovered and logged. Signed timestamps older than
+// [DefaultTimestampTolerance] are refused as replays.
+//
+// [WithQueue] turns the Handler into a durable intake: callbacks are acknowledged once a
+// [Queue] (in memory, or Redis Streams in redisstore) holds them, and [Handler.Consume] runs
+// the functions in workers, at least once, dead-lettering an entry that keeps failing.
 //
 //	c, err := webhook.NewCrypto(token, encodingAESKey, corpID)
 //	h := webhook.NewHandler(c)

@@ -2,8 +2,10 @@ package webhook_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http/httptest"
+	"time"
 
 	"github.com/wecom-connector/wecom/store"
 	"github.com/wecom-connector/wecom/webhook"
@@ -82,6 +84,54 @@ func ExampleOn_suiteTicket() {
 	stored, _ := tickets.Get(context.Background(), "suite_ticket:wwsuite0001")
 	fmt.Println(string(d.Attempts[0].Body), string(stored))
 	// Output: success tk-Qm9ndXM
+}
+
+// A durable intake: the Handler acknowledges a callback once it is queued, and workers run the
+// functions, each failure retried after the queue's visibility timeout. In production the
+// intake and the workers are separate processes sharing a Redis queue and store (redisstore).
+func ExampleWithQueue() {
+	sim := wecomtest.NewServer()
+	defer sim.Close()
+	c, err := webhook.NewCrypto(token, encodingAESKey, wecomtest.CorpID)
+	if err != nil {
+		panic(err)
+	}
+	q := webhook.NewMemoryQueue(200 * time.Millisecond) // short, for the example
+	intake := webhook.NewHandler(c, webhook.WithQueue(q))
+	srv := httptest.NewServer(intake)
+	defer srv.Close()
+
+	workers := webhook.NewHandler(c, webhook.WithDeadLetter(func(ctx context.Context, dl webhook.DeadLetter) {
+		fmt.Println("gave up:", dl.Err) // store it for an operator; WeCom will not send it again
+	}))
+	attempts := 0
+	handled := make(chan string)
+	webhook.On(workers, func(ctx context.Context, ev *webhook.TextMessage) (webhook.Reply, error) {
+		attempts++
+		if attempts == 1 {
+			return nil, errors.New("ERP busy")
+		}
+		handled <- ev.Content
+		return nil, nil
+	})
+	ctx, stop := context.WithCancel(context.Background())
+	consumed := make(chan error)
+	go func() { consumed <- workers.Consume(ctx, q, "worker-1", webhook.ConsumeOptions{}) }()
+
+	cfg := wecomtest.CallbackConfig{Token: token, EncodingAESKey: encodingAESKey}
+	d, err := sim.DeliverCallback(ctx, srv.URL, cfg,
+		wecomtest.TextCallback(wecomtest.CorpID, "LiLei", wecomtest.AgentID, 7441200000000000002, "订单 4711 已发货？"))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("acknowledged:", d.Acked, "after", len(d.Attempts), "delivery")
+	fmt.Println("handled:", <-handled, "on attempt", attempts)
+	stop()
+	fmt.Println(<-consumed)
+	// Output:
+	// acknowledged: true after 1 delivery
+	// handled: 订单 4711 已发货？ on attempt 2
+	// context canceled
 }
 
 // Parse works on any decrypted plaintext, from any framework; type-switch on the result.

@@ -2,9 +2,11 @@ package webhook
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -18,6 +20,7 @@ func FuzzDecrypt(f *testing.F) {
 	f.Add(readTestdata(f, "spec_vector_body.xml"), pad(layout("<xml/>", specReceiveID)))
 	f.Add([]byte("<xml><Encrypt>AAAA</Encrypt></xml>"), []byte("short"))
 	f.Add([]byte(""), pad(layout("x", "")))
+	f.Add([]byte("<xml><Encrypt>AAAA<![CDATA[AAAA]]></Encrypt></xml>"), []byte("split"))
 	f.Fuzz(func(t *testing.T, body, layoutBytes []byte) {
 		// Path 1: the envelope as sent.
 		if enc, _, _, err := envelopeFields(body, true); err == nil {
@@ -87,5 +90,46 @@ func FuzzParse(f *testing.F) {
 		_ = ev.Kind()
 		_ = ev.EventHeader().Time()
 		_, _ = ev.EventHeader().Lookup("a>b")
+	})
+}
+
+// FuzzDecryptJSON: the JSON envelope reader agrees with encoding/json: it reads a body
+// json.Unmarshal accepts as an object with exactly one encrypt member (any case) holding a
+// non-empty string, as that string, and refuses everything else with ErrParseJSON.
+func FuzzDecryptJSON(f *testing.F) {
+	for _, s := range []string{`{"encrypt":"abc"}`, `{"Encrypt":"a","encrypt":"b"}`, `{"ToUserName":"x","Encrypt":"abc","AgentID":1}`,
+		`{"encrypt":"a"} x`, `[]`, `{"encrypt":1}`, `{"a":{"encrypt":"b"}}`, `{"encrypt":"\u0041"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, err := jsonEncrypt(body)
+		var m map[string]json.RawMessage
+		want, members := "", 0
+		ok := json.Unmarshal(body, &m) == nil && m != nil && bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("{"))
+		if ok {
+			// Count the members as written: a map keeps one of repeated keys.
+			dec := json.NewDecoder(bytes.NewReader(body))
+			_, _ = dec.Token()
+			for dec.More() {
+				k, _ := dec.Token()
+				var v json.RawMessage
+				_ = dec.Decode(&v)
+				if key, _ := k.(string); strings.EqualFold(key, "encrypt") {
+					members++
+					if json.Unmarshal(v, &want) != nil {
+						want = ""
+					}
+				}
+			}
+		}
+		if ok && members == 1 && want != "" {
+			if err != nil || got != want {
+				t.Fatalf("%q: %q %v, want %q", body, got, err, want)
+			}
+			return
+		}
+		if !errors.Is(err, ErrParseJSON) {
+			t.Fatalf("%q: %q %v, want ErrParseJSON", body, got, err)
+		}
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wecom-connector/wecom/store"
@@ -29,19 +30,39 @@ type HandlerFunc func(ctx context.Context, ev Event) (Reply, error)
 // function registered for its type, answering within WeCom's 5-second deadline.
 // 回调服务
 //
-// Register functions with [On] (typed) and [Handler.OnAny] before serving. A function still
-// running when the acknowledgement budget ends keeps running after the answer has been sent
-// (its reply is then dropped); [Handler.Wait] waits for such functions at shutdown.
+// Register functions with [On] (typed) and [Handler.OnAny] before serving.
+//
+// Delivery: a callback is acknowledged (HTTP 200) when its function succeeded, or when the
+// function is still running at the end of the acknowledgement budget, or, with [WithQueue], once
+// it is durably queued. While a function runs, its callback's dedupe key holds a short lease
+// (the budget plus the larger of the budget and one second) that the Handler renews once the
+// budget has passed; the long-lived "done" mark is written only after success. A redelivery
+// that meets a live lease waits for its outcome within its own budget (the same answer if it
+// succeeded, a takeover if it failed) and is otherwise answered 503 so that WeCom retries; one
+// that meets an expired lease (its process died) takes over. A function that fails releases
+// the key so that the redelivery is handled; one that fails after its callback was
+// acknowledged goes to the [WithDeadLetter] hook, since WeCom will not send it again. When the
+// store fails, the function runs anyway but its callback is acknowledged only if it succeeds
+// within the budget. Functions get a context that ends at [WithHandlerTimeout]; [Handler.Wait]
+// waits for those that outlived their budget. A callback acknowledged at the budget is lost if
+// its process dies before the function ends: use [WithQueue] when that matters.
 type Handler struct {
 	crypto    *Crypto
 	store     store.Store
+	queue     Queue
 	budget    time.Duration
 	bodyLimit int64
 	tolerance time.Duration
 	dedupeTTL time.Duration
+	leaseTTL  time.Duration
+	fnTimeout time.Duration
 	dedupeKey func(ev Event, plaintext []byte, receiveID string) string
+	onDead    func(context.Context, DeadLetter)
 	log       *slog.Logger
 	now       func() time.Time
+
+	owner    string // "l:" and a random tag: the prefix of this Handler's lease values
+	leaseSeq atomic.Uint64
 
 	mu       sync.RWMutex
 	exact    map[reflect.Type]HandlerFunc
@@ -67,6 +88,14 @@ const (
 	DefaultAckBudget = 3 * time.Second // well under WeCom's 5 s
 	DefaultBodyLimit = 1 << 20         // real callbacks are a few KB
 	DefaultDedupeTTL = time.Hour       // the spec asks for at least 10 minutes
+	// DefaultHandlerTimeout is when a user function's context ends.
+	DefaultHandlerTimeout = 30 * time.Second
+	// DefaultTimestampTolerance is the replay window. WeCom redelivers an unanswered callback
+	// up to three more times after 5-second timeouts, at intervals the spec does not document
+	// (webhook.md §6.2), so the window leaves minutes for them and for clock skew; it stays
+	// under the spec's minimum dedupe TTL (10 minutes), so a replay is refused before its
+	// dedupe key can have expired.
+	DefaultTimestampTolerance = 5 * time.Minute
 	// isvAuthBudget caps the budget of create_auth, change_auth, cancel_auth and
 	// reset_permanent_code, which WeCom wants answered within 1000 ms.
 	isvAuthBudget = 800 * time.Millisecond
@@ -75,9 +104,9 @@ const (
 // Option configures a Handler.
 type Option func(*Handler)
 
-// WithStore sets the Store that remembers delivered callbacks (default: in-memory). Share one
-// Store (e.g. Redis) between processes behind one URL so a redelivery to another process is
-// dropped too.
+// WithStore sets the Store that holds the callbacks' dedupe keys: leases while a function runs,
+// "done" marks after (default: in-memory). Share one Store (e.g. Redis) between processes
+// behind one URL so a redelivery to another process is dropped, or taken over, too.
 func WithStore(s store.Store) Option { return func(h *Handler) { h.store = s } }
 
 // WithAckBudget sets how long the Handler waits for a user function before acknowledging
@@ -88,7 +117,8 @@ func WithAckBudget(d time.Duration) Option { return func(h *Handler) { h.budget 
 func WithBodyLimit(n int64) Option { return func(h *Handler) { h.bodyLimit = n } }
 
 // WithTimestampTolerance rejects callbacks whose signed timestamp is further than d from now,
-// against replays (default 0: off, as WeCom's redeliveries may carry old timestamps).
+// against replays (default DefaultTimestampTolerance). It is capped at the dedupe TTL, past
+// which a replay would no longer be recognised; d <= 0 turns the check off.
 func WithTimestampTolerance(d time.Duration) Option { return func(h *Handler) { h.tolerance = d } }
 
 // WithLogger sets the logger (default: discard). Bodies and secrets are never logged.
@@ -106,13 +136,52 @@ func WithReceiveIDFunc(accept func(receiveID string) bool) Option {
 	return func(h *Handler) { h.crypto = h.crypto.WithReceiveIDFunc(accept) }
 }
 
-// WithDedupeTTL sets how long a delivered callback is remembered (default DefaultDedupeTTL).
+// WithDedupeTTL sets how long a handled callback is remembered (default DefaultDedupeTTL).
 func WithDedupeTTL(d time.Duration) Option { return func(h *Handler) { h.dedupeTTL = d } }
 
 // WithDedupeKey replaces the duplicate-detection key (see DedupeKey); a function returning ""
 // disables dedupe for that callback.
 func WithDedupeKey(key func(ev Event, plaintext []byte, receiveID string) string) Option {
 	return func(h *Handler) { h.dedupeKey = key }
+}
+
+// WithHandlerTimeout sets when a user function's context ends, counted from the callback's
+// arrival (default DefaultHandlerTimeout; d <= 0 keeps it). A function still running a second
+// after that is given up: its callback counts as failed.
+func WithHandlerTimeout(d time.Duration) Option {
+	return func(h *Handler) {
+		if d > 0 {
+			h.fnTimeout = d
+		}
+	}
+}
+
+// WithDeadLetter sets the hook that receives callbacks WeCom will not send again and that were
+// not handled: a function that failed (or was given up) after its callback was acknowledged at
+// the budget, and, with [Handler.Consume], a queued callback that failed on every attempt. fn
+// should record the callback durably (a table, a queue) for a later retry or an alert; it may
+// be called concurrently, never on a request's goroutine, with a context ending after the
+// handler timeout. Without it such callbacks are only logged, at error level.
+func WithDeadLetter(fn func(ctx context.Context, dl DeadLetter)) Option {
+	return func(h *Handler) { h.onDead = fn }
+}
+
+// DeadLetter is a callback that was acknowledged to WeCom (or queued) and then not handled.
+// 死信
+type DeadLetter struct {
+	// Key is the callback's dedupe key ("" when dedupe was off for it).
+	Key string
+	// Event is the parsed callback; nil if the plaintext did not parse (a queued entry).
+	Event Event
+	// Plaintext is the decrypted callback, as Parse reads it.
+	Plaintext []byte
+	// ReceiveID is the corp or suite the callback was encrypted for.
+	ReceiveID string
+	// Err is the last failure.
+	Err error
+	// Attempts is how many times the callback was delivered to a function: 1 for the Handler's
+	// own calls, the queue's delivery count for Consume.
+	Attempts int
 }
 
 // DedupeKey is the default duplicate-detection key. User messages are keyed by receiver, app
@@ -147,7 +216,9 @@ func NewHandler(c *Crypto, opts ...Option) *Handler {
 		crypto:    c,
 		budget:    DefaultAckBudget,
 		bodyLimit: DefaultBodyLimit,
+		tolerance: DefaultTimestampTolerance,
 		dedupeTTL: DefaultDedupeTTL,
+		fnTimeout: DefaultHandlerTimeout,
 		dedupeKey: DedupeKey,
 		now:       time.Now,
 		exact:     make(map[reflect.Type]HandlerFunc),
@@ -161,6 +232,15 @@ func NewHandler(c *Crypto, opts ...Option) *Handler {
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
+	if h.dedupeTTL > 0 && h.tolerance > h.dedupeTTL {
+		h.tolerance = h.dedupeTTL
+	}
+	// Renewed every third of it, the lease outlives a store call that is slow (bounded by
+	// storeTimeout) and, unrenewed, ends soon after WeCom's next redelivery.
+	h.leaseTTL = h.budget + max(h.budget, time.Second)
+	var tag [8]byte
+	_, _ = rand.Read(tag[:])
+	h.owner = leasePrefix + hex.EncodeToString(tag[:]) + ":"
 	return h
 }
 
@@ -209,8 +289,9 @@ func (h *Handler) lookup(ev Event) HandlerFunc {
 	return h.fallback
 }
 
-// Wait blocks until user functions that outlived their acknowledgement budget have returned,
-// or ctx ends. Call it after http.Server.Shutdown.
+// Wait blocks until the user functions that outlived their acknowledgement budget have
+// returned (or been given up at their deadline) and the Handler's store writes for them are
+// done, or ctx ends. Call it after http.Server.Shutdown.
 func (h *Handler) Wait(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() { h.running.Wait(); close(done) }()
@@ -283,22 +364,6 @@ func (h *Handler) serveVerify(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(msg)
 }
 
-// outcome is what a user function produced.
-type outcome struct {
-	reply Reply
-	err   error
-}
-
-// dedupeStoreTimeout bounds each dedupe store call; past it the callback is handled without
-// dedupe.
-const dedupeStoreTimeout = time.Second
-
-// dedupe values: pending while processing, replyPrefix+XML once a passive reply was sent.
-const (
-	pendingMark = "p"
-	replyPrefix = "r:"
-)
-
 func (h *Handler) serveEvent(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.bodyLimit))
@@ -329,20 +394,10 @@ func (h *Handler) serveEvent(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	kind := ev.Kind()
 	key := h.dedupeKey(ev, env.Plaintext, env.ReceiveID)
-	if key != "" {
-		// A hung store must not eat WeCom's 5-second answer window.
-		sctx, cancel := context.WithTimeout(ctx, dedupeStoreTimeout)
-		fresh, err := h.store.SetNX(sctx, key, []byte(pendingMark), h.dedupeTTL)
-		cancel()
-		switch {
-		case err != nil:
-			// Better to risk handling twice than to lose the event.
-			h.log.LogAttrs(ctx, slog.LevelWarn, "wecom: webhook: dedupe store failed", slog.String("kind", kind), slog.String("err", err.Error()))
-		case !fresh:
-			h.log.LogAttrs(ctx, slog.LevelDebug, "wecom: webhook: duplicate delivery", slog.String("kind", kind))
-			h.answerDuplicate(w, r, ev, env.ReceiveID, key)
-			return
-		}
+	deadline := start.Add(h.budgetFor(ev))
+	if h.queue != nil {
+		h.enqueue(w, r, ev, QueuedEvent{Key: key, Plaintext: env.Plaintext, ReceiveID: env.ReceiveID, ReceivedAt: start}, deadline)
+		return
 	}
 	fn := h.lookup(ev)
 	if fn == nil {
@@ -350,105 +405,125 @@ func (h *Handler) serveEvent(w http.ResponseWriter, r *http.Request) {
 		h.ack(w, ev)
 		return
 	}
-	out, ok := h.runWithBudget(ctx, start, fn, ev)
+	inv := &invocation{key: key, ev: ev, plaintext: env.Plaintext, receiveID: env.ReceiveID, attempts: 1}
+	if key != "" {
+		lease := h.newLease()
+		// A third of the budget at most per store call leaves the function most of it.
+		bound := min(storeTimeout, (deadline.Sub(start))/3)
+		st, val, err := h.claim(ctx, key, lease, bound, deadline, true)
+		switch st {
+		case claimDone:
+			h.log.LogAttrs(ctx, slog.LevelDebug, "wecom: webhook: duplicate delivery", slog.String("kind", kind))
+			h.answerDone(w, r, ev, env.ReceiveID, val)
+			return
+		case claimBusy:
+			// Another delivery is still running: WeCom retries, and meets its outcome.
+			h.log.LogAttrs(ctx, slog.LevelInfo, "wecom: webhook: delivery in progress elsewhere; not acknowledged", slog.String("kind", kind))
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		case claimFailed:
+			if ctx.Err() != nil {
+				return // WeCom gave up on this request and redelivers: no unleased run
+			}
+			// Handled without a lease: acknowledged only if the function succeeds in time.
+			inv.degraded = true
+			h.log.LogAttrs(ctx, slog.LevelWarn, "wecom: webhook: dedupe store failed", slog.String("kind", kind), slog.String("err", err.Error()))
+		default:
+			inv.lease = lease
+		}
+	}
+	h.start(ctx, fn, inv, start)
+	timer := time.NewTimer(time.Until(deadline))
+	out, ok := h.await(inv, timer.C, ctx.Done(), false)
+	timer.Stop()
 	if !ok {
-		h.log.LogAttrs(ctx, slog.LevelWarn, "wecom: webhook: handler still running, acknowledged", slog.String("kind", kind))
-		h.ack(w, ev)
+		acked := !inv.degraded && ctx.Err() == nil
+		switch {
+		case acked:
+			h.log.LogAttrs(ctx, slog.LevelWarn, "wecom: webhook: handler still running, acknowledged", slog.String("kind", kind))
+			h.ack(w, ev)
+		case ctx.Err() == nil:
+			h.log.LogAttrs(ctx, slog.LevelWarn, "wecom: webhook: handler still running without a lease; not acknowledged", slog.String("kind", kind))
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		h.handOff(inv, acked)
 		return
 	}
+	inv.cancel()
 	if out.err != nil {
 		h.log.LogAttrs(ctx, slog.LevelError, "wecom: webhook: handler failed", slog.String("kind", kind), slog.String("err", out.err.Error()))
-		if key != "" {
-			// Let WeCom's redelivery be handled.
-			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dedupeStoreTimeout)
-			err := h.store.Delete(sctx, key)
-			cancel()
-			if err != nil {
-				h.log.LogAttrs(ctx, slog.LevelWarn, "wecom: webhook: dedupe store failed", slog.String("kind", kind), slog.String("err", err.Error()))
-			}
+		if inv.lease != nil {
+			h.release(ctx, inv, deadline)
 		}
 		w.WriteHeader(http.StatusInternalServerError)
 		return
 	}
-	if out.reply == nil {
-		h.ack(w, ev)
-		return
-	}
-	hd := ev.EventHeader()
-	if hd.IsISV() {
-		h.log.LogAttrs(ctx, slog.LevelWarn, "wecom: webhook: ISV command callbacks take no reply; dropped", slog.String("kind", kind))
-		h.ack(w, ev)
-		return
-	}
-	plain, err := out.reply.MarshalReply(hd.FromUserName, hd.ToUserName, h.now().Unix())
-	if err != nil {
-		h.log.LogAttrs(ctx, slog.LevelError, "wecom: webhook: reply not sent", slog.String("kind", kind), slog.String("err", err.Error()))
-		h.ack(w, ev)
-		return
-	}
+	plain := h.marshalReply(ctx, ev, out.reply)
 	if key != "" {
-		sctx, cancel := context.WithTimeout(ctx, dedupeStoreTimeout)
-		err := h.store.Set(sctx, key, append([]byte(replyPrefix), plain...), h.dedupeTTL)
-		cancel()
-		if err != nil {
-			h.log.LogAttrs(ctx, slog.LevelWarn, "wecom: webhook: dedupe store failed", slog.String("kind", kind), slog.String("err", err.Error()))
-		}
+		// Even unleased: a store that timed out may only have been slow.
+		h.markDone(ctx, inv, doneValue(plain), deadline)
+	}
+	if plain == nil {
+		h.ack(w, ev)
+		return
 	}
 	h.writeReply(w, r, ev, env.ReceiveID, plain)
 }
 
-// runWithBudget calls fn and waits for it up to the budget counted from start, the request's
-// arrival; ok is false when the budget (or the client) ran out first. fn then keeps running on
-// a context that is not cancelled with the request, and its outcome is logged.
-func (h *Handler) runWithBudget(ctx context.Context, start time.Time, fn HandlerFunc, ev Event) (outcome, bool) {
-	budget := h.budget
+// marshalReply renders a function's reply to ev; nil when there is none to send.
+func (h *Handler) marshalReply(ctx context.Context, ev Event, reply Reply) []byte {
+	if reply == nil {
+		return nil
+	}
+	hd := ev.EventHeader()
+	if hd.IsISV() {
+		h.log.LogAttrs(ctx, slog.LevelWarn, "wecom: webhook: ISV command callbacks take no reply; dropped", slog.String("kind", ev.Kind()))
+		return nil
+	}
+	plain, err := reply.MarshalReply(hd.FromUserName, hd.ToUserName, h.now().Unix())
+	if err != nil {
+		h.log.LogAttrs(ctx, slog.LevelError, "wecom: webhook: reply not sent", slog.String("kind", ev.Kind()), slog.String("err", err.Error()))
+		return nil
+	}
+	return plain
+}
+
+// doneValue is the done mark, holding the passive reply plain if there is one, for duplicates.
+func doneValue(plain []byte) []byte {
+	if plain == nil {
+		return []byte(doneMark)
+	}
+	return append([]byte(replyPrefix), plain...)
+}
+
+// budgetFor is the acknowledgement budget of ev.
+func (h *Handler) budgetFor(ev Event) time.Duration {
 	switch ev.(type) {
 	case *CreateAuth, *ChangeAuth, *CancelAuth, *ResetPermanentCode:
-		budget = min(budget, isvAuthBudget)
+		return min(h.budget, isvAuthBudget)
 	}
-	var (
-		mu       sync.Mutex
-		timedOut bool
-		done     = make(chan outcome, 1)
-	)
-	h.running.Add(1)
-	go func() {
-		defer h.running.Done()
-		out := call(context.WithoutCancel(ctx), fn, ev)
-		mu.Lock()
-		late := timedOut
-		if !late {
-			done <- out
-		}
-		mu.Unlock()
-		if late {
-			attrs := []slog.Attr{slog.String("kind", ev.Kind())}
-			level := slog.LevelInfo
-			if out.err != nil {
-				level, attrs = slog.LevelError, append(attrs, slog.String("err", out.err.Error()))
-			} else if out.reply != nil {
-				level = slog.LevelWarn
-			}
-			h.log.LogAttrs(ctx, level, "wecom: webhook: late handler finished (any reply dropped)", attrs...)
-		}
-	}()
-	timer := time.NewTimer(budget - time.Since(start))
-	defer timer.Stop()
+	return h.budget
+}
+
+// enqueue acknowledges ev once the queue has it, and answers 503 if it fails or does not
+// finish by the deadline, so that WeCom redelivers.
+func (h *Handler) enqueue(w http.ResponseWriter, r *http.Request, ev Event, qe QueuedEvent, deadline time.Time) {
+	ctx, cancel := context.WithDeadline(r.Context(), deadline)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- h.queue.Enqueue(ctx, qe) }()
+	var err error
 	select {
-	case out := <-done:
-		return out, true
-	case <-timer.C:
+	case err = <-errc:
 	case <-ctx.Done():
+		err = ctx.Err()
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	select {
-	case out := <-done:
-		return out, true
-	default:
-		timedOut = true
-		return outcome{}, false
+	if err != nil {
+		h.log.LogAttrs(ctx, slog.LevelWarn, "wecom: webhook: callback not queued; not acknowledged", slog.String("kind", ev.Kind()), slog.String("err", err.Error()))
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
 	}
+	h.ack(w, ev)
 }
 
 // call runs fn, turning a panic into an error so a user bug never takes the server down.
@@ -472,11 +547,9 @@ func (h *Handler) ack(w http.ResponseWriter, ev Event) {
 	w.WriteHeader(http.StatusOK)
 }
 
-func (h *Handler) answerDuplicate(w http.ResponseWriter, r *http.Request, ev Event, receiveID, key string) {
-	sctx, cancel := context.WithTimeout(r.Context(), dedupeStoreTimeout)
-	val, err := h.store.Get(sctx, key)
-	cancel()
-	if err == nil && len(val) > len(replyPrefix) && string(val[:len(replyPrefix)]) == replyPrefix {
+// answerDone answers a duplicate of a handled callback: the stored passive reply, if any.
+func (h *Handler) answerDone(w http.ResponseWriter, r *http.Request, ev Event, receiveID string, val []byte) {
+	if len(val) > len(replyPrefix) && string(val[:len(replyPrefix)]) == replyPrefix {
 		h.writeReply(w, r, ev, receiveID, val[len(replyPrefix):])
 		return
 	}

@@ -1,7 +1,9 @@
 package webhook
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"strings"
 )
 
@@ -11,24 +13,58 @@ import (
 
 // DecryptJSON checks the signature of a JSON callback body and returns its decrypted content.
 // The ciphertext is read from the "encrypt" member, matched case-insensitively (older samples
-// write "Encrypt"); other members are ignored.
+// write "Encrypt"); other members are ignored. A body with more than one such member
+// ({"encrypt":…,"Encrypt":…}, or "encrypt" twice) is refused with ErrParseJSON: which one
+// counts would otherwise depend on the reader.
 // 解密JSON格式回调
 func (c *Crypto) DecryptJSON(msgSignature, timestamp, nonce string, body []byte) (Envelope, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(body, &m); err != nil {
-		return Envelope{}, wrap(ErrParseJSON, "body is not a JSON object")
+	enc, err := jsonEncrypt(body)
+	if err != nil {
+		return Envelope{}, err
 	}
-	for k, v := range m {
-		if !strings.EqualFold(k, "encrypt") {
+	return c.DecryptString(msgSignature, timestamp, nonce, enc)
+}
+
+// jsonEncrypt returns the one encrypt member of a JSON object, reading it once as tokens.
+func jsonEncrypt(body []byte) (string, error) {
+	notObject := wrap(ErrParseJSON, "body is not a JSON object")
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "", notObject
+	}
+	var enc string
+	found := false
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", notObject
+		}
+		key, _ := tok.(string)
+		if !strings.EqualFold(key, "encrypt") {
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return "", notObject
+			}
 			continue
 		}
-		var enc string
-		if err := json.Unmarshal(v, &enc); err != nil || enc == "" {
-			return Envelope{}, wrap(ErrParseJSON, "encrypt is not a non-empty string")
+		if found {
+			return "", wrap(ErrParseJSON, "more than one encrypt member")
 		}
-		return c.DecryptString(msgSignature, timestamp, nonce, enc)
+		found = true
+		if err := dec.Decode(&enc); err != nil || enc == "" {
+			return "", wrap(ErrParseJSON, "encrypt is not a non-empty string")
+		}
 	}
-	return Envelope{}, wrap(ErrParseJSON, "no encrypt member")
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return "", notObject
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return "", notObject
+	}
+	if !found {
+		return "", wrap(ErrParseJSON, "no encrypt member")
+	}
+	return enc, nil
 }
 
 // EncryptReplyJSON wraps a plaintext reply (usually JSON) into the signed JSON reply envelope

@@ -27,7 +27,7 @@ func TestJSONCallbackRoundTrip(t *testing.T) {
 			t.Fatalf("%s: %q %v", body, got.Plaintext, err)
 		}
 	}
-	for _, body := range []string{``, `[]`, `{}`, `{"encrypt":1}`, `{"encrypt":""}`} {
+	for _, body := range []string{``, `[]`, `{}`, `{"encrypt":1}`, `{"encrypt":""}`, `{"encrypt":"` + env.Encrypt + `"} x`, `{"encrypt":"` + env.Encrypt + `",}`} {
 		if _, err := c.DecryptJSON(env.MsgSignature, env.TimeStamp, env.Nonce, []byte(body)); !errors.Is(err, ErrParseJSON) {
 			t.Errorf("%q: %v", body, err)
 		}
@@ -37,5 +37,33 @@ func TestJSONCallbackRoundTrip(t *testing.T) {
 	}
 	if _, err := c.EncryptReplyJSON(plain, "", "x", "1"); !errors.Is(err, ErrGenReply) {
 		t.Fatal(err)
+	}
+}
+
+// TestDecryptJSONAmbiguous: a body with two encrypt members is refused, whichever is valid,
+// rather than read one way or the other depending on map order.
+func TestDecryptJSONAmbiguous(t *testing.T) {
+	t.Parallel()
+	c, _ := NewCrypto(specToken, specKey, "")
+	enc, err := c.Encrypt([]byte(`{"msgid":"m1"}`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := c.Encrypt([]byte(`{"msgid":"m2"}`), "")
+	sig := c.Sign("1732500061", "556677", enc)
+	for _, body := range []string{
+		`{"encrypt":"` + enc + `","Encrypt":"` + other + `"}`,
+		`{"Encrypt":"` + other + `","encrypt":"` + enc + `"}`,
+		`{"encrypt":"` + enc + `","encrypt":"` + enc + `"}`,
+		`{"ENCRYPT":"` + enc + `","encrypt":"` + enc + `"}`,
+	} {
+		for range 20 { // map order used to decide
+			if _, err := c.DecryptJSON(sig, "1732500061", "556677", []byte(body)); !errors.Is(err, ErrParseJSON) {
+				t.Fatalf("%s: %v, want ErrParseJSON", body, err)
+			}
+		}
+	}
+	if got, err := c.DecryptJSON(sig, "1732500061", "556677", []byte(`{"tousername":"x","agentid":1,"Encrypt":"`+enc+`","nested":{"encrypt":"y"}}`)); err != nil || string(got.Plaintext) != `{"msgid":"m1"}` {
+		t.Fatalf("one encrypt member among others: %q %v", got.Plaintext, err)
 	}
 }

@@ -8,12 +8,28 @@ type SyntaxError string
 // Error returns the reason.
 func (e SyntaxError) Error() string { return "wecom: malformed XML: " + string(e) }
 
+// ErrSegmented is returned by FieldsOneSegment for a wanted value split into several text or
+// CDATA segments.
+const ErrSegmented = SyntaxError("value split into several text or CDATA segments")
+
 // Fields reads the first child of the root element named names[i] into vals[i], for every i,
 // without building a tree: what Scan would give as its Text, with surrounding white space
 // removed. vals[i] is nil when there is no such child and empty, not nil, when it is empty.
 // Values alias body unless they needed decoding or came in several segments. Fields refuses
 // exactly the documents Scan refuses.
 func Fields(body []byte, names []string, vals [][]byte) error {
+	return fields(body, names, vals, false)
+}
+
+// FieldsOneSegment is Fields for values that must come in one piece, like a ciphertext: it
+// refuses, with ErrSegmented and as soon as it sees the second piece, a wanted value whose
+// text comes in more than one text or CDATA segment holding more than white space (text
+// split by CDATA sections or comments). A document it accepts reads as with Fields.
+func FieldsOneSegment(body []byte, names []string, vals [][]byte) error {
+	return fields(body, names, vals, true)
+}
+
+func fields(body []byte, names []string, vals [][]byte, oneSegment bool) error {
 	if len(names) != len(vals) {
 		panic("wecom: xmlscan: Fields needs one value per name")
 	}
@@ -97,6 +113,9 @@ func Fields(body []byte, names []string, vals [][]byte) error {
 					pending = append(pending, seg...)
 				}
 				continue
+			}
+			if oneSegment && segs > 0 {
+				return ErrSegmented
 			}
 			switch segs {
 			case 0:

@@ -50,6 +50,20 @@ func FuzzScan(f *testing.F) {
 		if gotOK != (ferr == nil) {
 			t.Fatalf("Scan ok %v, Fields %v for %q", gotOK, ferr, data)
 		}
+		// FieldsOneSegment refuses what Fields refuses, and reads what it accepts the same.
+		one := make([][]byte, len(names))
+		switch err := FieldsOneSegment(data, names, one); {
+		case err == nil && ferr != nil:
+			t.Fatalf("FieldsOneSegment reads %q, Fields refuses it: %v", data, ferr)
+		case err == nil:
+			for i := range vals {
+				if (one[i] == nil) != (vals[i] == nil) || string(one[i]) != string(vals[i]) {
+					t.Fatalf("FieldsOneSegment %s = %q, Fields %q in %q", names[i], one[i], vals[i], data)
+				}
+			}
+		case err != ErrSegmented && ferr == nil:
+			t.Fatalf("FieldsOneSegment refuses %q (%v), Fields reads it", data, err)
+		}
 		if !ok {
 			if gotOK {
 				t.Fatalf("encoding/xml refuses %q, the scanner reads it", data)
