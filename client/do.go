@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/wecom-connector/wecom/internal/ctxtime"
 )
 
 // IdempotentRequest is implemented by request bodies that are safe to send more than once: POST
@@ -119,7 +121,7 @@ func (c *Client) call(ctx context.Context, r *request) error {
 		case "token invalid":
 			c.tokens.invalidate(ctx, tok)
 		case "busy":
-			if err := sleep(ctx, wait); err != nil {
+			if err := ctxtime.Sleep(ctx, wait); err != nil {
 				return fmt.Errorf("wecom: %s: backoff: %w", r.path, err)
 			}
 		}
@@ -326,17 +328,6 @@ func (c *Client) logCall(ctx context.Context, r *request, code, attempt int, d t
 func fitsDeadline(ctx context.Context, wait time.Duration) bool {
 	dl, ok := ctx.Deadline()
 	return !ok || time.Until(dl) > wait
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // Download receives a file answer (media/get and similar) instead of JSON: Do streams the bytes

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wecom-connector/wecom/internal/ctxtime"
 	"github.com/wecom-connector/wecom/store"
 )
 
@@ -81,7 +82,7 @@ type lease struct {
 }
 
 func newLimiter(st store.Store, perMinute, perHour int) *limiter {
-	l := &limiter{local: store.NewMemory().(store.Limiter), clock: clock{now: time.Now, sleep: sleep}}
+	l := &limiter{local: store.NewMemory().(store.Limiter), clock: clock{now: time.Now, sleep: ctxtime.Sleep}}
 	if perMinute > 0 {
 		l.windows = append(l.windows, store.Window{Limit: perMinute, Period: time.Minute})
 	}

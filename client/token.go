@@ -19,6 +19,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/wecom-connector/wecom/internal/ctxtime"
 	"github.com/wecom-connector/wecom/store"
 )
 
@@ -220,7 +221,7 @@ func (tc *tokenCache) load(ctx context.Context, deadline time.Time) (*cachedToke
 			}
 			return tc.fetchAndKeep(ctx, true)
 		}
-		if err := sleep(ctx, pollEvery); err != nil {
+		if err := ctxtime.Sleep(ctx, pollEvery); err != nil {
 			return nil, err
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/ctxtime"
 	"github.com/wecom-connector/wecom/store"
 )
 
@@ -265,16 +266,7 @@ func (pl *puller) bounded(ctx context.Context) (context.Context, context.CancelF
 	return context.WithTimeout(context.WithoutCancel(ctx), pl.lease/3)
 }
 
-func (pl *puller) sleep(ctx context.Context) error {
-	t := time.NewTimer(pl.poll)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+func (pl *puller) sleep(ctx context.Context) error { return ctxtime.Sleep(ctx, pl.poll) }
 
 // renewLoop extends the lock and the open claims every third of the lease; each round is
 // bounded by that third, so a hung store cannot pile rounds up.

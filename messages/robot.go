@@ -15,6 +15,7 @@ import (
 
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/ctxtime"
 	"github.com/wecom-connector/wecom/internal/secret"
 	"github.com/wecom-connector/wecom/store"
 )
@@ -215,7 +216,7 @@ func (r *Robot) acquire(ctx context.Context) (func(), error) {
 		if r.limit.FailFast {
 			return nil, ErrRobotRateLimited
 		}
-		if err := sleep(ctx, r.nextFree(ctx, st)); err != nil {
+		if err := ctxtime.Sleep(ctx, r.nextFree(ctx, st)); err != nil {
 			return nil, fmt.Errorf("wecom: robot limiter: %w", err)
 		}
 	}
@@ -237,14 +238,3 @@ func (r *Robot) nextFree(ctx context.Context, st store.Store) time.Duration {
 }
 
 func stamp(t time.Time) []byte { return strconv.AppendInt(nil, t.UnixNano(), 10) }
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
