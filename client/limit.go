@@ -35,7 +35,7 @@ const (
 	// round trip then serves many calls, and what a batch leaves unused when its window ends
 	// stays small.
 	leaseSpan = 20 * time.Millisecond
-	maxLease  = 32
+	maxLease  = 100
 )
 
 // clock is the limiter's time; tests replace it to run hours of traffic in seconds.
