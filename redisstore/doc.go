@@ -43,8 +43,10 @@
 //     then fetches one token per process instead of one in total until Redis is back.
 //   - kf sync cursors and claims: customerservice.Sync and Pull yield the error before calling
 //     sync_msg: a guessed cursor would replay or skip messages.
-//   - Callback dedupe: webhook.Handler logs a warning and handles the callback anyway, preferring
-//     a possible duplicate to a lost event. Code calling SetNX itself gets the error.
+//   - Callback dedupe leases: webhook.Handler logs a warning and runs the function anyway, but
+//     acknowledges the callback only if it succeeded within the ack budget (otherwise 503, and
+//     WeCom redelivers): a possible duplicate, never a lost event. With WithQueue on a Redis
+//     queue, a callback that cannot be enqueued is not acknowledged either.
 //   - Rate limits: the client waits at most 300 ms (and half of what is left of the caller's
 //     deadline) for Redis, then counts in its own process with the same windows and leaves Redis
 //     alone for 5 s. The fleet may then send up to one budget per process until Redis is back.
