@@ -298,23 +298,32 @@ func checkChars(b []byte) (plain, ok bool) {
 		if i >= len(b) {
 			break
 		}
-		switch c := b[i]; {
-		case c >= 0x20 && c < utf8.RuneSelf, c == '\t', c == '\n':
-			i++
-		case c == '\r':
-			plain = false
-			i++
-		case c < 0x20:
+		n, cr, ok := xmlChar(b, i)
+		if !ok {
 			return false, false
-		default:
-			r, n := utf8.DecodeRune(b[i:])
-			if r == utf8.RuneError && n == 1 || r == 0xFFFE || r == 0xFFFF {
-				return false, false
-			}
-			i += n
 		}
+		plain = plain && !cr
+		i += n
 	}
 	return plain, true
+}
+
+// xmlChar reads the character at b[i]: its length in bytes, whether it is a '\r' (which the
+// decoder normalises, so the text is not plain), and whether XML allows it at all.
+func xmlChar(b []byte, i int) (n int, cr, ok bool) {
+	switch c := b[i]; {
+	case c >= 0x20 && c < utf8.RuneSelf, c == '\t', c == '\n':
+		return 1, false, true
+	case c == '\r':
+		return 1, true, true
+	case c < 0x20:
+		return 0, false, false
+	}
+	r, n := utf8.DecodeRune(b[i:])
+	if r == utf8.RuneError && n == 1 || r == 0xFFFE || r == 0xFFFF {
+		return 0, false, false
+	}
+	return n, false, true
 }
 
 // checkText is checkChars for character data outside CDATA, where "]]>" is an error and every
@@ -338,18 +347,12 @@ func checkText(b []byte) (plain, ok bool) {
 				return false, false
 			}
 			i++
-		case c >= 0x20 && c < utf8.RuneSelf, c == '\t', c == '\n':
-			i++
-		case c == '\r':
-			plain = false
-			i++
-		case c < 0x20:
-			return false, false
 		default:
-			r, n := utf8.DecodeRune(b[i:])
-			if r == utf8.RuneError && n == 1 || r == 0xFFFE || r == 0xFFFF {
+			n, cr, ok := xmlChar(b, i)
+			if !ok {
 				return false, false
 			}
+			plain = plain && !cr
 			i += n
 		}
 	}
