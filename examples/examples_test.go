@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -18,17 +20,19 @@ import (
 )
 
 // Each example runs on the embedded simulator (no WECOM_* variables) with its fast flags; the
-// check is its exit code and its last line, the key result it reports.
+// check is its exit code and its last line, the key result it reports (and a line matching has,
+// when set).
 var examples = []struct {
 	name  string
 	args  []string
 	check func(t *testing.T, last string)
+	has   string
 }{
 	{"quickstart", nil, func(t *testing.T, last string) {
 		if last != "quickstart finished" {
 			t.Errorf("last line %q, want %q", last, "quickstart finished")
 		}
-	}},
+	}, ""},
 	{"supplychain", []string{"-hour", "50ms"}, func(t *testing.T, last string) {
 		m := regexp.MustCompile(`^summary: 30 factories, 8 hours, .*\b(\d+) behind-plan warnings acknowledged$`).FindStringSubmatch(last)
 		if m == nil {
@@ -37,22 +41,28 @@ var examples = []struct {
 		if n, _ := strconv.Atoi(m[1]); n < 1 {
 			t.Errorf("no behind-plan warning acknowledged through the callback: %q", last)
 		}
-	}},
+	}, ""},
+	// 200 factories: the first hour's summary is over 4,096 bytes and goes out in several posts.
+	{"supplychain", []string{"-factories", "200", "-hour", "50ms"}, func(t *testing.T, last string) {
+		if !regexp.MustCompile(`^summary: 200 factories, 8 hours, .*\b[1-9]\d* behind-plan warnings acknowledged$`).MatchString(last) {
+			t.Errorf("last line %q does not report 200 factories over 8 hours and the warnings acknowledged", last)
+		}
+	}, `^hour 1: .* the robot posted the summary in [2-9] posts$`},
 	{"callbackserver", []string{"-simulate", "21"}, func(t *testing.T, last string) {
 		if last != "handled 21 events" {
 			t.Errorf("last line %q, want %q", last, "handled 21 events")
 		}
-	}},
+	}, ""},
 	{"isv", []string{"-corps", "3"}, func(t *testing.T, last string) {
 		if last != "isv: 3 corps served" {
 			t.Errorf("last line %q, want %q", last, "isv: 3 corps served")
 		}
-	}},
+	}, ""},
 	{"kfdesk", nil, func(t *testing.T, last string) {
 		if !strings.HasPrefix(last, "summary:") || !regexp.MustCompile(`\ball [1-9]\d* customers answered\b`).MatchString(last) {
 			t.Errorf("last line %q, want a summary with all N customers answered", last)
 		}
-	}},
+	}, ""},
 }
 
 // secrets are values an example's output must never show.
@@ -66,7 +76,7 @@ var secrets = []string{
 // for each answer) that CPU contention on a small CI machine could break.
 func TestExamples(t *testing.T) {
 	for _, ex := range examples {
-		t.Run(ex.name, func(t *testing.T) {
+		t.Run(strings.Join(append([]string{ex.name}, ex.args...), " "), func(t *testing.T) {
 			bin := build(t, ex.name)
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
@@ -85,6 +95,68 @@ func TestExamples(t *testing.T) {
 			}
 			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 			ex.check(t, lines[len(lines)-1])
+			if ex.has != "" && !slices.ContainsFunc(lines, regexp.MustCompile(ex.has).MatchString) {
+				t.Errorf("no output line matches %q:\n%s", ex.has, out)
+			}
+		})
+	}
+}
+
+// badFlags are odd values of every numeric flag (and a stray argument) that each example must
+// refuse before doing anything: exit status 2 and one line naming the flag and its range.
+var badFlags = []struct {
+	name string
+	args []string
+	want string
+}{
+	{"quickstart", []string{"extra"}, `quickstart: unexpected argument "extra"`},
+	{"supplychain", []string{"-hour", "0"}, "supplychain: invalid value 0s for flag -hour: must be from 1ms to 1h"},
+	{"supplychain", []string{"-hour", "-1s"}, "supplychain: invalid value -1s for flag -hour: must be from 1ms to 1h"},
+	{"supplychain", []string{"-hour", "2h"}, "supplychain: invalid value 2h0m0s for flag -hour: must be from 1ms to 1h"},
+	{"supplychain", []string{"-hours", "0"}, "supplychain: invalid value 0 for flag -hours: must be from 1 to 168"},
+	{"supplychain", []string{"-hours", "169"}, "supplychain: invalid value 169 for flag -hours: must be from 1 to 168"},
+	{"supplychain", []string{"-factories", "0"}, "supplychain: invalid value 0 for flag -factories: must be from 1 to 1000"},
+	{"supplychain", []string{"-factories", "-1"}, "supplychain: invalid value -1 for flag -factories: must be from 1 to 1000"},
+	{"supplychain", []string{"-factories", "1001"}, "supplychain: invalid value 1001 for flag -factories: must be from 1 to 1000"},
+	{"supplychain", []string{"-hour", "50ms", "extra"}, `supplychain: unexpected argument "extra"`},
+	{"isv", []string{"-corps", "-1"}, "isv: invalid value -1 for flag -corps: must be from 1 to 1000"},
+	{"isv", []string{"-corps", "0"}, "isv: invalid value 0 for flag -corps: must be from 1 to 1000"},
+	{"isv", []string{"-corps", "1001"}, "isv: invalid value 1001 for flag -corps: must be from 1 to 1000"},
+	{"callbackserver", []string{"-simulate", "-1"}, "callbackserver: invalid value -1 for flag -simulate: must be from 0 (serve) to 10000"},
+	{"callbackserver", []string{"-simulate", "10001"}, "callbackserver: invalid value 10001 for flag -simulate: must be from 0 (serve) to 10000"},
+	{"kfdesk", []string{"-customers", "0"}, "kfdesk: invalid value 0 for flag -customers: must be from 1 to 10000"},
+	{"kfdesk", []string{"-customers", "10001"}, "kfdesk: invalid value 10001 for flag -customers: must be from 1 to 10000"},
+	{"kfdesk", []string{"-servicers", "5"}, "kfdesk: invalid value 5 for flag -servicers: must be from 6 to 15000"},
+	{"kfdesk", []string{"-servicers", "15001"}, "kfdesk: invalid value 15001 for flag -servicers: must be from 6 to 15000"},
+	{"kfdesk", []string{"-duration", "-1s"}, "kfdesk: invalid value -1s for flag -duration: must be 0 (until interrupted) or more"},
+}
+
+func TestBadFlags(t *testing.T) {
+	bins := map[string]string{}
+	for _, bf := range badFlags {
+		if bins[bf.name] == "" {
+			bins[bf.name] = build(t, bf.name)
+		}
+	}
+	for _, bf := range badFlags {
+		t.Run(strings.Join(append([]string{bf.name}, bf.args...), " "), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bins[bf.name], bf.args...)
+			cmd.Env = simulatorEnv()
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+				t.Errorf("exit: %v, want status 2", err)
+			}
+			if got := stderr.String(); got != bf.want+"\n" {
+				t.Errorf("stderr %q, want the one line %q", got, bf.want)
+			}
+			if stdout.Len() > 0 {
+				t.Errorf("it started before refusing the flag; stdout:\n%s", stdout.Bytes())
+			}
 		})
 	}
 }

@@ -36,16 +36,32 @@ import (
 	"github.com/wecom-connector/wecom/wecomtest"
 )
 
+// maxSimulate bounds -simulate: the callbacks are delivered one after another.
+const maxSimulate = 10000
+
 func main() {
 	addr := flag.String("addr", ":8080", "listen address when serving")
-	simulate := flag.Int("simulate", 0, "have the simulator deliver this many callbacks, then exit")
+	simulate := flag.Int("simulate", 0, fmt.Sprintf("have the simulator deliver this many callbacks (up to %d), then exit", maxSimulate))
 	flag.Parse()
+	switch {
+	case *simulate < 0 || *simulate > maxSimulate:
+		badFlag("invalid value %d for flag -simulate: must be from 0 (serve) to %d", *simulate, maxSimulate)
+	case flag.NArg() > 0:
+		badFlag("unexpected argument %q", flag.Arg(0))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, *addr, *simulate); err != nil {
 		fmt.Fprintln(os.Stderr, "callbackserver:", err)
 		os.Exit(1)
 	}
+}
+
+// badFlag reports a flag value out of range the way the flag package reports one it cannot
+// parse: one line on stderr and exit status 2, before anything runs.
+func badFlag(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "callbackserver: "+format+"\n", args...)
+	os.Exit(2)
 }
 
 func run(ctx context.Context, addr string, simulate int) error {

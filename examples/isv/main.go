@@ -49,15 +49,31 @@ type installed struct {
 	client  *client.Client
 }
 
+// maxCorps bounds -corps: each install is held in memory until all have arrived.
+const maxCorps = 1000
+
 func main() {
-	corps := flag.Int("corps", 3, "installs to serve before exiting")
+	corps := flag.Int("corps", 3, fmt.Sprintf("installs to serve before exiting, 1 to %d", maxCorps))
 	flag.Parse()
+	switch {
+	case *corps < 1 || *corps > maxCorps:
+		badFlag("invalid value %d for flag -corps: must be from 1 to %d", *corps, maxCorps)
+	case flag.NArg() > 0:
+		badFlag("unexpected argument %q", flag.Arg(0))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, *corps); err != nil {
 		fmt.Fprintln(os.Stderr, "isv:", err)
 		os.Exit(1)
 	}
+}
+
+// badFlag reports a flag value out of range the way the flag package reports one it cannot
+// parse: one line on stderr and exit status 2, before anything runs.
+func badFlag(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "isv: "+format+"\n", args...)
+	os.Exit(2)
 }
 
 func run(ctx context.Context, want int) error {

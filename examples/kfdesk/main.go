@@ -72,11 +72,21 @@ type config struct {
 
 func main() {
 	var cfg config
-	flag.IntVar(&cfg.customers, "customers", 40, "simulated customers")
-	flag.IntVar(&cfg.servicers, "servicers", 300, "simulated servicers, at most 15000 (2000 per kf account)")
+	flag.IntVar(&cfg.customers, "customers", 40, fmt.Sprintf("simulated customers, 1 to %d", maxCustomers))
+	flag.IntVar(&cfg.servicers, "servicers", 300, fmt.Sprintf("simulated servicers, %d to %d (2000 per kf account)", minServicers, maxServicers))
 	flag.BoolVar(&cfg.verbose, "v", false, "narrate every customer, not only the first few")
 	flag.DurationVar(&cfg.duration, "duration", 0, "real API only: serve this long (0: until interrupted)")
 	flag.Parse()
+	switch {
+	case cfg.customers < 1 || cfg.customers > maxCustomers:
+		badFlag("invalid value %d for flag -customers: must be from 1 to %d", cfg.customers, maxCustomers)
+	case cfg.servicers < minServicers || cfg.servicers > maxServicers:
+		badFlag("invalid value %d for flag -servicers: must be from %d to %d", cfg.servicers, minServicers, maxServicers)
+	case cfg.duration < 0:
+		badFlag("invalid value %s for flag -duration: must be 0 (until interrupted) or more", cfg.duration)
+	case flag.NArg() > 0:
+		badFlag("unexpected argument %q", flag.Arg(0))
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -90,6 +100,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, "kfdesk:", err)
 		os.Exit(1)
 	}
+}
+
+// badFlag reports a flag value out of range the way the flag package reports one it cannot
+// parse: one line on stderr and exit status 2, before anything runs.
+func badFlag(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "kfdesk: "+format+"\n", args...)
+	os.Exit(2)
 }
 
 // scenes are the entry points the brand publishes (≤ 32 bytes of [0-9a-zA-Z_-]); Param is

@@ -9,8 +9,9 @@
 //
 //	go run ./examples/supplychain -hours 8 -hour 500ms
 //
-// The robot posts once an hour; WeCom allows a robot 20 posts a minute, so the client waits when
-// many short hours ask for more.
+// The robot posts the summary once an hour, in several posts when it is over WeCom's 4,096 bytes
+// (many factories behind plan); WeCom allows a robot 20 posts a minute, so when many short hours
+// ask for more the program waits and says how long.
 //
 // Without WECOM_* variables it runs on the in-process wecomtest simulator, which also plays the
 // factories (accepting the invitation, staffing their lines, pressing the card buttons). Against
@@ -37,6 +38,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -62,6 +64,11 @@ const (
 	crewPlanned   = 17   // workers per factory the plan assumes
 	piecesPerHour = 10   // pieces one worker sews in an hour
 	behindAt      = 0.85 // below 85% of its plan to date a factory is behind
+
+	maxFactories = 1000 // import_chain_contact takes at most 1000 corps per call
+	maxHours     = 168  // a week of production
+	minHour      = time.Millisecond
+	maxHour      = time.Hour
 )
 
 var regions = []string{"Zhejiang", "Jiangsu", "Guangdong"} // the chain's groups
@@ -91,16 +98,33 @@ type factory struct {
 }
 
 func main() {
-	n := flag.Int("factories", 30, "factories in the network")
-	hours := flag.Int("hours", 8, "simulated hours of production")
-	hour := flag.Duration("hour", time.Second, "real time one simulated hour takes")
+	n := flag.Int("factories", 30, fmt.Sprintf("factories in the network, 1 to %d", maxFactories))
+	hours := flag.Int("hours", 8, fmt.Sprintf("simulated hours of production, 1 to %d", maxHours))
+	hour := flag.Duration("hour", time.Second, "real time one simulated hour takes, 1ms to 1h")
 	flag.Parse()
+	switch {
+	case *n < 1 || *n > maxFactories:
+		badFlag("invalid value %d for flag -factories: must be from 1 to %d", *n, maxFactories)
+	case *hours < 1 || *hours > maxHours:
+		badFlag("invalid value %d for flag -hours: must be from 1 to %d", *hours, maxHours)
+	case *hour < minHour || *hour > maxHour:
+		badFlag("invalid value %s for flag -hour: must be from 1ms to 1h", *hour)
+	case flag.NArg() > 0:
+		badFlag("unexpected argument %q", flag.Arg(0))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, *n, *hours, *hour); err != nil {
 		fmt.Fprintln(os.Stderr, "supplychain:", err)
 		os.Exit(1)
 	}
+}
+
+// badFlag reports a flag value out of range the way the flag package reports one it cannot
+// parse: one line on stderr and exit status 2, before anything runs.
+func badFlag(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "supplychain: "+format+"\n", args...)
+	os.Exit(2)
 }
 
 func run(ctx context.Context, n, hours int, hour time.Duration) error {
@@ -155,6 +179,7 @@ func run(ctx context.Context, n, hours int, hour time.Duration) error {
 	if err != nil {
 		return err
 	}
+	post := newPoster(robot, messages.DefaultRobotLimit, os.Stdout)
 	tick := time.NewTicker(hour)
 	defer tick.Stop()
 	for hr := 1; hr <= hours; hr++ {
@@ -172,10 +197,16 @@ func run(ctx context.Context, n, hours int, hour time.Duration) error {
 				behind = append(behind, f)
 			}
 		}
-		if err := robot.Send(ctx, messages.Markdown{Content: report(factories, behind, hr, hours, int(w.acked.Load()))}); err != nil {
+		heading, body := report(factories, behind, hr, hours, int(w.acked.Load()))
+		posts, err := post.markdown(ctx, heading, body)
+		if err != nil {
 			return fmt.Errorf("robot summary: %w", err)
 		}
-		fmt.Printf("hour %d: %s of plan, %d factories behind; the robot posted the summary\n", hr, percent(factories), len(behind))
+		in := ""
+		if posts > 1 {
+			in = fmt.Sprintf(" in %d posts", posts)
+		}
+		fmt.Printf("hour %d: %s of plan, %d factories behind; the robot posted the summary%s\n", hr, percent(factories), len(behind), in)
 		for _, f := range behind {
 			if f.warned {
 				continue
@@ -377,15 +408,87 @@ func (w *warnings) onCard(ctx context.Context, ev *webhook.TemplateCardEvent) (w
 	return nil, nil
 }
 
-// report is the robot's hourly markdown summary.
-func report(factories, behind []*factory, hr, hours, acked int) string {
+// report is the robot's hourly markdown summary: a heading line and the body, one quoted line
+// per fact, so the body can be split at any line.
+func report(factories, behind []*factory, hr, hours, acked int) (heading, body string) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "## Order %s, hour %d of %d\n> Done: <font color=\"info\">%s</font> of plan so far, %d factories\n", orderID, hr, hours, percent(factories), len(factories))
+	fmt.Fprintf(&b, "> Done: <font color=\"info\">%s</font> of plan so far, %d factories\n", percent(factories), len(factories))
 	for _, f := range behind {
 		fmt.Fprintf(&b, "> <font color=\"warning\">Behind plan</font>: %s (%d / %d)\n", f.corp.CorpName, f.done, f.plan)
 	}
 	fmt.Fprintf(&b, "> Warnings acknowledged: %d", acked)
-	return b.String()
+	return fmt.Sprintf("## Order %s, hour %d of %d", orderID, hr, hours), b.String()
+}
+
+// poster posts markdown through a robot whose limiter fails fast, so that instead of waiting
+// silently for a free slot it can say how long the wait is.
+type poster struct {
+	robot *messages.Robot
+	limit messages.RobotLimit
+	out   io.Writer   // progress lines
+	sent  []time.Time // when the last limit.Messages posts were answered, oldest first
+}
+
+func newPoster(r *messages.Robot, limit messages.RobotLimit, out io.Writer) *poster {
+	limit.FailFast = true
+	return &poster{robot: r.WithLimit(limit), limit: limit, out: out}
+}
+
+// markdown posts heading and body in as many posts as WeCom's size limit needs, cut at line
+// breaks, each under the heading (numbered when there are several), and returns how many.
+func (p *poster) markdown(ctx context.Context, heading, body string) (int, error) {
+	const numbering = " (99/99)\n"
+	parts := messages.SplitText(body, messages.MaxRobotMarkdownBytes-len(heading)-len(numbering))
+	for i, part := range parts {
+		head := heading
+		if len(parts) > 1 {
+			head = fmt.Sprintf("%s (%d/%d)", heading, i+1, len(parts))
+		}
+		if err := p.send(ctx, head+"\n"+strings.TrimSuffix(part, "\n")); err != nil {
+			return i, err
+		}
+	}
+	return len(parts), nil
+}
+
+// send posts one markdown message, waiting with a progress line while the robot's limit is
+// reached.
+func (p *poster) send(ctx context.Context, content string) error {
+	for {
+		err := p.robot.Send(ctx, messages.Markdown{Content: content})
+		if err == nil {
+			p.sent = append(p.sent, time.Now())
+			if len(p.sent) > p.limit.Messages {
+				p.sent = p.sent[1:]
+			}
+			return nil
+		}
+		if !errors.Is(err, messages.ErrRobotRateLimited) {
+			return err
+		}
+		// The slot of our oldest recent post frees a window after its answer; without enough
+		// posts of ours to tell (another process shares the robot), look again a little later.
+		wait := p.limit.Window / 12
+		if len(p.sent) == p.limit.Messages {
+			wait = max(time.Until(p.sent[0].Add(p.limit.Window)), time.Millisecond)
+		}
+		per := p.limit.Window.String()
+		if p.limit.Window == time.Minute {
+			per = "minute"
+		}
+		in := wait.Round(time.Millisecond).String()
+		if wait >= time.Second {
+			in = fmt.Sprintf("%.0fs", wait.Seconds())
+		}
+		fmt.Fprintf(p.out, "  waiting for the robot's %d-per-%s limit: next post in %s\n", p.limit.Messages, per, in)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 func percent(factories []*factory) string {
