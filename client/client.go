@@ -44,6 +44,7 @@ type Client struct {
 	tokens  *tokenCache // nil when the credential is a static key
 	refused error       // set by Require on a client of the wrong kind: every call fails with it
 	ownHC   bool        // hc was made by New, so Close may close its connections
+	hooks   Hooks
 }
 
 // Option configures a [Client] in [New].
@@ -58,6 +59,7 @@ type settings struct {
 	perHour   int
 	retry     RetryPolicy
 	maxBody   int64
+	hooks     Hooks
 }
 
 // WithBaseURL points the client at another scheme+host, such as the wecomtest simulator or a
@@ -222,6 +224,7 @@ func New(cred Credential, opts ...Option) (*Client, error) {
 		retry:   s.retry,
 		maxBody: s.maxBody,
 		ownHC:   ownHC,
+		hooks:   s.hooks,
 	}
 	c.safe = c.transport(retryAll)
 	c.unsafe = c.transport(retryUnsent)

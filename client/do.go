@@ -79,7 +79,11 @@ func (c *Client) call(ctx context.Context, r *request) error {
 	var refreshed bool
 	var busy, limited int
 	for attempt := 1; ; attempt++ {
-		if err := c.limits.wait(ctx, c.auth.limitKey+" "+r.path); err != nil {
+		waited, err := c.limits.wait(ctx, c.auth.limitKey+" "+r.path)
+		if h := c.hooks.OnLimiterWait; h != nil && (waited > 0 || err != nil) {
+			h(ctx, LimiterWaitInfo{Path: r.path, Wait: waited, Err: err})
+		}
+		if err != nil {
 			return fmt.Errorf("wecom: %s: rate limit wait: %w", r.path, err)
 		}
 		tok, err := c.authValue(ctx, r)
@@ -292,10 +296,15 @@ func (e *TransportError) Error() string {
 // Unwrap returns the network cause, if any.
 func (e *TransportError) Unwrap() error { return e.Err }
 
-// logCall writes one line per attempt: DEBUG for answers the caller handles (success, a
-// business errcode), INFO when the client retries (with the reason), WARN when it gives up on
-// a transport failure or on busy and frequency-limit answers.
+// logCall reports each attempt to the OnAttempt hook and writes one line per attempt: DEBUG
+// for answers the caller handles (success, a business errcode), INFO when the client retries
+// (with the reason), WARN when it gives up on a transport failure or on busy and
+// frequency-limit answers.
 func (c *Client) logCall(ctx context.Context, r *request, code, attempt int, d time.Duration, err error, retry string) {
+	if h := c.hooks.OnAttempt; h != nil {
+		h(ctx, AttemptInfo{Method: r.method, Path: r.path, Attempt: attempt, ErrCode: code, HTTPStatus: attemptStatus(r, err),
+			Duration: d, RetryReason: retry, Err: err})
+	}
 	level := slog.LevelDebug
 	var apiErr *APIError
 	switch {

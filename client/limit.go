@@ -125,23 +125,27 @@ func (e errLimitWait) Error() string {
 func (e errLimitWait) Is(target error) bool { return target == ErrRateLimited }
 
 // wait returns when key ("limitKey path") may be called: at once when its windows have room,
-// after the wait otherwise. It fails at once, with an error matching [ErrRateLimited] that says
-// the wait, when ctx's deadline comes first.
-func (l *limiter) wait(ctx context.Context, key string) error {
+// after the wait otherwise, and says how long it waited. It fails at once, with an error
+// matching [ErrRateLimited] that says the wait, when ctx's deadline comes first.
+func (l *limiter) wait(ctx context.Context, key string) (time.Duration, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return 0, err
 	}
 	k := limitPrefix + key
+	var waited time.Duration
 	for {
 		ok, after, err := l.admit(ctx, k)
 		if err != nil || ok {
-			return err
+			return waited, err
 		}
 		if dl, has := ctx.Deadline(); has && time.Until(dl) < after {
-			return errLimitWait(after)
+			return waited, errLimitWait(after)
 		}
-		if err := l.clock.sleep(ctx, after); err != nil {
-			return err
+		start := l.clock.now()
+		err = l.clock.sleep(ctx, after)
+		waited += l.clock.now().Sub(start)
+		if err != nil {
+			return waited, err
 		}
 	}
 }

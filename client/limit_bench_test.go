@@ -16,7 +16,7 @@ func BenchmarkLimiterWait(b *testing.B) {
 	key := c.auth.cacheID + " /cgi-bin/user/get" // the key Do passes
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := c.limits.wait(ctx, key); err != nil {
+		if _, err := c.limits.wait(ctx, key); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -15,5 +15,6 @@ func LimitKey(c *Client) string { return c.auth.limitKey }
 
 // WaitLimit waits for room for one call of c to path, as Do does before each attempt.
 func WaitLimit(ctx context.Context, c *Client, path string) error {
-	return c.limits.wait(ctx, c.auth.limitKey+" "+path)
+	_, err := c.limits.wait(ctx, c.auth.limitKey+" "+path)
+	return err
 }

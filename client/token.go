@@ -425,7 +425,10 @@ func (tc *tokenCache) refuse(err error, until time.Time) {
 
 // fetchAndKeep asks WeCom (or the token source) and keeps the answer in process; with share it
 // also stores the token, or the refusal, for the other processes.
-func (tc *tokenCache) fetchAndKeep(ctx context.Context, share bool) (*cachedToken, error) {
+func (tc *tokenCache) fetchAndKeep(ctx context.Context, share bool) (_ *cachedToken, err error) {
+	if tc.c.hooks.OnTokenRefresh != nil {
+		defer tc.c.refreshed(ctx, time.Now(), &err)
+	}
 	ot, err := tc.fetch(ctx)
 	if err != nil {
 		if apiErr, ok := remembered(err); ok {

@@ -58,6 +58,7 @@ type Handler struct {
 	fnTimeout time.Duration
 	dedupeKey func(ev Event, plaintext []byte, receiveID string) string
 	onDead    func(context.Context, DeadLetter)
+	hooks     Hooks
 	log       *slog.Logger
 	now       func() time.Time
 
@@ -366,6 +367,10 @@ func (h *Handler) serveVerify(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) serveEvent(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	var o observed
+	if h.hooks.OnCallback != nil {
+		defer h.observe(r.Context(), start, &o)
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.bodyLimit))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
@@ -374,6 +379,7 @@ func (h *Handler) serveEvent(w http.ResponseWriter, r *http.Request) {
 		} else {
 			err = wrap(ErrParseXML, "cannot read body")
 		}
+		o.set(OutcomeRejected, err)
 		h.reject(w, r, err)
 		return
 	}
@@ -383,25 +389,29 @@ func (h *Handler) serveEvent(w http.ResponseWriter, r *http.Request) {
 		err = h.checkTimestamp(q.Get("timestamp"))
 	}
 	if err != nil {
+		o.set(OutcomeRejected, err)
 		h.reject(w, r, err)
 		return
 	}
 	ev, err := Parse(env.Plaintext)
 	if err != nil {
+		o.set(OutcomeRejected, err)
 		h.reject(w, r, err)
 		return
 	}
 	ctx := r.Context()
 	kind := ev.Kind()
+	o.kind = kind
 	key := h.dedupeKey(ev, env.Plaintext, env.ReceiveID)
 	deadline := start.Add(h.budgetFor(ev))
 	if h.queue != nil {
-		h.enqueue(w, r, ev, QueuedEvent{Key: key, Plaintext: env.Plaintext, ReceiveID: env.ReceiveID, ReceivedAt: start}, deadline)
+		o.set(OutcomeQueued, h.enqueue(w, r, ev, QueuedEvent{Key: key, Plaintext: env.Plaintext, ReceiveID: env.ReceiveID, ReceivedAt: start}, deadline))
 		return
 	}
 	fn := h.lookup(ev)
 	if fn == nil {
 		h.log.LogAttrs(ctx, slog.LevelDebug, "wecom: webhook: no handler", slog.String("kind", kind))
+		o.set(OutcomeAcked, nil)
 		h.ack(w, ev)
 		return
 	}
@@ -414,15 +424,18 @@ func (h *Handler) serveEvent(w http.ResponseWriter, r *http.Request) {
 		switch st {
 		case claimDone:
 			h.log.LogAttrs(ctx, slog.LevelDebug, "wecom: webhook: duplicate delivery", slog.String("kind", kind))
+			o.set(OutcomeDuplicate, nil)
 			h.answerDone(w, r, ev, env.ReceiveID, val)
 			return
 		case claimBusy:
 			// Another delivery is still running: WeCom retries, and meets its outcome.
 			h.log.LogAttrs(ctx, slog.LevelInfo, "wecom: webhook: delivery in progress elsewhere; not acknowledged", slog.String("kind", kind))
+			o.set(OutcomeDeferred, nil)
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
 		case claimFailed:
 			if ctx.Err() != nil {
+				o.set(OutcomeFailed, ctx.Err())
 				return // WeCom gave up on this request and redelivers: no unleased run
 			}
 			// Handled without a lease: acknowledged only if the function succeeds in time.
@@ -438,18 +451,23 @@ func (h *Handler) serveEvent(w http.ResponseWriter, r *http.Request) {
 	timer.Stop()
 	if !ok {
 		acked := !inv.degraded && ctx.Err() == nil
+		o.running = true
+		o.set(OutcomeFailed, ctx.Err())
 		switch {
 		case acked:
 			h.log.LogAttrs(ctx, slog.LevelWarn, "wecom: webhook: handler still running, acknowledged", slog.String("kind", kind))
+			o.set(OutcomeAcked, nil)
 			h.ack(w, ev)
 		case ctx.Err() == nil:
 			h.log.LogAttrs(ctx, slog.LevelWarn, "wecom: webhook: handler still running without a lease; not acknowledged", slog.String("kind", kind))
+			o.set(OutcomeDeferred, nil)
 			w.WriteHeader(http.StatusServiceUnavailable)
 		}
 		h.handOff(inv, acked)
 		return
 	}
 	inv.cancel()
+	o.set(OutcomeAcked, out.err)
 	if out.err != nil {
 		h.log.LogAttrs(ctx, slog.LevelError, "wecom: webhook: handler failed", slog.String("kind", kind), slog.String("err", out.err.Error()))
 		if inv.lease != nil {
@@ -505,9 +523,9 @@ func (h *Handler) budgetFor(ev Event) time.Duration {
 	return h.budget
 }
 
-// enqueue acknowledges ev once the queue has it, and answers 503 if it fails or does not
-// finish by the deadline, so that WeCom redelivers.
-func (h *Handler) enqueue(w http.ResponseWriter, r *http.Request, ev Event, qe QueuedEvent, deadline time.Time) {
+// enqueue acknowledges ev once the queue has it, and answers 503 (and returns the error) if it
+// fails or does not finish by the deadline, so that WeCom redelivers.
+func (h *Handler) enqueue(w http.ResponseWriter, r *http.Request, ev Event, qe QueuedEvent, deadline time.Time) error {
 	ctx, cancel := context.WithDeadline(r.Context(), deadline)
 	defer cancel()
 	errc := make(chan error, 1)
@@ -521,9 +539,10 @@ func (h *Handler) enqueue(w http.ResponseWriter, r *http.Request, ev Event, qe Q
 	if err != nil {
 		h.log.LogAttrs(ctx, slog.LevelWarn, "wecom: webhook: callback not queued; not acknowledged", slog.String("kind", ev.Kind()), slog.String("err", err.Error()))
 		w.WriteHeader(http.StatusServiceUnavailable)
-		return
+		return err
 	}
 	h.ack(w, ev)
+	return nil
 }
 
 // call runs fn, turning a panic into an error so a user bug never takes the server down.
