@@ -405,7 +405,9 @@ func TestHostileEnvelopeLinear(t *testing.T) {
 	base := best(normal, 403)
 	d := best(hostile.String(), 400)
 	t.Logf("hostile 1 MiB body refused in %v; a normal one in %v", d, base)
-	if d > 100*time.Millisecond || d > 10*base {
+	// Relative to the same-size normal body, measured in the same run (absolute times mean
+	// little under -race on a loaded machine); the quadratic parse took thousands of times longer.
+	if d > 10*base {
 		t.Fatalf("hostile 1 MiB body took %v; a normal 1 MiB body %v", d, base)
 	}
 }
