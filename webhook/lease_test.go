@@ -335,7 +335,7 @@ func TestStoreDownAcknowledgesOnlyHandled(t *testing.T) {
 		}{{"fast", 200}, {"slow", 503}} {
 			start := time.Now()
 			w := serve(h, signedPost(t, c, testCorp, textXML("LiLei", tc.content, 9400)))
-			if w.Code != tc.want || time.Since(start) > 400*time.Millisecond {
+			if w.Code != tc.want || time.Since(start) > time.Second { // the 300 ms budget plus slack for a loaded machine
 				t.Errorf("%s store, %s function: %d after %v; want %d within the budget", name, tc.content, w.Code, time.Since(start), tc.want)
 			}
 		}

@@ -75,7 +75,7 @@ func TestFieldsOneSegmentLinear(t *testing.T) {
 		if err != ErrSegmented {
 			t.Errorf("%q: %v, want ErrSegmented", piece, err)
 		}
-		if d > 100*time.Millisecond || d > 10*base {
+		if d > 10*base { // relative: absolute times mean little under -race
 			t.Errorf("%q: refused after %v for 1 MiB; a plain 1 MiB value reads in %v", piece, d, base)
 		}
 	}
