@@ -3,7 +3,7 @@ module github.com/wecom-connector/wecom/otelwecom
 go 1.26.0
 
 require (
-	github.com/wecom-connector/wecom v0.0.0
+	github.com/wecom-connector/wecom v0.1.0
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/metric v1.47.0
 	go.opentelemetry.io/otel/sdk v1.47.0
@@ -24,5 +24,3 @@ require (
 	golang.org/x/sync v0.25.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
 )
-
-replace github.com/wecom-connector/wecom => ../
