@@ -57,17 +57,21 @@ func (e *cli) clientOptions() []client.Option {
 	return []client.Option{client.WithBaseURL(e.cfg.baseURL)}
 }
 
+// unset names the settings, given as name/value pairs, whose values are empty.
+func unset(namesAndValues ...string) []string {
+	var missing []string
+	for i := 0; i+1 < len(namesAndValues); i += 2 {
+		if namesAndValues[i+1] == "" {
+			missing = append(missing, namesAndValues[i])
+		}
+	}
+	return missing
+}
+
 // apiClient builds the app client from the configuration.
 func (e *cli) apiClient() (*client.Client, error) {
 	e.startSim()
-	var missing []string
-	if e.cfg.corpID == "" {
-		missing = append(missing, "WECOM_CORP_ID (or -corp-id)")
-	}
-	if e.cfg.secret == "" {
-		missing = append(missing, "WECOM_SECRET")
-	}
-	if len(missing) > 0 {
+	if missing := unset("WECOM_CORP_ID (or -corp-id)", e.cfg.corpID, "WECOM_SECRET", e.cfg.secret); len(missing) > 0 {
 		return nil, usagef("missing configuration: set %s, or use -sim", strings.Join(missing, " and "))
 	}
 	c, err := client.New(client.CorpApp{CorpID: e.cfg.corpID, Secret: e.cfg.secret}, e.clientOptions()...)
@@ -419,14 +423,7 @@ func (q callbackQuery) values(names ...string) (map[string]string, error) {
 // receive ID checked.
 func (e *cli) crypto() (*webhook.Crypto, error) {
 	e.startSim()
-	var missing []string
-	if e.cfg.cbToken == "" {
-		missing = append(missing, "WECOM_CALLBACK_TOKEN")
-	}
-	if e.cfg.cbAESKey == "" {
-		missing = append(missing, "WECOM_CALLBACK_AES_KEY")
-	}
-	if len(missing) > 0 {
+	if missing := unset("WECOM_CALLBACK_TOKEN", e.cfg.cbToken, "WECOM_CALLBACK_AES_KEY", e.cfg.cbAESKey); len(missing) > 0 {
 		return nil, usagef("missing configuration: set %s", strings.Join(missing, " and "))
 	}
 	c, err := webhook.NewCrypto(e.cfg.cbToken, e.cfg.cbAESKey, e.cfg.corpID)
