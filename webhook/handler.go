@@ -70,7 +70,7 @@ type Handler struct {
 	ifaces   []ifaceRoute
 	fallback HandlerFunc
 
-	running sync.WaitGroup
+	running inflight
 }
 
 // Format prints the handler and its callback configuration's tag whatever the verb: fmt would
@@ -294,10 +294,8 @@ func (h *Handler) lookup(ev Event) HandlerFunc {
 // returned (or been given up at their deadline) and the Handler's store writes for them are
 // done, or ctx ends. Call it after http.Server.Shutdown.
 func (h *Handler) Wait(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() { h.running.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-h.running.idle():
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

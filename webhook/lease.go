@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/wecom-connector/wecom/store"
@@ -201,9 +202,9 @@ func (h *Handler) renew(inv *invocation) bool {
 // or is given up at its deadline; then a success writes the done mark, a failure releases the
 // key and, if the callback was acknowledged, goes to the dead-letter hook.
 func (h *Handler) handOff(inv *invocation, acked bool) {
-	h.running.Add(1)
+	h.running.add()
 	go func() {
-		defer h.running.Done()
+		defer h.running.done()
 		hung := time.NewTimer(time.Until(inv.deadline) + hungGrace)
 		defer hung.Stop()
 		if inv.lease != nil {
@@ -271,9 +272,9 @@ func (h *Handler) markDone(ctx context.Context, inv *invocation, val []byte, dea
 
 // later retries op in the background.
 func (h *Handler) later(what string, op func(context.Context) error) {
-	h.running.Add(1)
+	h.running.add()
 	go func() {
-		defer h.running.Done()
+		defer h.running.done()
 		time.Sleep(storePause)
 		h.retry(what, op)
 	}()
@@ -318,4 +319,42 @@ func (h *Handler) deadLetter(inv *invocation, cause error) {
 		}
 	}()
 	h.onDead(ctx, dl)
+}
+
+// inflight counts background work. Unlike sync.WaitGroup it allows a start from zero while
+// Wait is waiting: a redelivery may arrive during shutdown.
+type inflight struct {
+	mu    sync.Mutex
+	n     int
+	waits []chan struct{}
+}
+
+func (f *inflight) add() {
+	f.mu.Lock()
+	f.n++
+	f.mu.Unlock()
+}
+
+func (f *inflight) done() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n--; f.n == 0 {
+		for _, c := range f.waits {
+			close(c)
+		}
+		f.waits = nil
+	}
+}
+
+// idle returns a channel closed once no work is running.
+func (f *inflight) idle() <-chan struct{} {
+	c := make(chan struct{})
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n == 0 {
+		close(c)
+	} else {
+		f.waits = append(f.waits, c)
+	}
+	return c
 }

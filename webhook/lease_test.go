@@ -443,3 +443,38 @@ func TestLeaseValuesAndRenewal(t *testing.T) {
 		t.Fatalf("after success: %q, want the done mark", v)
 	}
 }
+
+// Wait may run while new deliveries start their background work (a redelivery during
+// shutdown): no race, and Wait returns once the count is back at zero.
+func TestWaitWhileWorkStarts(t *testing.T) {
+	t.Parallel()
+	var f inflight
+	release := make(chan struct{})
+	f.add()
+	idle := f.idle()
+	for i := 0; i < 50; i++ {
+		f.add()
+		go func() {
+			<-release
+			f.done()
+		}()
+		go func() { <-f.idle() }()
+	}
+	select {
+	case <-idle:
+		t.Fatal("idle before the work ended")
+	default:
+	}
+	close(release)
+	f.done()
+	select {
+	case <-idle:
+	case <-time.After(5 * time.Second):
+		t.Fatal("idle never closed")
+	}
+	select {
+	case <-f.idle():
+	default:
+		t.Fatal("idle with nothing running is not closed at once")
+	}
+}
