@@ -34,6 +34,12 @@ type addressBook struct {
 	linked   *linkedState
 	external externalState
 	massCall string // the corp's mass_call_ticket, once applied for
+
+	acquisition acquisitionState
+	moments     momentState
+	transfers   transferState
+	strategies  strategyState
+	exports     exportState
 }
 
 // book returns corpID's address book, creating it with the root department on first use.

@@ -101,6 +101,9 @@ type Server struct {
 	kf        kfState
 	callbacks callbackState
 	limits    limits
+	licenses  licenseState
+	openIDs   openIDState
+	jsapi     jsapiState
 }
 
 // Option configures a [Server] in [NewServer].
@@ -143,6 +146,8 @@ func NewServer(opts ...Option) *Server {
 		s.agentRoutes(), s.menuRoutes(), s.workbenchRoutes(), s.shareRoutes(), s.isvRoutes(), s.oauthRoutes(),
 		s.kfAccountRoutes(), s.kfServicerRoutes(), s.kfSessionRoutes(), s.kfSyncRoutes(), s.kfSendRoutes(),
 		s.kfCustomerRoutes(), s.kfUpgradeRoutes(), s.kfStatRoutes(), s.kfKnowledgeRoutes(),
+		s.acquisitionRoutes(), s.momentRoutes(), s.transferRoutes(), s.strategyRoutes(),
+		s.licenseRoutes(), s.openIDRoutes(), s.jsapiRoutes(), s.exportRoutes(),
 	} {
 		for _, r := range table {
 			s.routes[r.path] = r
