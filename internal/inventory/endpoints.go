@@ -34,8 +34,9 @@ var (
 )
 
 // ParseSpec reads the endpoints named by the spec extracts in dir: the index tables of
-// contacts-apps.md and customerservice.md, then every "METHOD /cgi-bin/path" in the prose. The
-// first mention of a path gives its method, token kind and section. The result is sorted by path.
+// contacts-apps.md and customerservice.md, then every "METHOD /cgi-bin/path" in the prose, then
+// doc-index.tsv (endpoints of the official pages beyond the spec files). The first mention of a
+// path gives its method, token kind and section. The result is sorted by path.
 func ParseSpec(dir string) ([]*Endpoint, error) {
 	files := map[string][]string{}
 	for _, name := range []string{"platform.md", "contacts-apps.md", "messages.md", "customerservice.md"} {
@@ -115,6 +116,18 @@ func ParseSpec(dir string) ([]*Endpoint, error) {
 	}
 	// Named only in passing by the spec, without a method or section of its own.
 	add("POST", "service/corpid_to_opencorpid", "provider", "contacts-apps.md §0")
+	// The families the spec files do not cover, from the official pages themselves.
+	b, err := os.ReadFile(filepath.Join(dir, "doc-index.tsv"))
+	if err != nil {
+		return nil, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		cols := strings.Split(line, "\t")
+		if strings.HasPrefix(line, "#") || len(cols) != 4 {
+			continue
+		}
+		add(cols[1], cols[0], cols[2], "doc "+cols[3])
+	}
 
 	eps := make([]*Endpoint, 0, len(seen))
 	for _, ep := range seen {
