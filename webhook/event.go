@@ -51,8 +51,12 @@ type Header struct {
 	TimeStamp int64 `wecom:"TimeStamp" xml:"TimeStamp"`
 	// AuthCorpID is the authorizing corp of ISV command callbacks.
 	AuthCorpID string `wecom:"AuthCorpId" xml:"AuthCorpId"`
+	// ServiceCorpID is the service provider's corp ID of provider system events (服务商系统事件).
+	ServiceCorpID string `wecom:"ServiceCorpId" xml:"ServiceCorpId"`
 
-	raw string
+	// raw is the plaintext XML; behind a pointer so that printing an event shows an address,
+	// not the plaintext (which may hold a suite ticket or an access token).
+	raw *string
 }
 
 // EventHeader returns h; every event embeds a Header.
@@ -91,13 +95,21 @@ func (h *Header) Kind() string {
 }
 
 // Raw returns a copy of the plaintext XML the event was decoded from.
-func (h *Header) Raw() []byte { return []byte(h.raw) }
+func (h *Header) Raw() []byte {
+	if h.raw == nil {
+		return nil
+	}
+	return []byte(*h.raw)
+}
 
 // Lookup returns the text of the element at path (names joined by ">", e.g.
 // "BatchJob>JobId"), the way to read an element this package does not type. Its second
 // result reports whether the element exists.
 func (h *Header) Lookup(path string) (string, bool) {
-	t, ok := xmlscan.Scan([]byte(h.raw), h.raw)
+	if h.raw == nil {
+		return "", false
+	}
+	t, ok := xmlscan.Scan([]byte(*h.raw), *h.raw)
 	if !ok {
 		return "", false
 	}

@@ -95,6 +95,4 @@ type CancelSpecialAuth struct {
 // 同意迁移external_userid通知
 type AgreeExternalUserIDMigration struct {
 	Header
-	// ServiceCorpID is the provider's corp ID.
-	ServiceCorpID string `wecom:"ServiceCorpId" xml:"ServiceCorpId"`
 }

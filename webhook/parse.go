@@ -33,7 +33,7 @@ func Parse(plaintext []byte) (Event, error) {
 		ev = new(Unknown)
 	}
 	t.Decode(ev)
-	ev.EventHeader().raw = s
+	ev.EventHeader().raw = &s
 	return ev, nil
 }
 

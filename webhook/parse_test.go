@@ -33,6 +33,19 @@ func isvHdr(suite, info string, ts int64, authCorp, change string) Header {
 	return Header{SuiteID: suite, InfoType: info, TimeStamp: ts, AuthCorpID: authCorp, ChangeType: change}
 }
 
+func acqHdr(ct int64, change string) Header {
+	return Header{ToUserName: "toUser", FromUserName: "sys", CreateTime: ct, MsgType: "event", Event: "customer_acquisition", ChangeType: change}
+}
+
+func providerHdr(provider, info string, ts int64, authCorp string) Header {
+	return Header{ServiceCorpID: provider, InfoType: info, TimeStamp: ts, AuthCorpID: authCorp}
+}
+
+func withProvider(h Header, provider string) Header {
+	h.ServiceCorpID = provider
+	return h
+}
+
 const (
 	corp1 = "ww7c3f5e0a1b2d4e6f"
 	corp2 = "ww0123456789abcdef"
@@ -164,14 +177,38 @@ var parseCases = map[string]Event{
 	"cancel_auth.xml":          &CancelAuth{Header: isvHdr("wwsuite0001", "cancel_auth", 1700001300, "wwcorpA", "")},
 	"reset_permanent_code.xml": &ResetPermanentCode{Header: isvHdr("dktpl0001", "reset_permanent_code", 1700002000, "", ""), AuthCode: "ac-reset-…"},
 
-	"corp_arch_auth.xml":       &CorpArchAuth{Header: isvHdr("wwsuite0001", "corp_arch_auth", 1700003000, "wwcorpA", "")},
-	"approve_special_auth.xml": &ApproveSpecialAuth{Header: isvHdr("wwsuite0001", "approve_special_auth", 1700003100, "wwcorpA", ""), AuthType: "customer_acquisition"},
-	"cancel_special_auth.xml":  &CancelSpecialAuth{Header: isvHdr("wwsuite0001", "cancel_special_auth", 1700003200, "wwcorpA", ""), AuthType: "customer_acquisition"},
-	"agree_external_userid_migration.xml": &AgreeExternalUserIDMigration{Header: isvHdr("wwsuite0001", "agree_external_userid_migration", 1700003300, "wwcorpA", ""),
-		ServiceCorpID: "wwprovider01"},
+	"corp_arch_auth.xml":                  &CorpArchAuth{Header: isvHdr("wwsuite0001", "corp_arch_auth", 1700003000, "wwcorpA", "")},
+	"approve_special_auth.xml":            &ApproveSpecialAuth{Header: isvHdr("wwsuite0001", "approve_special_auth", 1700003100, "wwcorpA", ""), AuthType: "customer_acquisition"},
+	"cancel_special_auth.xml":             &CancelSpecialAuth{Header: isvHdr("wwsuite0001", "cancel_special_auth", 1700003200, "wwcorpA", ""), AuthType: "customer_acquisition"},
+	"agree_external_userid_migration.xml": &AgreeExternalUserIDMigration{Header: withProvider(isvHdr("wwsuite0001", "agree_external_userid_migration", 1700003300, "wwcorpA", ""), "wwprovider01")},
 
-	"unknown_event.xml":      &Unknown{Header: appHdr(corp1, "sys", 1732440040, "event", "living_status_change", 1000005)},
-	"unknown_info.xml":       &Unknown{Header: isvHdr("wwsuite0001", "register_corp", 1700003400, "wwcorpA", "")},
+	"unknown_event.xml": &Unknown{Header: appHdr(corp1, "sys", 1732440040, "event", "living_status_change", 1000005)},
+	"unknown_info.xml":  &Unknown{Header: isvHdr("wwsuite0001", "future_provider_notice", 1700003400, "wwcorpA", "")},
+
+	"acq_balance_low.xml":       &AcquisitionBalanceLow{Header: acqHdr(1403610513, "balance_low")},
+	"acq_balance_exhausted.xml": &AcquisitionBalanceExhausted{Header: acqHdr(1403610513, "balance_exhausted")},
+	"acq_balance_increased.xml": &AcquisitionBalanceIncreased{Header: acqHdr(1403610513, "balance_increased")},
+	"acq_link_unavailable.xml":  &AcquisitionLinkUnavailable{Header: acqHdr(1403610513, "link_unavailable"), LinkID: "cawcdea7783d7330b4"},
+	"acq_delete_link.xml":       &AcquisitionLinkDeleted{Header: acqHdr(1403610513, "delete_link"), LinkID: "cawcdea7783d7330b4"},
+	"acq_quota_expire_soon.xml": &AcquisitionQuotaExpireSoon{Header: acqHdr(1689171577, "quota_expire_soon"), ExpireTime: 1690819200, ExpireQuotaNum: 100},
+	"acq_open_profile.xml":      &AcquisitionProfileOpened{Header: acqHdr(1689171577, "open_profile"), LinkID: "cawcdea7783d7330b4", State: "STATE"},
+	"acq_friend_request.xml":    &AcquisitionFriendRequest{Header: acqHdr(1689171577, "friend_request"), LinkID: "cawcdea7783d7330b4", State: "STATE"},
+	"acq_customer_start_chat.xml": &AcquisitionChatStarted{Header: acqHdr(1403610513, "customer_start_chat"),
+		UserID: "zhangsan", ExternalUserID: "woAJ2GCAAAXtWyujaWJHDDGi0mAAAA", LinkID: "cawcdea7783d7330c6"},
+	"acq_message_from_customer.xml": &AcquisitionCustomerMessage{Header: acqHdr(1403610513, "message_from_customer"),
+		UserID: "zhangsan", ExternalUserID: "woAJ2GCAAAXtWyujaWJHDDGi0mAAAA", LinkID: "cawcdea7783d7330c6", ChatSeq: 3, ChatKey: "CHATKEY"},
+
+	"license_pay_success.xml": &LicensePaySuccess{Header: providerHdr("xxxx", "license_pay_success", 1403610513, "yyyy"), OrderID: "zzzz", BuyerUserID: "USERID"},
+	"license_refund.xml":      &LicenseRefund{Header: providerHdr("xxxx", "license_refund", 1403610513, "yyyy"), OrderID: "zzzz", OrderStatus: RefundSucceeded},
+	"auto_activate.xml": &LicenseAutoActivated{Header: providerHdr("aaaa", "auto_activate", 1403610513, "bbbb"), Scene: 1, Accounts: []AutoActivatedAccount{
+		{ActiveCode: "XXXX", Type: 1, ExpireTime: 1700000000, UserID: "USERID", PreviousStatus: 1, PreviousActiveCode: "YYYY"},
+		{ActiveCode: "ZZZZ", Type: 2, ExpireTime: 1700000001, UserID: "USER2", PreviousStatus: 3}}},
+	"unlicensed_notify.xml": &UnlicensedNotify{Header: appHdr("toUser", "FromUser", 1408091189, "event", "unlicensed_notify", 1)},
+	"register_corp.xml": &RegisterCorp{Header: providerHdr("wwddddccc7775555aab", "register_corp", 1502682173, "wwddddccc7775555aaa"),
+		RegisterCode: "pIKi3wRPNWCGF-pyP-YU5KWjDDD", ContactSync: ContactSync{AccessToken: "accesstoken000001", ExpiresIn: 1800},
+		AdminUserID: "zhangshan", State: "state1", TemplateID: "tpl1test"},
+	"enter_register_package.xml": &EnterRegisterPackage{Header: providerHdr("wwddddccc7775555aab", "enter_register_package", 1671632600, "wwddddccc7775555aaa"),
+		UserID: "zhangshan", RegisterCode: "pIKi3wRPNWCGF-YU5KWjD", State: "state1", TemplateID: "tpl1test"},
 	"unknown_changetype.xml": &Unknown{Header: changeHdr(corp1, 1732440041, "change_contact", "merge_user")},
 	"unknown_msgtype.xml":    &Unknown{Header: msgHdr(corp1, "LiLei", 1732440042, "file", 42, 1000005)},
 }
@@ -200,7 +237,7 @@ func TestParseEveryEventType(t *testing.T) {
 			if !bytes.Equal(got.Raw(), raw) {
 				t.Error("Raw() differs from the input")
 			}
-			want.EventHeader().raw = string(raw)
+			want.EventHeader().raw = got.EventHeader().raw
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("got  %#v\nwant %#v", got, want)
 			}
