@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/check"
@@ -333,11 +334,12 @@ func (s *SuiteService) InstallURL(ctx context.Context, p InstallParams) (*Browse
 
 // HandleSuiteTickets registers on h, the handler of a suite's instruction callback URL
 // (指令回调), a function that saves every pushed suite_ticket into st with
-// client.StoreSuiteTicket, where the client.Suite clients sharing st read it. A failed save
-// answers an error, so WeCom delivers the ticket again.
+// client.StoreSuiteTicketAt, where the client.Suite clients sharing st read it; a late
+// redelivery of an older ticket never replaces a newer one. A failed save answers an error,
+// so WeCom delivers the ticket again.
 // 接收 suite_ticket 推送
 func HandleSuiteTickets(h *webhook.Handler, st store.Store) {
 	webhook.On(h, func(ctx context.Context, ev *webhook.SuiteTicket) (webhook.Reply, error) {
-		return nil, client.StoreSuiteTicket(ctx, st, ev.SuiteID, ev.Ticket)
+		return nil, client.StoreSuiteTicketAt(ctx, st, ev.SuiteID, ev.Ticket, time.Unix(ev.TimeStamp, 0))
 	})
 }

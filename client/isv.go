@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -39,13 +41,63 @@ var ErrNoSuiteTicket = errors.New("wecom: no suite_ticket stored: the suite_tick
 
 func suiteTicketKey(suiteID string) string { return "wecom:v1:suite_ticket:" + suiteID }
 
-// StoreSuiteTicket saves the suite_ticket WeCom pushed to a suite's instruction callback URL.
+// StoreSuiteTicket saves the suite_ticket WeCom pushed to a suite's instruction callback URL,
+// replacing whatever is stored. Prefer [StoreSuiteTicketAt] with the callback's TimeStamp: a
+// late redelivery of an older ticket must not replace a newer one.
 // 保存推送的 suite_ticket
 //
-// Call it from the suite_ticket callback handler. Every [Suite] client sharing st, in any
-// process, then fetches its suite_access_token with it; the newest ticket replaces the older
-// one, and a ticket is kept for [SuiteTicketTTL].
+// Every [Suite] client sharing st, in any process, then fetches its suite_access_token with
+// it; a ticket is kept for [SuiteTicketTTL].
 func StoreSuiteTicket(ctx context.Context, st store.Store, suiteID, ticket string) error {
+	if err := checkSuiteTicket(st, suiteID, ticket); err != nil {
+		return err
+	}
+	if err := st.Set(ctx, suiteTicketKey(suiteID), []byte(ticket), SuiteTicketTTL); err != nil {
+		return fmt.Errorf("wecom: store suite_ticket of %s: %w", suiteID, err)
+	}
+	return nil
+}
+
+// StoreSuiteTicketAt saves the suite_ticket pushed at pushed (the callback's TimeStamp) unless
+// the store holds one pushed later: WeCom redelivers a callback it saw fail, and an older
+// ticket arriving after a newer one is dropped. A ticket saved by [StoreSuiteTicket] counts as
+// older than any timestamped one.
+// 保存推送的 suite_ticket (按推送时间)
+func StoreSuiteTicketAt(ctx context.Context, st store.Store, suiteID, ticket string, pushed time.Time) error {
+	if err := checkSuiteTicket(st, suiteID, ticket); err != nil {
+		return err
+	}
+	key, val := suiteTicketKey(suiteID), encodeSuiteTicket(ticket, pushed)
+	// Without a compare-and-swap in store.Store: delete the older value only if unchanged, then
+	// claim the empty key; a race with another writer goes round again.
+	for range 8 {
+		cur, err := st.Get(ctx, key)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return fmt.Errorf("wecom: read suite_ticket of %s: %w", suiteID, err)
+		default:
+			if _, at := decodeSuiteTicket(cur); !at.Before(pushed) {
+				return nil // the stored one is as new or newer
+			}
+			if ok, err := store.CompareAndDelete(ctx, st, key, cur); err != nil {
+				return fmt.Errorf("wecom: store suite_ticket of %s: %w", suiteID, err)
+			} else if !ok {
+				continue
+			}
+		}
+		ok, err := st.SetNX(ctx, key, val, SuiteTicketTTL)
+		if err != nil {
+			return fmt.Errorf("wecom: store suite_ticket of %s: %w", suiteID, err)
+		}
+		if ok {
+			return nil
+		}
+	}
+	return fmt.Errorf("wecom: store suite_ticket of %s: too many concurrent writers", suiteID)
+}
+
+func checkSuiteTicket(st store.Store, suiteID, ticket string) error {
 	switch {
 	case st == nil:
 		return errors.New("wecom: StoreSuiteTicket: nil store")
@@ -54,10 +106,25 @@ func StoreSuiteTicket(ctx context.Context, st store.Store, suiteID, ticket strin
 	case ticket == "":
 		return errors.New("wecom: StoreSuiteTicket: empty suite_ticket")
 	}
-	if err := st.Set(ctx, suiteTicketKey(suiteID), []byte(ticket), SuiteTicketTTL); err != nil {
-		return fmt.Errorf("wecom: store suite_ticket of %s: %w", suiteID, err)
-	}
 	return nil
+}
+
+// A timestamped ticket is stored as "\x00<unix seconds>\x00<ticket>"; a ticket never holds NUL.
+func encodeSuiteTicket(ticket string, pushed time.Time) []byte {
+	return []byte("\x00" + strconv.FormatInt(pushed.Unix(), 10) + "\x00" + ticket)
+}
+
+// decodeSuiteTicket returns the ticket and its push time (zero for an untimestamped one).
+func decodeSuiteTicket(b []byte) (string, time.Time) {
+	s := string(b)
+	if rest, ok := strings.CutPrefix(s, "\x00"); ok {
+		if ts, ticket, ok := strings.Cut(rest, "\x00"); ok {
+			if n, err := strconv.ParseInt(ts, 10, 64); err == nil {
+				return ticket, time.Unix(n, 0)
+			}
+		}
+	}
+	return s, time.Time{}
 }
 
 // Suite is the credential of a third-party app (第三方应用) or a 代开发 app template.
@@ -95,8 +162,9 @@ func (s Suite) bind(c *Client) (binding, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read the suite_ticket of suite %s: %w", s.SuiteID, err)
 		}
-		body := Idempotent(map[string]string{"suite_id": s.SuiteID, "suite_secret": s.Secret, "suite_ticket": string(ticket)})
-		return c.fetchToken(ctx, http.MethodPost, "/cgi-bin/service/get_suite_token", nil, body, suiteParam, string(ticket))
+		t, _ := decodeSuiteTicket(ticket)
+		body := Idempotent(map[string]string{"suite_id": s.SuiteID, "suite_secret": s.Secret, "suite_ticket": t})
+		return c.fetchToken(ctx, http.MethodPost, "/cgi-bin/service/get_suite_token", nil, body, suiteParam, t)
 	}
 	return limitedBy(newCredential(s.String(), suiteParam, "suite:"+s.SuiteID+":"+secret.Hash(s.Secret), fetch, isSuiteTokenInvalid, s.Secret), "suite:"+s.SuiteID).bind(c)
 }

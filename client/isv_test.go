@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/store"
@@ -337,4 +338,67 @@ func BenchmarkAuthCorp(b *testing.B) {
 			}
 		}
 	})
+}
+
+// A late redelivery of an older suite_ticket callback does not replace the newer ticket: the
+// suite token is fetched with the newer one, whatever order the pushes were saved in.
+func TestStoreSuiteTicketAtKeepsNewest(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := store.NewMemory()
+	srv := newSim(t)
+	srv.AddSuite(wecomtest.Suite{ID: suiteID, Secret: suiteSecret})
+	pushed := time.Unix(1_700_000_000, 0)
+	if err := client.StoreSuiteTicketAt(ctx, st, suiteID, "ticket-from-a-bad-push", pushed.Add(-10*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	newer := srv.IssueSuiteTicket(suiteID)
+	if err := client.StoreSuiteTicketAt(ctx, st, suiteID, newer, pushed); err != nil {
+		t.Fatal(err)
+	}
+	// The older push arrives again, late; and a concurrent duplicate of the newer one.
+	if err := client.StoreSuiteTicketAt(ctx, st, suiteID, "ticket-from-a-bad-push", pushed.Add(-10*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.StoreSuiteTicketAt(ctx, st, suiteID, newer, pushed); err != nil {
+		t.Fatal(err)
+	}
+	c := suiteClient(t, srv, st)
+	if _, err := c.TokenSource().Token(); err != nil {
+		t.Fatalf("suite token with the newest ticket: %v", err)
+	}
+	// A plain StoreSuiteTicket is older than any timestamped push.
+	if err := client.StoreSuiteTicket(ctx, st, suiteID, "untimed"); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.StoreSuiteTicketAt(ctx, st, suiteID, newer, pushed.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	v, err := st.Get(ctx, "wecom:v1:suite_ticket:"+suiteID)
+	if err != nil || !strings.HasSuffix(string(v), "\x00"+newer) {
+		t.Fatalf("stored %q, %v; want the timestamped ticket over the untimed one", v, err)
+	}
+}
+
+// Concurrent pushes, each saved by a different process: the newest survives.
+func TestStoreSuiteTicketAtConcurrent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := store.NewMemory()
+	base := time.Unix(1_700_000_000, 0)
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := client.StoreSuiteTicketAt(ctx, st, "s", fmt.Sprintf("t%02d", i), base.Add(time.Duration(i)*time.Second)); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	v, err := st.Get(ctx, "wecom:v1:suite_ticket:s")
+	if err != nil || !strings.HasSuffix(string(v), "\x00t49") {
+		t.Fatalf("stored %q, %v; want t49", v, err)
+	}
 }
