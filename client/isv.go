@@ -223,7 +223,11 @@ func (c *Client) AuthCorp(corpID, permanentCode string) (*Client, error) {
 		return nil, errors.New("wecom: AuthCorp needs the authorised corp ID and its permanent code")
 	}
 	suite := c
-	body := Idempotent(map[string]string{"auth_corpid": corpID, "permanent_code": permanentCode})
+	// A struct, not a map: a fleet holds one of these per corp.
+	body := Idempotent(&struct {
+		AuthCorpID    string `json:"auth_corpid"`
+		PermanentCode string `json:"permanent_code"`
+	}{corpID, permanentCode})
 	fetch := func(ctx context.Context) (*oauth2.Token, error) {
 		var raw map[string]json.RawMessage
 		r := &request{method: http.MethodPost, path: "/cgi-bin/service/get_corp_token", in: body, out: &raw, secrets: []string{permanentCode}}

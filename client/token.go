@@ -45,7 +45,7 @@ const (
 	maxMargin    = 5 * time.Minute       // refresh this long before expiry at most
 	maxLifetime  = 2 * time.Hour         // WeCom's expires_in; caps a stored token's times
 	storePrefix  = "wecom:v1:tok:"       // store key prefix of cached tokens
-	jitterSpan   = 30 * time.Second      // spreads refreshes of a fleet over this span
+	jitterSpan   = 10 * time.Minute      // spreads refreshes of a fleet over this span (see refreshAt)
 	minLifetime  = 10 * time.Millisecond // a token living less is treated as already stale
 	// refusedFor is how long a credential WeCom refused (40001 bad secret, 40013, …) answers
 	// with that refusal without asking again: repeated wrong-secret fetches get the server's IP
@@ -72,6 +72,16 @@ type cachedToken struct {
 }
 
 func (t *cachedToken) fresh(now time.Time) bool { return t != nil && now.Before(t.Refresh) }
+
+// refreshAt is when a token minted at now and living life turns stale: a margin before expiry
+// (a fifth of its life, at most maxMargin), less a random jitter of up to a tenth of its life
+// (jitterSpan at most), so the tokens of a fleet minted together are not refreshed together:
+// a 2-hour token is refreshed 5 to 15 minutes before it expires. randN is rand.Int64N.
+func refreshAt(now time.Time, life time.Duration, randN func(int64) int64) time.Time {
+	margin := min(maxMargin, life/5)
+	jitter := time.Duration(randN(int64(min(jitterSpan, life/10) + 1)))
+	return now.Add(life - margin - jitter)
+}
 
 // refusal is a refused credential's mark in the store: what the APIError said, and until when
 // it stands (Unix ms).
@@ -452,8 +462,7 @@ func (tc *tokenCache) fetchAndKeep(ctx context.Context, share bool) (_ *cachedTo
 		return nil, errors.New("wecom: token source returned an expired token")
 	}
 	margin := min(maxMargin, life/5)
-	jitter := time.Duration(rand.Int64N(int64(min(jitterSpan, margin/2) + 1)))
-	t := &cachedToken{Value: ot.AccessToken, Expiry: now.Add(life), Refresh: now.Add(life - margin - jitter),
+	t := &cachedToken{Value: ot.AccessToken, Expiry: now.Add(life), Refresh: refreshAt(now, life, rand.Int64N),
 		Life: int64((life + time.Second - 1) / time.Second)}
 	if share {
 		b, _ := json.Marshal(t)
