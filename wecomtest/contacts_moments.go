@@ -22,18 +22,26 @@ import (
 // Errcodes of customer moments that have no client constant: the global errcode page lists
 // them, the spec's errcode tables do not.
 const (
-	codeMissingMomentID     = 41059 // 缺少moment_id参数
-	codeInvalidMomentID     = 41060 // 不合法的moment_id参数
-	codeMomentNotByUser     = 41061 // 当前朋友圈并非此用户发表
-	codeMomentNotPublished  = 41062 // 企业创建的朋友圈尚未被成员userid发表
-	codeMomentWrongType     = 41067 // 朋友圈moment_id类型错误
-	codeMomentEmpty         = 41089 // 朋友圈附件与内容不能同时为empty
-	codeMomentMonthlyLimit  = 41210 // 企业创建的朋友圈数量不能超过10w/月
-	momentTasksPerMinute    = 10     // add_moment_task calls a corp may make a minute
-	momentTasksPerMonth     = 100000 // moments a corp may create through the API a month
-	maxMomentSenders        = 100000 // sender_list.user_list entries
-	momentJobTTL            = 24 * time.Hour
-	maxMomentListRange      = 30 * 24 * 3600 // get_moment_list: "no more than 30 days"
+	codeMissingMomentID    = 41059 // 缺少moment_id参数
+	codeInvalidMomentID    = 41060 // 不合法的moment_id参数
+	codeMomentNotByUser    = 41061 // 当前朋友圈并非此用户发表
+	codeMomentNotPublished = 41062 // 企业创建的朋友圈尚未被成员userid发表
+	codeMomentWrongType    = 41067 // 朋友圈moment_id类型错误
+	codeMomentEmpty        = 41089 // 朋友圈附件与内容不能同时为empty
+	codeMomentMonthlyLimit = 41210 // 企业创建的朋友圈数量不能超过10w/月
+)
+
+// Documented limits of customer moments.
+const (
+	momentTasksPerMinute = 10     // add_moment_task calls a corp may make a minute
+	momentTasksPerMonth  = 100000 // moments a corp may create through the API a month
+	maxMomentSenders     = 100000 // sender_list.user_list entries
+	momentJobTTL         = 24 * time.Hour
+	maxMomentListRange   = 30 * 24 * 3600 // get_moment_list: "no more than 30 days"
+)
+
+// Wire values of customer moments.
+const (
 	momentJobType           = "add_moment_task"
 	momentCreatedByCorp     = 0
 	momentCreatedByMember   = 1
@@ -42,9 +50,9 @@ const (
 	momentJobStarted        = 1
 	momentJobRunning        = 2
 	momentJobFinished       = 3
-	momentThumbPrefix       = "thumb-"
-	momentPublishedStatus   = 1
 	momentUnpublishedStatus = 0
+	momentPublishedStatus   = 1
+	momentThumbPrefix       = "thumb-" // the simulator's video cover media ids
 )
 
 // momentState is one corp's customer moments and, since both are tasks members carry out for
