@@ -174,7 +174,7 @@ type MassMessagePage struct {
 	NextCursor string              `json:"next_cursor"`
 }
 
-// ListMassMessagesPage reads one page of the corp's and members' mass messages (获取群发记录列表).
+// ListMassMessagesPage reads one page of the corp's and members' mass messages.
 // 获取群发记录列表
 //
 // WeCom docs: https://developer.work.weixin.qq.com/document/path/93338

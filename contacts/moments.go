@@ -154,29 +154,36 @@ func (s *Service) GetMomentTaskResult(ctx context.Context, jobID string) (*Momen
 	if err := check.Required("jobid", jobID); err != nil {
 		return nil, err
 	}
-	var out struct {
-		Status wire.Int `json:"status"`
-		Type   string   `json:"type"`
-		Result struct {
-			ErrCode        int           `json:"errcode"`
-			ErrMsg         string        `json:"errmsg"`
-			MomentID       string        `json:"moment_id"`
-			InvalidSenders MomentSenders `json:"invalid_sender_list"`
-			InvalidTags    struct {
-				TagIDs []string `json:"tag_list"`
-			} `json:"invalid_external_contact_list"`
-		} `json:"result"`
-	}
+	var out momentJobAnswer
 	const path = "/cgi-bin/externalcontact/get_moment_task_result"
 	if err := s.c.Do(ctx, http.MethodGet, path, url.Values{"jobid": {jobID}}, nil, &out); err != nil {
 		return nil, err
 	}
-	r := &MomentTaskResult{Status: JobStatus(out.Status), Type: out.Type, MomentID: out.Result.MomentID,
-		InvalidSenders: out.Result.InvalidSenders, InvalidTagIDs: out.Result.InvalidTags.TagIDs}
-	if out.Result.ErrCode != 0 {
-		r.Err = &client.APIError{Code: out.Result.ErrCode, Message: out.Result.ErrMsg, Path: path}
+	return out.result(path), nil
+}
+
+// momentJobAnswer is get_moment_task_result's answer.
+type momentJobAnswer struct {
+	Status wire.Int `json:"status"`
+	Type   string   `json:"type"`
+	Result struct {
+		ErrCode        int           `json:"errcode"`
+		ErrMsg         string        `json:"errmsg"`
+		MomentID       string        `json:"moment_id"`
+		InvalidSenders MomentSenders `json:"invalid_sender_list"`
+		InvalidTags    struct {
+			TagIDs []string `json:"tag_list"`
+		} `json:"invalid_external_contact_list"`
+	} `json:"result"`
+}
+
+func (a *momentJobAnswer) result(path string) *MomentTaskResult {
+	r := &MomentTaskResult{Status: JobStatus(a.Status), Type: a.Type, MomentID: a.Result.MomentID,
+		InvalidSenders: a.Result.InvalidSenders, InvalidTagIDs: a.Result.InvalidTags.TagIDs}
+	if a.Result.ErrCode != 0 {
+		r.Err = &client.APIError{Code: a.Result.ErrCode, Message: a.Result.ErrMsg, Path: path}
 	}
-	return r, nil
+	return r
 }
 
 // WaitMomentTask polls an add_moment_task job with backoff (100 ms doubling to 5 s) until it
@@ -458,20 +465,27 @@ func (s *Service) ListMomentSendResultsPage(ctx context.Context, p MomentCustome
 	if err := p.check(5000); err != nil {
 		return nil, err
 	}
-	var out struct {
-		Customers []struct {
-			ExternalUserID string `json:"external_userid"`
-		} `json:"customer_list"`
-		NextCursor string `json:"next_cursor"`
-	}
+	var out momentSendAnswer
 	if err := s.c.Do(ctx, http.MethodPost, "/cgi-bin/externalcontact/get_moment_send_result", nil, client.Idempotent(p), &out); err != nil {
 		return nil, err
 	}
-	pg := &MomentSendResultPage{ExternalUserIDs: make([]string, len(out.Customers)), NextCursor: out.NextCursor}
-	for i, c := range out.Customers {
+	return out.page(), nil
+}
+
+// momentSendAnswer is get_moment_send_result's answer.
+type momentSendAnswer struct {
+	Customers []struct {
+		ExternalUserID string `json:"external_userid"`
+	} `json:"customer_list"`
+	NextCursor string `json:"next_cursor"`
+}
+
+func (a *momentSendAnswer) page() *MomentSendResultPage {
+	pg := &MomentSendResultPage{ExternalUserIDs: make([]string, len(a.Customers)), NextCursor: a.NextCursor}
+	for i, c := range a.Customers {
 		pg.ExternalUserIDs[i] = c.ExternalUserID
 	}
-	return pg, nil
+	return pg
 }
 
 // ListMomentSendResults walks the external_userids of every customer who can see a member's

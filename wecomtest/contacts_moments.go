@@ -17,7 +17,9 @@ import (
 // executing member, unpublished until the member publishes it ([Server.PublishMoment]); a
 // published member's copy has the customers who may see it and the comments and likes a test
 // adds ([Server.AddMomentComment], [Server.AddMomentLike]). Members' own moments (个人发表)
-// come from [Server.PostMemberMoment].
+// come from [Server.PostMemberMoment]. Senders are checked against the address book once the
+// corp has members, as message recipients are; before that every userid is taken as valid and
+// a task without senders goes to the members who follow customers.
 
 // Errcodes of customer moments that have no client constant: the global errcode page lists
 // them, the spec's errcode tables do not.
