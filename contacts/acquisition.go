@@ -9,7 +9,6 @@ import (
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/check"
 	"github.com/wecom-connector/wecom/internal/pager"
-	"github.com/wecom-connector/wecom/internal/wire"
 )
 
 // Customer acquisition (获客助手): links that hand the WeChat users who open them to members,
@@ -101,12 +100,12 @@ type CreateAcquisitionLinkParams struct {
 // URL to tell channels apart: STATE (at most 64 bytes) comes back as the state of the customers
 // it brings. SkipVerify and MarkSource are answered by get only.
 type AcquisitionLink struct {
-	LinkID     string    `json:"link_id,omitempty"`
-	Name       string    `json:"link_name"`
-	URL        string    `json:"url"`
-	CreateTime int64     `json:"create_time"`
-	SkipVerify wire.Bool `json:"skip_verify"`
-	MarkSource wire.Bool `json:"mark_source"`
+	LinkID     string `json:"link_id,omitempty"`
+	Name       string `json:"link_name"`
+	URL        string `json:"url"`
+	CreateTime int64  `json:"create_time"`
+	SkipVerify bool   `json:"skip_verify"`
+	MarkSource bool   `json:"mark_source"`
 }
 
 // CreateAcquisitionLink creates a customer acquisition link and returns it with its id and URL.

@@ -230,6 +230,14 @@ func (s *Server) GrantAcquisitionQuota(ctx context.Context, corpID string, n int
 	return s.acqEmit(ctx, corpID, events)
 }
 
+// ClearAcquisitionQuota leaves corpID with no acquisition quota at all (the default grant
+// included), as a corp that never bought any; no callback is sent.
+func (s *Server) ClearAcquisitionQuota(corpID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.book(corpID).acquisition.quota = &simQuota{}
+}
+
 // AcquisitionVisit is a WeChat user opening a customer acquisition link (获客链接).
 type AcquisitionVisit struct {
 	LinkID string
