@@ -18,11 +18,11 @@ import (
 
 // Limits of customer acquisition links.
 const (
-	MaxAcquisitionLinkName     = 30   // characters of link_name
-	MaxAcquisitionRangeUsers   = 500  // members a link's range covers, departments expanded
-	MaxAcquisitionPriorityUser = 1000 // priority_userid_list entries
-	MaxAcquisitionLinksPage    = 100  // limit of list_link
-	MaxAcquisitionCustomerPage = 1000 // limit of customer_acquisition/customer
+	MaxAcquisitionLinkName      = 30   // characters of link_name
+	MaxAcquisitionRangeUsers    = 500  // members a link's range covers, departments expanded
+	MaxAcquisitionPriorityUsers = 1000 // priority_userid_list entries
+	MaxAcquisitionLinksPage     = 100  // limit of list_link
+	MaxAcquisitionCustomerPage  = 1000 // limit of customer_acquisition/customer
 )
 
 // AcquisitionRange is who a customer acquisition link hands customers to: members and
@@ -44,7 +44,7 @@ const (
 )
 
 // PriorityOption is a link's preference for members the customer already knows. UserIDs (at
-// most [MaxAcquisitionPriorityUser]) is required with PriorityListed.
+// most [MaxAcquisitionPriorityUsers]) is required with PriorityListed.
 type PriorityOption struct {
 	Type    PriorityType `json:"priority_type"`
 	UserIDs []string     `json:"priority_userid_list,omitempty"`
@@ -58,8 +58,8 @@ func (o *PriorityOption) validate() error {
 		return check.Invalid("priority_option.priority_type", "%d, want 1 (corp-wide) or 2 (listed members)", o.Type)
 	case o.Type == PriorityListed && len(o.UserIDs) == 0:
 		return check.Invalid("priority_option.priority_userid_list", "required with priority_type 2")
-	case len(o.UserIDs) > MaxAcquisitionPriorityUser:
-		return check.Invalid("priority_option.priority_userid_list", "%d members, at most %d", len(o.UserIDs), MaxAcquisitionPriorityUser)
+	case len(o.UserIDs) > MaxAcquisitionPriorityUsers:
+		return check.Invalid("priority_option.priority_userid_list", "%d members, at most %d", len(o.UserIDs), MaxAcquisitionPriorityUsers)
 	}
 	return nil
 }

@@ -215,10 +215,13 @@ func quotaEvents(corpID string, before, after int) [][]byte {
 
 // ---- test helpers ----
 
-// GrantAcquisitionQuota adds n units of usage quota to corpID, valid until expires (counted
-// from midnight, China time, of its day), as a purchase does. A balance going from 0 to more
-// sends balance_increased (see [Server.OnAcquisitionCallback]).
+// GrantAcquisitionQuota adds n (> 0) units of usage quota to corpID, valid until expires
+// (counted from midnight, China time, of its day), as a purchase does. A balance going from 0
+// to more sends balance_increased (see [Server.OnAcquisitionCallback]).
 func (s *Server) GrantAcquisitionQuota(ctx context.Context, corpID string, n int, expires time.Time) error {
+	if n <= 0 {
+		return fmt.Errorf("wecomtest: grant of %d quota units", n)
+	}
 	s.mu.Lock()
 	now := time.Now()
 	q := s.book(corpID).acquisition.quotaOf(now)
@@ -681,7 +684,7 @@ func (s *Server) acqCustomers(c *Call) (any, error) {
 	}
 	start := 0
 	if in.Cursor != "" {
-		if start, err = strconv.Atoi(strings.TrimPrefix(after, l.id+"/")); err != nil || !strings.HasPrefix(after, l.id+"/") || start > len(l.customers) {
+		if start, err = strconv.Atoi(strings.TrimPrefix(after, l.id+"/")); err != nil || !strings.HasPrefix(after, l.id+"/") || start < 0 || start > len(l.customers) {
 			return nil, errc(client.CodeInvalidCursor, "invalid cursor")
 		}
 	}
