@@ -292,19 +292,13 @@ func (s *Server) licAuthorised(corp string) bool {
 	return false
 }
 
-// licMember reports whether userID may hold an account in corp: any ID while the corp has no
-// address book in the simulator (like message sends), a member once it has one.
+// licMember reports whether userID is a member of corp: any ID while the corp has no address
+// book in the simulator (like message sends), a member of the book once it has one. A member
+// who left is not one (a departed handover member may move accounts at any time, 95673).
 func (s *Server) licMember(corp, userID string) bool {
 	if userID == "" {
 		return false
 	}
-	b := s.contacts.books[corp]
-	return b == nil || b.open() || b.users[strings.ToLower(userID)] != nil
-}
-
-// licInService reports whether userID is a current member of corp (an open address book counts
-// everyone as one).
-func (s *Server) licInService(corp, userID string) bool {
 	b := s.contacts.books[corp]
 	return b == nil || b.open() || b.users[strings.ToLower(userID)] != nil
 }

@@ -374,7 +374,7 @@ func (s *Server) licTransfer(c *Call) (any, error) {
 			}
 			if old := st.licBound(corp, t.To, k.typ); old != nil && old.valid(now) && old.expire.Sub(now) > licStackDays*licDay {
 				code = licTakeoverHasAccount
-			} else if s.licInService(corp, t.From) && !k.transferred.IsZero() && now.Before(k.transferred.Add(licRelockDays*licDay)) {
+			} else if s.licMember(corp, t.From) && !k.transferred.IsZero() && now.Before(k.transferred.Add(licRelockDays*licDay)) {
 				code = licTransferredRecently
 			}
 		}

@@ -67,11 +67,18 @@ func (s *Server) licenseGate(c *Call, h handlerFunc) (any, error) {
 // the corp has auto-activation on and a free code of the type.
 func (s *Server) licHas(corp, userID string, need int) bool {
 	st := &s.licenses
+	lc := st.licCorpOf(corp)
+	auto := lc != nil && lc.autoActive == 1 && s.licMember(corp, userID)
 	if st.licensed(corp, userID, need) {
+		// Auto-activation also renews an account with 7 days or less left (97198).
+		if k := st.licBound(corp, userID, need); auto && k != nil && k.valid(st.now()) && k.expire.Sub(st.now()) <= licAutoRenewDay*licDay {
+			if free := st.freeCode(corp, need); free != nil {
+				_ = s.licBind(corp, free, userID)
+			}
+		}
 		return true
 	}
-	lc := st.licCorpOf(corp)
-	if lc == nil || lc.autoActive != 1 || !s.licMember(corp, userID) {
+	if !auto {
 		return false
 	}
 	k := st.freeCode(corp, need)
