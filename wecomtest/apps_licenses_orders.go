@@ -455,11 +455,14 @@ func (s *Server) licCreateBuyJob(c *Call) (any, error) {
 	invalid := []J{}
 	for _, b := range in.BuyList {
 		corp := licCorpID(b.CorpID)
-		err := s.licCheckPurchase(corp, b.Count, b.Duration)
+		var err error
+		if corp != "" && st.corp(corp).test {
+			err = errc(licTestCorpMultiOrder, "a test corp cannot be in a multi-corp order")
+		} else {
+			err = s.licCheckPurchase(corp, b.Count, b.Duration)
+		}
 		switch {
 		case err != nil:
-		case st.corp(corp).test:
-			err = errc(licTestCorpMultiOrder, "a test corp cannot be in a multi-corp order")
 		case b.AutoActive != nil && *b.AutoActive != 0 && *b.AutoActive != 1:
 			err = errc(licBadAutoActive, "invalid auto_active_status")
 		case slices.ContainsFunc(job.items, func(it licBuyItem) bool { return it.corp == corp }):
