@@ -379,11 +379,24 @@ func (st *licenseState) freeCode(corp string, typ int) *licCode {
 // ---- exported controls ----
 
 // AdvanceLicenseClock moves the clock of the licence family forward by d: trials end, accounts
-// expire and job results age on it. Tokens keep the wall clock.
+// expire and job results age on it. Tokens keep the wall clock. The trial of every current
+// installation has started by then (a trial otherwise starts with the installation's first
+// call or licence query).
 func (s *Server) AdvanceLicenseClock(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.licStartTrials()
 	s.licenses.offset += d
+}
+
+// licStartTrials starts the trial of every live installation not seen yet.
+func (s *Server) licStartTrials() {
+	for k, a := range s.apps.auths {
+		if !a.revoked {
+			suite, corp, _ := strings.Cut(k, "|")
+			s.licenses.trial(suite, corp)
+		}
+	}
 }
 
 // LicenseClock returns the licence family's current time (the wall clock plus every
