@@ -280,20 +280,22 @@ func TestLicenseWaitEndsWithContext(t *testing.T) {
 	srv := wecomtest.Start(t)
 	srv.AddProvider("wwprov0000000001", "sim-provider-secret")
 	p := providerService(t, srv)
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	running := func(*wecomtest.Call) (any, error) {
-		cancel() // the caller gives up while the job still runs
-		return map[string]any{"status": 2}, nil
-	}
-	srv.HandleFunc(http.MethodPost, "/cgi-bin/license/pay_job_result", wecomtest.TokenProvider, running)
-	if _, err := p.WaitLicensePayJob(ctx, "j"); !errors.Is(err, context.Canceled) {
-		t.Errorf("pay wait: %v", err)
-	}
-	ctx, cancel = context.WithCancel(t.Context())
-	srv.HandleFunc(http.MethodPost, "/cgi-bin/license/new_order_job_result", wecomtest.TokenProvider, running)
-	if _, err := p.WaitLicenseMultiCorpJob(ctx, "j"); !errors.Is(err, context.Canceled) {
-		t.Errorf("multi-corp wait: %v", err)
+	for _, tc := range []struct {
+		path string
+		wait func(ctx context.Context) error
+	}{
+		{"/cgi-bin/license/pay_job_result", func(ctx context.Context) error { _, err := p.WaitLicensePayJob(ctx, "j"); return err }},
+		{"/cgi-bin/license/new_order_job_result", func(ctx context.Context) error { _, err := p.WaitLicenseMultiCorpJob(ctx, "j"); return err }},
+	} {
+		ctx, cancel := context.WithCancel(t.Context())
+		srv.HandleFunc(http.MethodPost, tc.path, wecomtest.TokenProvider, func(*wecomtest.Call) (any, error) {
+			cancel() // the caller gives up while the job still runs
+			return map[string]any{"status": 2}, nil
+		})
+		if err := tc.wait(ctx); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s: %v", tc.path, err)
+		}
+		cancel()
 	}
 }
 

@@ -283,7 +283,10 @@ func TestLicenseMatrix(t *testing.T) {
 			pg, err := ls.p.GetLicenseUnionOrder(ctx, apps.LicenseUnionOrderParams{OrderID: ls.vals["order"]})
 			return errors.Join(err, want(err != nil || (pg.Order.OrderType == apps.LicenseOrderMultiCorp && len(pg.BuyList) == 1 && pg.BuyList[0].Count.Base == 3), "page %+v", pg))
 		}},
-		{name: "submit_pay_job", prepare: func(t *testing.T, ls *licenseSetup) { pending(t, ls); ls.srv.SetProviderBalance("wwprov0000000001", 1_000_000) },
+		{name: "submit_pay_job", prepare: func(t *testing.T, ls *licenseSetup) {
+			pending(t, ls)
+			ls.srv.SetProviderBalance("wwprov0000000001", 1_000_000)
+		},
 			call: func(ctx context.Context, ls *licenseSetup) error {
 				id, err := ls.p.SubmitLicensePayJob(ctx, licBuyer, ls.vals["order"])
 				return errors.Join(err, want(err != nil || id != "", "no job id"))
@@ -438,7 +441,9 @@ func TestLicenseGoldenRequests(t *testing.T) {
 			}},
 		{"/cgi-bin/license/get_order", `{"order_id":"xxxxx"}`,
 			`{"errcode":0,"errmsg":"ok","order":{"order_id":"xxxxx","order_type":1,"order_status":1,"corpid":"wpxxxx","price":10000,"account_count":{"base_count":100,"external_contact_count":100},"account_duration":{"months":2,"days":20,"new_expire_time":1700000000},"create_time":150000000,"pay_time":1550000000}}`,
-			func(ctx context.Context, p *apps.ProviderService) (any, error) { return p.GetLicenseOrder(ctx, "xxxxx") },
+			func(ctx context.Context, p *apps.ProviderService) (any, error) {
+				return p.GetLicenseOrder(ctx, "xxxxx")
+			},
 			func(v any) bool {
 				return *v.(*apps.LicenseOrder) == apps.LicenseOrder{OrderID: "xxxxx", OrderType: 1, OrderStatus: apps.LicenseOrderPaid, CorpID: "wpxxxx", Price: 10000,
 					Count: apps.LicenseCount{Base: 100, ExternalContact: 100}, Duration: apps.LicenseDuration{Months: 2, Days: 20, NewExpireTime: 1700000000}, CreateTime: 150000000, PayTime: 1550000000}
@@ -452,7 +457,9 @@ func TestLicenseGoldenRequests(t *testing.T) {
 				return len(pg.Accounts) == 2 && pg.Accounts[1] == apps.LicenseOrderAccount{ActiveCode: "code2", UserID: "XXX", Type: apps.LicenseExternalContact}
 			}},
 		{"/cgi-bin/license/cancel_order", `{"order_id":"xxxxx","corpid":"CORPID"}`, `{"errcode":0,"errmsg":"ok"}`,
-			func(ctx context.Context, p *apps.ProviderService) (any, error) { return nil, p.CancelLicenseOrder(ctx, "CORPID", "xxxxx") },
+			func(ctx context.Context, p *apps.ProviderService) (any, error) {
+				return nil, p.CancelLicenseOrder(ctx, "CORPID", "xxxxx")
+			},
 			func(any) bool { return true }},
 		{"/cgi-bin/license/create_new_order_job",
 			`{"buy_list":[{"corpid":"CORPID","account_count":{"base_count":100,"external_contact_count":100},"account_duration":{"months":2,"days":20},"auto_active_status":1}],"jobid":"JOBID"}`,
@@ -470,7 +477,9 @@ func TestLicenseGoldenRequests(t *testing.T) {
 			}, func(any) bool { return true }},
 		{"/cgi-bin/license/new_order_job_result", `{"jobid":"BUYJOBID"}`,
 			`{"errcode":0,"errmsg":"ok","status":1,"order_id":"xxxx","fail_list":[{"corpid":"CORPID","errcode":700400,"errmsg":"xxx"}]}`,
-			func(ctx context.Context, p *apps.ProviderService) (any, error) { return p.GetLicenseMultiCorpJobResult(ctx, "BUYJOBID") },
+			func(ctx context.Context, p *apps.ProviderService) (any, error) {
+				return p.GetLicenseMultiCorpJobResult(ctx, "BUYJOBID")
+			},
 			func(v any) bool {
 				r := v.(*apps.LicenseMultiCorpJobResult)
 				return r.Status == apps.LicenseJobDone && r.OrderID == "xxxx" && r.Failed[0].ErrCode == 700400
@@ -485,11 +494,15 @@ func TestLicenseGoldenRequests(t *testing.T) {
 					pg.BuyList[0] == apps.LicenseUnionBuy{SubOrderID: "SUBORDERID", CorpID: "CORPID", Count: apps.LicenseCount{Base: 100, ExternalContact: 100}, Duration: apps.LicenseDuration{Months: 2, Days: 20}}
 			}},
 		{"/cgi-bin/license/submit_pay_job", `{"payer_userid":"USERID","order_id":"ORDERID"}`, `{"errcode":0,"errmsg":"ok","jobid":"JOBID"}`,
-			func(ctx context.Context, p *apps.ProviderService) (any, error) { return p.SubmitLicensePayJob(ctx, "USERID", "ORDERID") },
+			func(ctx context.Context, p *apps.ProviderService) (any, error) {
+				return p.SubmitLicensePayJob(ctx, "USERID", "ORDERID")
+			},
 			func(v any) bool { return v == "JOBID" }},
 		{"/cgi-bin/license/pay_job_result", `{"jobid":"JOBID"}`,
 			`{"errcode":0,"errmsg":"ok","status":3,"pay_job_result":{"errcode":700001,"errmsg":"xxx","fail_corp_list":[{"corpid":"wwxxx","errcode":700002,"errmsg":"xxx"}]}}`,
-			func(ctx context.Context, p *apps.ProviderService) (any, error) { return p.GetLicensePayJobResult(ctx, "JOBID") },
+			func(ctx context.Context, p *apps.ProviderService) (any, error) {
+				return p.GetLicensePayJobResult(ctx, "JOBID")
+			},
 			func(v any) bool {
 				r := v.(*apps.LicensePayJobResult)
 				return r.Status == apps.LicenseJobFailed && r.Failure.ErrCode == 700001 && r.Failure.FailedCorps[0].CorpID == "wwxxx"
@@ -513,7 +526,9 @@ func TestLicenseGoldenRequests(t *testing.T) {
 			}, func(any) bool { return true }},
 		{"/cgi-bin/license/get_active_info_by_code", `{"corpid":"xxx","active_code":"XXXXXXXX"}`,
 			`{"errcode":0,"errmsg":"ok","active_info":{"active_code":"code1","type":1,"status":1,"userid":"USERID","create_time":1640966400,"active_time":1640966400,"expire_time":1640966400,"merge_info":{"to_active_code":"code_new","from_active_code":"code_old"},"share_info":{"to_corpid":"CORPID","from_corpid":"CORPID"}}}`,
-			func(ctx context.Context, p *apps.ProviderService) (any, error) { return p.GetLicenseCode(ctx, "xxx", "XXXXXXXX") },
+			func(ctx context.Context, p *apps.ProviderService) (any, error) {
+				return p.GetLicenseCode(ctx, "xxx", "XXXXXXXX")
+			},
 			func(v any) bool {
 				i := v.(*apps.LicenseCodeInfo)
 				return i.Status == apps.LicenseCodeUnbound && i.MergeInfo.FromActiveCode == "code_old" && i.ShareInfo.ToCorpID == "CORPID" && i.ExpireTime == 1640966400
@@ -536,7 +551,9 @@ func TestLicenseGoldenRequests(t *testing.T) {
 			}},
 		{"/cgi-bin/license/get_active_info_by_user", `{"corpid":"CORPID","userid":"USERID"}`,
 			`{"errcode":0,"errmsg":"ok","active_status":1,"active_info_list":[{"active_code":"code1","type":1,"userid":"USERID","active_time":1640966400,"expire_time":1640966400},{"active_code":"code1","type":2,"userid":"USERID","active_time":1640966400,"expire_time":1640966400}]}`,
-			func(ctx context.Context, p *apps.ProviderService) (any, error) { return p.GetMemberLicenses(ctx, "CORPID", "USERID") },
+			func(ctx context.Context, p *apps.ProviderService) (any, error) {
+				return p.GetMemberLicenses(ctx, "CORPID", "USERID")
+			},
 			func(v any) bool {
 				m := v.(*apps.MemberLicenses)
 				return bool(m.Active) && len(m.Accounts) == 2 && m.Accounts[1].Type == apps.LicenseExternalContact
@@ -572,10 +589,14 @@ func TestLicenseGoldenRequests(t *testing.T) {
 				return nil, p.SetLicenseAutoActive(ctx, "CORPID1", apps.AutoActiveOn)
 			}, func(any) bool { return true }},
 		{"/cgi-bin/license/get_auto_active_status", `{"corpid":"CORPID1"}`, `{"errcode":0,"errmsg":"ok","auto_active_status":1}`,
-			func(ctx context.Context, p *apps.ProviderService) (any, error) { return p.GetLicenseAutoActive(ctx, "CORPID1") },
+			func(ctx context.Context, p *apps.ProviderService) (any, error) {
+				return p.GetLicenseAutoActive(ctx, "CORPID1")
+			},
 			func(v any) bool { return v == apps.AutoActiveOn }},
 		{"/cgi-bin/license/support_policy_query", `{"corpid":"wwxxx"}`, `{"errcode":0,"errmsg":"ok","query_result":1,"unsatisfied_reason":[701090,701091]}`,
-			func(ctx context.Context, p *apps.ProviderService) (any, error) { return p.QueryLicenseSupportPolicy(ctx, "wwxxx") },
+			func(ctx context.Context, p *apps.ProviderService) (any, error) {
+				return p.QueryLicenseSupportPolicy(ctx, "wwxxx")
+			},
 			func(v any) bool {
 				r := v.(*apps.LicenseSupportPolicy)
 				return r.QueryResult == 1 && slices.Equal(r.UnsatisfiedReasons, []int{701090, 701091})
