@@ -161,9 +161,9 @@ func TestLicenseMultiCorpOrder(t *testing.T) {
 	t.Parallel()
 	x := newSuiteSetup(t)
 	x.srv.AddProvider("wwprov0000000001", "sim-provider-secret")
-	ls := &licenseSetup{srv: x.srv, p: providerService(t, x.srv), corp: installSuite(t, x, licCorp), vals: map[string]string{}}
-	installSuite(t, x, "wwlicsecond0001")
-	installSuite(t, x, "wwlictest000001")
+	ls := &licenseSetup{srv: x.srv, p: providerService(t, x.srv), corp: licInstallSuite(t, x, licCorp), vals: map[string]string{}}
+	licInstallSuite(t, x, "wwlicsecond0001")
+	licInstallSuite(t, x, "wwlictest000001")
 	ls.srv.SetLicenseTestCorp("wwlictest000001")
 	ctx := t.Context()
 	off := apps.AutoActiveOff

@@ -32,8 +32,8 @@ type licenseSetup struct {
 	vals map[string]string
 }
 
-// installSuite installs the test suite in corpID and returns the corp's client.
-func installSuite(t *testing.T, x *suiteSetup, corpID string) *client.Client {
+// licInstallSuite installs the test suite in corpID and returns the corp's client.
+func licInstallSuite(t *testing.T, x *suiteSetup, corpID string) *client.Client {
 	t.Helper()
 	code, err := x.srv.AuthorizeCorp(wecomtest.Authorization{SuiteID: testSuiteID, CorpID: corpID})
 	if err != nil {
@@ -54,7 +54,7 @@ func newLicenseSetup(t *testing.T) *licenseSetup {
 	t.Helper()
 	x := newSuiteSetup(t)
 	x.srv.AddProvider("wwprov0000000001", "sim-provider-secret")
-	return &licenseSetup{srv: x.srv, p: providerService(t, x.srv), corp: installSuite(t, x, licCorp), vals: map[string]string{}}
+	return &licenseSetup{srv: x.srv, p: providerService(t, x.srv), corp: licInstallSuite(t, x, licCorp), vals: map[string]string{}}
 }
 
 // order creates a purchase for licCorp and returns its ID.
@@ -187,8 +187,8 @@ func runLicenseMatrix(t *testing.T, eps []licenseEndpoint) {
 	}
 }
 
-// want turns a result check into the call's error.
-func want(ok bool, format string, args ...any) error {
+// licWant turns a result check into the call's error.
+func licWant(ok bool, format string, args ...any) error {
 	if ok {
 		return nil
 	}
@@ -240,28 +240,28 @@ func TestLicenseMatrix(t *testing.T) {
 		{name: "create_new_order", call: func(ctx context.Context, ls *licenseSetup) error {
 			id, err := ls.p.CreateLicenseOrder(ctx, apps.CreateLicenseOrderParams{CorpID: licCorp, BuyerUserID: licBuyer,
 				Count: apps.LicenseCount{Base: 10, ExternalContact: 2}, Duration: apps.LicenseDuration{Months: 2, Days: 20}})
-			return errors.Join(err, want(err != nil || id != "", "no order id"))
+			return errors.Join(err, licWant(err != nil || id != "", "no order id"))
 		}},
 		{name: "create_renew_order_job", prepare: activated, call: func(ctx context.Context, ls *licenseSetup) error {
 			job, err := ls.p.CreateLicenseRenewJob(ctx, apps.LicenseRenewJobParams{CorpID: licCorp, Accounts: []apps.LicenseAccountRef{
 				{UserID: "li.na", Type: apps.LicenseBase}, {UserID: "li.na", Type: apps.LicenseExternalContact}}})
-			return errors.Join(err, want(err != nil || (job.JobID != "" && len(job.Invalid) == 1 && job.Invalid[0].ErrCode == 701004), "job %+v", job))
+			return errors.Join(err, licWant(err != nil || (job.JobID != "" && len(job.Invalid) == 1 && job.Invalid[0].ErrCode == 701004), "job %+v", job))
 		}},
 		{name: "submit_order_job", prepare: renewJob, call: func(ctx context.Context, ls *licenseSetup) error {
 			id, err := ls.p.SubmitLicenseRenewJob(ctx, apps.SubmitLicenseRenewParams{JobID: ls.vals["job"], BuyerUserID: licBuyer, Duration: apps.LicenseDuration{Months: 12}})
-			return errors.Join(err, want(err != nil || id != "", "no order id"))
+			return errors.Join(err, licWant(err != nil || id != "", "no order id"))
 		}},
 		{name: "list_order", retried: true, prepare: pending, call: func(ctx context.Context, ls *licenseSetup) error {
 			pg, err := ls.p.ListLicenseOrdersPage(ctx, apps.ListLicenseOrdersParams{})
-			return errors.Join(err, want(err != nil || (len(pg.Orders) == 1 && pg.Orders[0].OrderID == ls.vals["order"]), "page %+v", pg))
+			return errors.Join(err, licWant(err != nil || (len(pg.Orders) == 1 && pg.Orders[0].OrderID == ls.vals["order"]), "page %+v", pg))
 		}},
 		{name: "get_order", retried: true, prepare: pending, call: func(ctx context.Context, ls *licenseSetup) error {
 			o, err := ls.p.GetLicenseOrder(ctx, ls.vals["order"])
-			return errors.Join(err, want(err != nil || (o.OrderStatus == apps.LicenseOrderPending && o.Count.Base == 2 && o.CorpID == licCorp), "order %+v", o))
+			return errors.Join(err, licWant(err != nil || (o.OrderStatus == apps.LicenseOrderPending && o.Count.Base == 2 && o.CorpID == licCorp), "order %+v", o))
 		}},
 		{name: "list_order_account", retried: true, prepare: bought, call: func(ctx context.Context, ls *licenseSetup) error {
 			pg, err := ls.p.ListLicenseOrderAccountsPage(ctx, apps.ListLicenseOrderAccountsParams{OrderID: ls.vals["order"]})
-			return errors.Join(err, want(err != nil || (len(pg.Accounts) == 1 && pg.Accounts[0].ActiveCode != ""), "page %+v", pg))
+			return errors.Join(err, licWant(err != nil || (len(pg.Accounts) == 1 && pg.Accounts[0].ActiveCode != ""), "page %+v", pg))
 		}},
 		{name: "cancel_order", prepare: pending, call: func(ctx context.Context, ls *licenseSetup) error {
 			return ls.p.CancelLicenseOrder(ctx, licCorp, ls.vals["order"])
@@ -270,18 +270,18 @@ func TestLicenseMatrix(t *testing.T) {
 			job, err := ls.p.CreateLicenseMultiCorpJob(ctx, apps.LicenseMultiCorpJobParams{BuyList: []apps.LicenseBuyInfo{
 				{CorpID: licCorp, Count: apps.LicenseCount{Base: 1}, Duration: apps.LicenseDuration{Days: 31}},
 				{CorpID: "wwnotinstalled1", Count: apps.LicenseCount{Base: 1}, Duration: apps.LicenseDuration{Days: 31}}}})
-			return errors.Join(err, want(err != nil || (len(job.Invalid) == 1 && job.Invalid[0].ErrCode == 701015), "job %+v", job))
+			return errors.Join(err, licWant(err != nil || (len(job.Invalid) == 1 && job.Invalid[0].ErrCode == 701015), "job %+v", job))
 		}},
 		{name: "submit_new_order_job", prepare: multiJob, call: func(ctx context.Context, ls *licenseSetup) error {
 			return ls.p.SubmitLicenseMultiCorpJob(ctx, ls.vals["job"], licBuyer)
 		}},
 		{name: "new_order_job_result", retried: true, prepare: multiOrder, call: func(ctx context.Context, ls *licenseSetup) error {
 			r, err := ls.p.GetLicenseMultiCorpJobResult(ctx, ls.vals["job"])
-			return errors.Join(err, want(err != nil || (r.Status == apps.LicenseJobDone && r.OrderID == ls.vals["order"]), "result %+v", r))
+			return errors.Join(err, licWant(err != nil || (r.Status == apps.LicenseJobDone && r.OrderID == ls.vals["order"]), "result %+v", r))
 		}},
 		{name: "get_union_order", retried: true, prepare: multiOrder, call: func(ctx context.Context, ls *licenseSetup) error {
 			pg, err := ls.p.GetLicenseUnionOrder(ctx, apps.LicenseUnionOrderParams{OrderID: ls.vals["order"]})
-			return errors.Join(err, want(err != nil || (pg.Order.OrderType == apps.LicenseOrderMultiCorp && len(pg.BuyList) == 1 && pg.BuyList[0].Count.Base == 3), "page %+v", pg))
+			return errors.Join(err, licWant(err != nil || (pg.Order.OrderType == apps.LicenseOrderMultiCorp && len(pg.BuyList) == 1 && pg.BuyList[0].Count.Base == 3), "page %+v", pg))
 		}},
 		{name: "submit_pay_job", prepare: func(t *testing.T, ls *licenseSetup) {
 			pending(t, ls)
@@ -289,61 +289,61 @@ func TestLicenseMatrix(t *testing.T) {
 		},
 			call: func(ctx context.Context, ls *licenseSetup) error {
 				id, err := ls.p.SubmitLicensePayJob(ctx, licBuyer, ls.vals["order"])
-				return errors.Join(err, want(err != nil || id != "", "no job id"))
+				return errors.Join(err, licWant(err != nil || id != "", "no job id"))
 			}},
 		{name: "pay_job_result", retried: true, prepare: payJob, call: func(ctx context.Context, ls *licenseSetup) error {
 			r, err := ls.p.WaitLicensePayJob(ctx, ls.vals["job"])
-			return errors.Join(err, want(err != nil || (r.Status == apps.LicenseJobDone && r.Failure == nil), "result %+v", r))
+			return errors.Join(err, licWant(err != nil || (r.Status == apps.LicenseJobDone && r.Failure == nil), "result %+v", r))
 		}},
 		{name: "get_account_balance", retried: true, prepare: func(_ *testing.T, ls *licenseSetup) { ls.srv.SetProviderBalance("wwprov0000000001", 4200) },
 			call: func(ctx context.Context, ls *licenseSetup) error {
 				b, err := ls.p.GetAccountBalance(ctx)
-				return errors.Join(err, want(err != nil || b == 4200, "balance %d", b))
+				return errors.Join(err, licWant(err != nil || b == 4200, "balance %d", b))
 			}},
 		{name: "active_account", prepare: bought, call: func(ctx context.Context, ls *licenseSetup) error {
 			return ls.p.ActivateLicense(ctx, apps.ActivateLicenseParams{ActiveCode: ls.firstCode(ctx), CorpID: licCorp, UserID: "li.na"})
 		}},
 		{name: "batch_active_account", prepare: bought, call: func(ctx context.Context, ls *licenseSetup) error {
 			res, err := ls.p.BatchActivateLicenses(ctx, licCorp, []apps.LicenseActivation{{ActiveCode: ls.firstCode(ctx), UserID: "li.na"}})
-			return errors.Join(err, want(err != nil || (len(res) == 1 && res[0].ErrCode == 0), "results %+v", res))
+			return errors.Join(err, licWant(err != nil || (len(res) == 1 && res[0].ErrCode == 0), "results %+v", res))
 		}},
 		{name: "active_account_by_type", prepare: bought, call: func(ctx context.Context, ls *licenseSetup) error {
 			return ls.p.ActivateLicenseByType(ctx, apps.ActivateLicenseByTypeParams{Type: apps.LicenseBase, CorpID: licCorp, UserID: "li.na"})
 		}},
 		{name: "get_active_info_by_code", retried: true, prepare: activated, call: func(ctx context.Context, ls *licenseSetup) error {
 			i, err := ls.p.GetLicenseCode(ctx, licCorp, ls.vals["code"])
-			return errors.Join(err, want(err != nil || (i.Status == apps.LicenseCodeBound && i.UserID == "li.na"), "info %+v", i))
+			return errors.Join(err, licWant(err != nil || (i.Status == apps.LicenseCodeBound && i.UserID == "li.na"), "info %+v", i))
 		}},
 		{name: "batch_get_active_info_by_code", retried: true, prepare: activated, call: func(ctx context.Context, ls *licenseSetup) error {
 			b, err := ls.p.BatchGetLicenseCodes(ctx, licCorp, []string{ls.vals["code"], "nope"})
-			return errors.Join(err, want(err != nil || (len(b.Codes) == 1 && slices.Equal(b.Invalid, []string{"nope"})), "batch %+v", b))
+			return errors.Join(err, licWant(err != nil || (len(b.Codes) == 1 && slices.Equal(b.Invalid, []string{"nope"})), "batch %+v", b))
 		}},
 		{name: "list_actived_account", retried: true, prepare: activated, call: func(ctx context.Context, ls *licenseSetup) error {
 			pg, err := ls.p.ListActivatedLicensesPage(ctx, apps.ListActivatedLicensesParams{CorpID: licCorp})
-			return errors.Join(err, want(err != nil || (len(pg.Accounts) == 1 && pg.Accounts[0].UserID == "li.na"), "page %+v", pg))
+			return errors.Join(err, licWant(err != nil || (len(pg.Accounts) == 1 && pg.Accounts[0].UserID == "li.na"), "page %+v", pg))
 		}},
 		{name: "get_active_info_by_user", retried: true, prepare: activated, call: func(ctx context.Context, ls *licenseSetup) error {
 			m, err := ls.p.GetMemberLicenses(ctx, licCorp, "li.na")
-			return errors.Join(err, want(err != nil || (bool(m.Active) && len(m.Accounts) == 1), "member %+v", m))
+			return errors.Join(err, licWant(err != nil || (bool(m.Active) && len(m.Accounts) == 1), "member %+v", m))
 		}},
 		{name: "batch_transfer_license", prepare: activated, call: func(ctx context.Context, ls *licenseSetup) error {
 			res, err := ls.p.TransferLicenses(ctx, licCorp, []apps.LicenseTransfer{{HandoverUserID: "li.na", TakeoverUserID: "zhao.lei"}})
-			return errors.Join(err, want(err != nil || (len(res) == 1 && res[0].ErrCode == 0), "results %+v", res))
+			return errors.Join(err, licWant(err != nil || (len(res) == 1 && res[0].ErrCode == 0), "results %+v", res))
 		}},
 		{name: "batch_share_active_code", prepare: func(t *testing.T, ls *licenseSetup) { ls.chain(t); bought(t, ls) }, call: func(ctx context.Context, ls *licenseSetup) error {
 			res, err := ls.p.ShareLicenseCodes(ctx, apps.ShareLicenseCodesParams{FromCorpID: licCorp, ToCorpID: licDownstream, ActiveCodes: []string{ls.firstCode(ctx)}})
-			return errors.Join(err, want(err != nil || len(res) == 0, "failures %+v", res))
+			return errors.Join(err, licWant(err != nil || len(res) == 0, "failures %+v", res))
 		}},
 		{name: "get_app_license_info", retried: true, call: func(ctx context.Context, ls *licenseSetup) error {
 			i, err := ls.p.GetAppLicenseInfo(ctx, apps.AppLicenseInfoParams{CorpID: licCorp, SuiteID: testSuiteID})
-			return errors.Join(err, want(err != nil || (i.LicenseStatus == 1 && i.Trial != nil && i.Trial.EndTime-i.Trial.StartTime == 90*86400), "info %+v", i))
+			return errors.Join(err, licWant(err != nil || (i.LicenseStatus == 1 && i.Trial != nil && i.Trial.EndTime-i.Trial.StartTime == 90*86400), "info %+v", i))
 		}},
 		{name: "set_auto_active_status", retried: true, prepare: bought, call: func(ctx context.Context, ls *licenseSetup) error {
 			return ls.p.SetLicenseAutoActive(ctx, licCorp, apps.AutoActiveOn)
 		}},
 		{name: "get_auto_active_status", retried: true, prepare: bought, call: func(ctx context.Context, ls *licenseSetup) error {
 			st, err := ls.p.GetLicenseAutoActive(ctx, licCorp)
-			return errors.Join(err, want(err != nil || st == apps.AutoActiveOff, "status %d", st))
+			return errors.Join(err, licWant(err != nil || st == apps.AutoActiveOff, "status %d", st))
 		}},
 		{name: "support_policy_query", call: func(ctx context.Context, ls *licenseSetup) error {
 			// The policy ended on 2023-03-31: WeCom answers 701112, the "success" of today.
@@ -351,7 +351,7 @@ func TestLicenseMatrix(t *testing.T) {
 			if wecomtest.ErrCode(err) == 701112 {
 				return nil
 			}
-			return errors.Join(err, want(err != nil, "answered without 701112"))
+			return errors.Join(err, licWant(err != nil, "answered without 701112"))
 		}},
 	})
 }

@@ -533,8 +533,8 @@ func (st *licenseState) licCorpOf(corp string) *licCorp {
 	return st.corps[corp]
 }
 
-// sortedKeys returns the keys of m in order.
-func sortedKeys[V any](m map[string]V) []string {
+// licSortedKeys returns the keys of m in order.
+func licSortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

@@ -109,13 +109,13 @@ func (s *Server) licBatchActiveAccount(c *Call) (any, error) {
 		default:
 			err = s.licActivate(corp, a.Code, a.UserID)
 		}
-		res = append(res, J{"active_code": a.Code, "userid": a.UserID, "errcode": errCode(err)})
+		res = append(res, J{"active_code": a.Code, "userid": a.UserID, "errcode": licErrCode(err)})
 	}
 	return J{"active_result": res}, nil
 }
 
-// errCode is the errcode of a handler error, 0 for nil.
-func errCode(err error) int {
+// licErrCode is the errcode of a handler error, 0 for nil.
+func licErrCode(err error) int {
 	if e, ok := err.(*Error); ok {
 		return e.Code
 	}
@@ -278,7 +278,7 @@ func (s *Server) licListActivated(c *Call) (any, error) {
 		return nil, err
 	}
 	accounts := s.licenses.licAccounts(corp)
-	page, next, err := pageOf(sortedKeys(accounts), in.Cursor, limit)
+	page, next, err := pageOf(licSortedKeys(accounts), in.Cursor, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -287,7 +287,7 @@ func (s *Server) licListActivated(c *Call) (any, error) {
 		k := accounts[key]
 		list = append(list, J{"userid": k.user, "type": k.typ, "expire_time": k.expire.Unix(), "active_time": k.activated.Unix()})
 	}
-	return J{"next_cursor": next, "has_more": boolInt(next != ""), "account_list": list}, nil
+	return J{"next_cursor": next, "has_more": licBoolInt(next != ""), "account_list": list}, nil
 }
 
 func (s *Server) licInfoByUser(c *Call) (any, error) {
@@ -435,7 +435,7 @@ func (s *Server) licShare(c *Call) (any, error) {
 		return nil, errc(licListTooLong, "share_list over 1000")
 	case in.LinkType != 0 && in.LinkType != 1:
 		return nil, errc(client.CodeInvalidParameterValue, "invalid corp_link_type")
-	case st.corp(from).test || st.corp(to).test:
+	case licTest(st.licCorpOf(from)) || licTest(st.licCorpOf(to)):
 		return nil, errc(licTestCorpNoShare, "test corps cannot share licences")
 	case !s.licAuthorised(from):
 		return nil, errc(licUpstreamNotAuth, "the upstream corp has not installed the provider's app")
@@ -467,6 +467,8 @@ func (s *Server) licShare(c *Call) (any, error) {
 	}
 	return J{"share_result": res}, nil
 }
+
+func licTest(lc *licCorp) bool { return lc != nil && lc.test }
 
 // licLinked reports whether from shares an app with to: a chain share (上下游) for link type 0,
 // a linked-corp share (企业互联) for 1.

@@ -141,7 +141,8 @@ func licGateSend(s *Server, c *Call, corp string, h handlerFunc) (any, error) {
 	var marked []string
 	for _, id := range append(named, all...) {
 		k := strings.ToLower(id)
-		if !s.messages.unlicensed[k] && !s.licenses.licensed(corp, id, licBase) {
+		// Not a member: message/send answers it in invaliduser, as without the check.
+		if !s.messages.unlicensed[k] && s.licMember(corp, id) && !s.licenses.licensed(corp, id, licBase) {
 			s.messages.unlicensed[k] = true
 			marked = append(marked, k)
 		}

@@ -267,7 +267,7 @@ func (s *Server) licListOrder(c *Call) (any, error) {
 	st.init()
 	corp := licCorpID(in.CorpID)
 	var keys []string
-	for _, id := range sortedKeys(st.orders) {
+	for _, id := range licSortedKeys(st.orders) {
 		o := st.orders[id]
 		t := o.created.Unix()
 		switch {
@@ -287,10 +287,10 @@ func (s *Server) licListOrder(c *Call) (any, error) {
 	for _, id := range page {
 		list = append(list, J{"order_id": id, "order_type": st.orders[id].typ})
 	}
-	return J{"next_cursor": next, "has_more": boolInt(next != ""), "order_list": list}, nil
+	return J{"next_cursor": next, "has_more": licBoolInt(next != ""), "order_list": list}, nil
 }
 
-func boolInt(b bool) int {
+func licBoolInt(b bool) int {
 	if b {
 		return 1
 	}
@@ -375,7 +375,7 @@ func (s *Server) licListOrderAccount(c *Call) (any, error) {
 	for i, a := range o.accounts {
 		rows[strconv.Itoa(100000000+i)] = J{"userid": a.user, "type": a.typ}
 	}
-	page, next, err := pageOf(sortedKeys(rows), in.Cursor, limit)
+	page, next, err := pageOf(licSortedKeys(rows), in.Cursor, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -383,7 +383,7 @@ func (s *Server) licListOrderAccount(c *Call) (any, error) {
 	for _, k := range page {
 		list = append(list, rows[k])
 	}
-	return J{"next_cursor": next, "has_more": boolInt(next != ""), "account_list": list}, nil
+	return J{"next_cursor": next, "has_more": licBoolInt(next != ""), "account_list": list}, nil
 }
 
 // licCancelOrder cancels a pending order (96106): corpid names its corp, except for a
@@ -456,7 +456,7 @@ func (s *Server) licCreateBuyJob(c *Call) (any, error) {
 	for _, b := range in.BuyList {
 		corp := licCorpID(b.CorpID)
 		var err error
-		if corp != "" && st.corp(corp).test {
+		if lc := st.licCorpOf(corp); lc != nil && lc.test {
 			err = errc(licTestCorpMultiOrder, "a test corp cannot be in a multi-corp order")
 		} else {
 			err = s.licCheckPurchase(corp, b.Count, b.Duration)
@@ -603,7 +603,7 @@ func (s *Server) licGetUnionOrder(c *Call) (any, error) {
 	if !o.paid.IsZero() {
 		order["pay_time"] = o.paid.Unix()
 	}
-	return J{"order": order, "has_more": boolInt(next != ""), "next_cursor": next, "buy_list": buys}, nil
+	return J{"order": order, "has_more": licBoolInt(next != ""), "next_cursor": next, "buy_list": buys}, nil
 }
 
 // licSubmitPayJob pays an order from the provider's balance (99415). The payment is made at once

@@ -276,7 +276,7 @@ func TestLicenseSimCheckOnMessages(t *testing.T) {
 	}
 	l.srv.EndLicenseTrial(licSimCorp)
 	l.activate(t, "li.na", 1, 0)
-	if out := send(map[string]any{"touser": "li.na|zhao.lei"}); out["unlicenseduser"] != "zhao.lei" {
+	if out := send(map[string]any{"touser": "li.na|zhao.lei|ghost"}); out["unlicenseduser"] != "zhao.lei" || out["invaliduser"] != "ghost" {
 		t.Errorf("after the trial: %v", out)
 	}
 	send(map[string]any{"toparty": "1"})
