@@ -415,7 +415,7 @@ func (s *Server) run(r *http.Request, rt route, body []byte) (any, error) {
 		}
 	}
 	s.served[r.URL.Path]++
-	return rt.h(c)
+	return s.licenseGate(c, rt.h) // the interface licence check (apps_licenses_gate.go)
 }
 
 func writeAnswer(w http.ResponseWriter, r *http.Request, val any, err error) {

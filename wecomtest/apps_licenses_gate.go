@@ -1,0 +1,337 @@
+package wecomtest
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+
+	"github.com/wecom-connector/wecom/client"
+)
+
+// The licence check on the calls of an installed app (许可账号失效的表现, 95652). Once the trial of
+// a suite in a corp is over, the corp's token from that suite reaches the documented calls only
+// for members with a valid account:
+//
+//   - message/send: members without a base account are answered in unlicenseduser and, as
+//     members of a department or tag, get nothing;
+//   - customer contact and kf calls need a 互通 account: externalcontact/list and
+//     service_state/trans answer 701008 for such a member; externalcontact/get leaves them out
+//     of follow_user (701008 when none is left); batch/get_by_user lists them in
+//     fail_info.unlicensed_userid_list (701008 when all are); groupchat/list with an owner
+//     filter of such members only and groupchat/get of a chat they own answer 701008;
+//     upgrade_service to such a member answers 701008; kf/servicer/add answers 701008 for them
+//     in result_list.
+//
+// A 互通 account includes the base account. With auto-activation on (95873), a member named in
+// the call without a valid account of the needed type is first given the corp's free code of
+// that type, as WeCom does when the provider sends a message or calls a 互通 API (97198).
+//
+// Calls from internal apps, and the API's other calls, are not checked.
+
+// licenseRule applies the check to one call, with s.mu held.
+type licenseRule func(s *Server, c *Call, corp string, h handlerFunc) (any, error)
+
+var licenseRules = map[string]licenseRule{
+	"/cgi-bin/message/send":                      licGateSend,
+	"/cgi-bin/externalcontact/list":              licGateQueryUser("userid"),
+	"/cgi-bin/externalcontact/get":               licGateFollowUsers,
+	"/cgi-bin/externalcontact/batch/get_by_user": licGateByUser,
+	"/cgi-bin/externalcontact/groupchat/list":    licGateChatList,
+	"/cgi-bin/externalcontact/groupchat/get":     licGateChatGet,
+	"/cgi-bin/kf/service_state/trans":            licGateBodyUser(func(b licGateBody) string { return b.Servicer }),
+	"/cgi-bin/kf/customer/upgrade_service":       licGateBodyUser(licUpgradeMember),
+	"/cgi-bin/kf/servicer/add":                   licGateServicers,
+}
+
+// licenseGate runs h for c, with the licence check when c is a corp token issued through a
+// suite whose trial in that corp is over.
+func (s *Server) licenseGate(c *Call, h handlerFunc) (any, error) {
+	t := c.Token
+	if t == nil || t.Kind != TokenCorp {
+		return h(c)
+	}
+	suite, ok := strings.CutPrefix(t.Secret, authSecret(""))
+	if !ok {
+		return h(c)
+	}
+	st := &s.licenses
+	trial := st.trial(suite, t.CorpID) // the first call as the corp starts the trial
+	rule := licenseRules[c.Path]
+	if rule == nil || st.now().Before(trial.end) {
+		return h(c)
+	}
+	return rule(s, c, t.CorpID, h)
+}
+
+// licHas reports whether userID has a valid account for need, auto-activating one first when
+// the corp has auto-activation on and a free code of the type.
+func (s *Server) licHas(corp, userID string, need int) bool {
+	st := &s.licenses
+	lc := st.licCorpOf(corp)
+	auto := lc != nil && lc.autoActive == 1 && s.licMember(corp, userID)
+	if st.licensed(corp, userID, need) {
+		// Auto-activation also renews an account with 7 days or less left (97198).
+		if k := st.licBound(corp, userID, need); auto && k != nil && k.valid(st.now()) && k.expire.Sub(st.now()) <= licAutoRenewDay*licDay {
+			if free := st.freeCode(corp, need); free != nil {
+				_ = s.licBind(corp, free, userID)
+			}
+		}
+		return true
+	}
+	if !auto {
+		return false
+	}
+	k := st.freeCode(corp, need)
+	return k != nil && s.licBind(corp, k, userID) == nil && st.licensed(corp, userID, need)
+}
+
+// licLacking returns the members of ids without a valid account for need.
+func (s *Server) licLacking(corp string, ids []string, need int) []string {
+	var out []string
+	for _, id := range ids {
+		if !s.licHas(corp, id, need) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// licNoLicence is the answer of a call for members without a 互通 account (95652).
+func licNoLicence() error {
+	return errc(client.CodeNoInterfaceLicense, "no valid interface licence (互通账号) for the member")
+}
+
+// licList reads a list of objects from an answer.
+func licList(v any) ([]J, bool) {
+	switch l := v.(type) {
+	case []J:
+		return l, true
+	case []any:
+		out := make([]J, 0, len(l))
+		for _, e := range l {
+			j, ok := e.(J)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, j)
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// licGateSend marks the members without a base account unlicensed in the messages state for the
+// duration of the send, so message/send reports and skips them like any unlicensed member.
+func licGateSend(s *Server, c *Call, corp string, h handlerFunc) (any, error) {
+	var in struct {
+		ToUser string `json:"touser"`
+	}
+	_ = json.Unmarshal(c.Body, &in)
+	named := msgSplitBar(in.ToUser)
+	var all []string
+	if b := s.contacts.books[corp]; b != nil {
+		for _, u := range b.users {
+			all = append(all, u.ID)
+		}
+	}
+	if slices.Contains(named, "@all") {
+		named = all
+	}
+	s.licLacking(corp, named, licBase) // auto-activates the named members where it may
+	var marked []string
+	for _, id := range append(named, all...) {
+		k := strings.ToLower(id)
+		// Not a member: message/send answers it in invaliduser, as without the check.
+		if !s.messages.unlicensed[k] && s.licMember(corp, id) && !s.licenses.licensed(corp, id, licBase) {
+			s.messages.unlicensed[k] = true
+			marked = append(marked, k)
+		}
+	}
+	defer func() {
+		for _, k := range marked {
+			delete(s.messages.unlicensed, k)
+		}
+	}()
+	return h(c)
+}
+
+// licGateQueryUser refuses the call when the member in the query has no 互通 account.
+func licGateQueryUser(name string) licenseRule {
+	return func(s *Server, c *Call, corp string, h handlerFunc) (any, error) {
+		if id := c.Query(name); id != "" && !s.licHas(corp, id, licExternal) {
+			return nil, licNoLicence()
+		}
+		return h(c)
+	}
+}
+
+type licGateBody struct {
+	Servicer string `json:"servicer_userid"`
+	Type     int    `json:"type"`
+	Member   *struct {
+		UserID string `json:"userid"`
+	} `json:"member"`
+}
+
+func licUpgradeMember(b licGateBody) string {
+	if b.Type == 1 && b.Member != nil {
+		return b.Member.UserID
+	}
+	return ""
+}
+
+// licGateBodyUser refuses the call when the member the body names has no 互通 account.
+func licGateBodyUser(user func(licGateBody) string) licenseRule {
+	return func(s *Server, c *Call, corp string, h handlerFunc) (any, error) {
+		var b licGateBody
+		_ = json.Unmarshal(c.Body, &b)
+		if id := user(b); id != "" && !s.licHas(corp, id, licExternal) {
+			return nil, licNoLicence()
+		}
+		return h(c)
+	}
+}
+
+// licAnswer turns a handler's answer into a J to edit; ok is false for a Raw answer.
+func licAnswer(v any) (J, bool) {
+	if j, ok := v.(J); ok {
+		return j, true
+	}
+	if _, raw := v.(Raw); raw || v == nil {
+		return nil, false
+	}
+	b, err := json.Marshal(v)
+	var j J
+	if err != nil || json.Unmarshal(b, &j) != nil {
+		return nil, false
+	}
+	return j, true
+}
+
+// licGateFollowUsers leaves the follow-up members without a 互通 account out of
+// externalcontact/get, and refuses the call when none is left.
+func licGateFollowUsers(s *Server, c *Call, corp string, h handlerFunc) (any, error) {
+	v, err := h(c)
+	out, ok := licAnswer(v)
+	if err != nil || !ok {
+		return v, err
+	}
+	follows, ok := licList(out["follow_user"])
+	if !ok {
+		return v, nil
+	}
+	kept := []J{}
+	for _, f := range follows {
+		if id, _ := f["userid"].(string); s.licHas(corp, id, licExternal) {
+			kept = append(kept, f)
+		}
+	}
+	if len(follows) > 0 && len(kept) == 0 {
+		return nil, licNoLicence()
+	}
+	out["follow_user"] = kept
+	return out, nil
+}
+
+// licRewrite replaces one top-level field of the call's JSON body.
+func licRewrite(c *Call, field string, v any) {
+	var body map[string]json.RawMessage
+	if json.Unmarshal(c.Body, &body) != nil {
+		return
+	}
+	b, _ := json.Marshal(v)
+	body[field] = b
+	c.Body, _ = json.Marshal(body)
+}
+
+// licGateByUser reads batch/get_by_user for the members with a 互通 account only and lists the
+// others in fail_info.unlicensed_userid_list; 701008 when no member has one.
+func licGateByUser(s *Server, c *Call, corp string, h handlerFunc) (any, error) {
+	var in struct {
+		UserIDs []string `json:"userid_list"`
+	}
+	if json.Unmarshal(c.Body, &in) != nil || len(in.UserIDs) == 0 || len(in.UserIDs) > 100 {
+		return h(c) // the handler answers the bad request
+	}
+	lacking := s.licLacking(corp, in.UserIDs, licExternal)
+	if len(lacking) == 0 {
+		return h(c)
+	}
+	if len(lacking) == len(in.UserIDs) {
+		return nil, licNoLicence()
+	}
+	licRewrite(c, "userid_list", slices.DeleteFunc(slices.Clone(in.UserIDs), func(id string) bool { return slices.Contains(lacking, id) }))
+	v, err := h(c)
+	out, ok := licAnswer(v)
+	if err != nil || !ok {
+		return v, err
+	}
+	out["fail_info"] = J{"unlicensed_userid_list": lacking}
+	return out, nil
+}
+
+// licGateChatList refuses groupchat/list filtered on owners none of whom has a 互通 account.
+func licGateChatList(s *Server, c *Call, corp string, h handlerFunc) (any, error) {
+	var in struct {
+		Owner struct {
+			UserIDs []string `json:"userid_list"`
+		} `json:"owner_filter"`
+	}
+	_ = json.Unmarshal(c.Body, &in)
+	if ids := in.Owner.UserIDs; len(ids) > 0 && len(s.licLacking(corp, ids, licExternal)) == len(ids) {
+		return nil, licNoLicence()
+	}
+	return h(c)
+}
+
+// licGateChatGet refuses groupchat/get of a chat whose owner has no 互通 account.
+func licGateChatGet(s *Server, c *Call, corp string, h handlerFunc) (any, error) {
+	v, err := h(c)
+	out, ok := licAnswer(v)
+	if err != nil || !ok {
+		return v, err
+	}
+	chat, _ := out["group_chat"].(J)
+	if owner, _ := chat["owner"].(string); owner != "" && !s.licHas(corp, owner, licExternal) {
+		return nil, licNoLicence()
+	}
+	return v, nil
+}
+
+// licGateServicers adds only the members with a 互通 account as kf servicers; the others get
+// 701008 in result_list.
+func licGateServicers(s *Server, c *Call, corp string, h handlerFunc) (any, error) {
+	var in struct {
+		UserIDs []string `json:"userid_list"`
+		Depts   []uint32 `json:"department_id_list"`
+	}
+	if json.Unmarshal(c.Body, &in) != nil {
+		return h(c)
+	}
+	var lacking []string
+	for _, id := range in.UserIDs {
+		if id != "" && !s.licHas(corp, id, licExternal) {
+			lacking = append(lacking, id)
+		}
+	}
+	if len(lacking) == 0 {
+		return h(c)
+	}
+	failed := []J{}
+	for _, id := range lacking {
+		failed = append(failed, J{"userid": id, "errcode": client.CodeNoInterfaceLicense, "errmsg": "no valid interface licence"})
+	}
+	rest := slices.DeleteFunc(slices.Clone(in.UserIDs), func(id string) bool { return slices.Contains(lacking, id) })
+	if len(rest) == 0 && len(in.Depts) == 0 {
+		return J{"result_list": failed}, nil
+	}
+	licRewrite(c, "userid_list", rest)
+	v, err := h(c)
+	out, ok := licAnswer(v)
+	if err != nil || !ok {
+		return v, err
+	}
+	list, _ := licList(out["result_list"])
+	out["result_list"] = append(list, failed...)
+	return out, nil
+}
