@@ -189,7 +189,13 @@ func (s *Server) useRegisterCode(r Registration) (*registerRec, RegisterTemplate
 	case !time.Now().Before(rec.expiry):
 		return nil, RegisterTemplate{}, fmt.Errorf("register code %q expired", r.RegisterCode)
 	}
-	return rec, s.ids().templates[rec.template], nil
+	t := s.ids().templates[rec.template]
+	for _, suite := range t.SuiteIDs {
+		if s.apps.suites[suite] == nil {
+			return nil, RegisterTemplate{}, fmt.Errorf("template %s installs the unknown suite %q", t.ID, suite)
+		}
+	}
+	return rec, t, nil
 }
 
 func (s *Server) getRegisterInfo(c *Call) (any, error) {
