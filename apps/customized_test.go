@@ -13,13 +13,13 @@ import (
 	"github.com/wecom-connector/wecom/wecomtest"
 )
 
-// addTemplates registers the 代开发 templates dk1 and dk2 of the world's provider, and dkOther
+// addCustomizedTemplates registers the 代开发 templates dk1 and dk2 of the world's provider, and dkOther
 // of another provider.
-func addTemplates(t *testing.T, w *isvWorld) {
+func addCustomizedTemplates(t *testing.T, w *isvWorld) {
 	t.Helper()
 	for _, id := range []string{"dk1", "dk2", "dkOther"} {
 		w.srv.AddSuite(wecomtest.Suite{ID: id, Secret: "sim-" + id + "-secret"})
-		owner := provCorp
+		owner := idProvider
 		if id == "dkOther" {
 			owner = "wwsomeoneelse"
 		}
@@ -43,10 +43,10 @@ func templateClient(t *testing.T, srv *wecomtest.Server, id string) *client.Clie
 
 func TestCustomizedMatrix(t *testing.T) {
 	t.Parallel()
-	runMatrix(t, []row{
-		{name: "get_customized_auth_url", path: "/cgi-bin/service/get_customized_auth_url", kind: asProvider, prepare: addTemplates, call: func(ctx context.Context, w *isvWorld) error {
+	runIDMatrix(t, []idRow{
+		{name: "get_customized_auth_url", path: "/cgi-bin/service/get_customized_auth_url", kind: asProvider, prepare: addCustomizedTemplates, call: func(ctx context.Context, w *isvWorld) error {
 			u, err := w.provider.GetCustomizedAuthURL(ctx, apps.CustomizedAuthURLParams{State: "clinic7", TemplateIDs: []string{"dk1"}})
-			return errors.Join(err, want(err != nil || u.QRCodeURL != "" && u.ExpiresIn == 864000, "link %+v", u))
+			return errors.Join(err, wantOK(err != nil || u.QRCodeURL != "" && u.ExpiresIn == 864000, "link %+v", u))
 		}},
 		{name: "get_permissions", path: "/cgi-bin/agent/get_permissions", kind: asISV, retried: true,
 			prepare: func(t *testing.T, w *isvWorld) {
@@ -54,7 +54,7 @@ func TestCustomizedMatrix(t *testing.T) {
 			},
 			call: func(ctx context.Context, w *isvWorld) error {
 				p, err := w.corp.GetPermissions(ctx)
-				return errors.Join(err, want(err != nil || slices.Equal(p, []apps.AppPermission{apps.PermContactBase}), "permissions %v", p))
+				return errors.Join(err, wantOK(err != nil || slices.Equal(p, []apps.AppPermission{apps.PermContactBase}), "permissions %v", p))
 			}},
 	})
 }
@@ -65,7 +65,7 @@ func TestCustomizedAuthFlow(t *testing.T) {
 	t.Parallel()
 	w := newISVWorld(t, false)
 	srv, ctx := w.srv, t.Context()
-	addTemplates(t, w)
+	addCustomizedTemplates(t, w)
 
 	link, err := w.provider.GetCustomizedAuthURL(ctx, apps.CustomizedAuthURLParams{State: "clinic7", TemplateIDs: []string{"dk1", "dk2"}})
 	if err != nil || !strings.HasPrefix(link.QRCodeURL, "https://") || link.ExpiresIn != 864000 {
@@ -93,7 +93,7 @@ func TestCustomizedAuthFlow(t *testing.T) {
 		}
 		// A 代开发 app sees its provider's open IDs, like the provider's third-party apps.
 		srv.AddUsers("wwclinic00000001", wecomtest.SeedUser{UserID: "dr.wu"})
-		if r, err := apps.New(corp).UserIDsToOpenUserIDs(ctx, []string{"dr.wu"}); err != nil || r.Items[0].OpenUserID != srv.OpenUserID(provCorp, "wwclinic00000001", "dr.wu") {
+		if r, err := apps.New(corp).UserIDsToOpenUserIDs(ctx, []string{"dr.wu"}); err != nil || r.Items[0].OpenUserID != srv.OpenUserID(idProvider, "wwclinic00000001", "dr.wu") {
 			t.Errorf("%s open_userid %+v, %v", id, r, err)
 		}
 		p, err := apps.New(corp).GetPermissions(ctx)
@@ -141,7 +141,7 @@ func TestCustomizedValidation(t *testing.T) {
 func TestCustomizedGolden(t *testing.T) {
 	t.Parallel()
 	w := newISVWorld(t, false)
-	runGolden(t, w, []golden{
+	runIDGolden(t, w, []idGolden{
 		{"/cgi-bin/service/get_customized_auth_url", wecomtest.TokenProvider, `{"state":"test","templateid_list":["dk1","dk2"]}`,
 			`{"qrcode_url":"xxxxx","expires_in":864000}`,
 			func(ctx context.Context, w *isvWorld) (any, error) {

@@ -11,7 +11,7 @@ import (
 	"github.com/wecom-connector/wecom/wecomtest"
 )
 
-func must(err error) {
+func orPanic(err error) {
 	if err != nil {
 		panic(err)
 	}
@@ -28,26 +28,26 @@ func ExampleService_UserIDsToOpenUserIDs() {
 	srv.LinkSuite(wecomtest.ProviderSuite{ProviderCorpID: "wwprov0000000001", SuiteID: "wwsuite0001"})
 	srv.AddUsers(wecomtest.CorpID, wecomtest.SeedUser{UserID: "li.na", Name: "李娜"})
 	authCode, err := srv.AuthorizeCorp(wecomtest.Authorization{SuiteID: "wwsuite0001", CorpID: wecomtest.CorpID, AgentID: 1000100})
-	must(err)
+	orPanic(err)
 
 	ctx := context.Background()
 	st := store.NewMemory() // where the suite_ticket callback handler saved the ticket
-	must(client.StoreSuiteTicket(ctx, st, "wwsuite0001", srv.IssueSuiteTicket("wwsuite0001")))
+	orPanic(client.StoreSuiteTicket(ctx, st, "wwsuite0001", srv.IssueSuiteTicket("wwsuite0001")))
 	suite, err := client.New(client.Suite{SuiteID: "wwsuite0001", Secret: "sim-suite-secret"}, client.WithBaseURL(srv.URL()), client.WithStore(st))
-	must(err)
+	orPanic(err)
 	isv, err := apps.NewSuite(suite)
-	must(err)
+	orPanic(err)
 	perm, err := isv.GetPermanentCode(ctx, authCode)
-	must(err)
+	orPanic(err)
 	corp, err := suite.AuthCorp(perm.AuthCorpInfo.CorpID, perm.PermanentCode)
-	must(err)
+	orPanic(err)
 
 	open, err := apps.New(corp).UserIDsToOpenUserIDs(ctx, []string{"li.na", "ghost"})
-	must(err)
+	orPanic(err)
 	internal, err := client.New(client.CorpApp{CorpID: wecomtest.CorpID, Secret: wecomtest.Secret}, client.WithBaseURL(srv.URL()))
-	must(err)
+	orPanic(err)
 	back, err := apps.New(internal).OpenUserIDsToUserIDs(ctx, apps.OpenUserIDsParams{OpenUserIDs: []string{open.Items[0].OpenUserID}, SourceAgentID: 1000100})
-	must(err)
+	orPanic(err)
 	fmt.Println(strings.HasPrefix(open.Items[0].OpenUserID, "wo"), open.Invalid, back.Items[0].UserID)
 	// Output: true [ghost] li.na
 }
@@ -63,24 +63,24 @@ func ExampleProviderService_GetRegisterCode() {
 
 	ctx := context.Background()
 	c, err := client.New(client.Provider{CorpID: "wwprov0000000001", ProviderSecret: "sim-provider-secret"}, client.WithBaseURL(srv.URL()))
-	must(err)
+	orPanic(err)
 	provider, err := apps.NewProvider(c)
-	must(err)
+	orPanic(err)
 	rc, err := provider.GetRegisterCode(ctx, apps.RegisterCodeParams{TemplateID: "tplSim01", State: "expo2024"})
-	must(err)
+	orPanic(err)
 	fmt.Println(strings.HasPrefix(rc.URL(), "https://open.work.weixin.qq.com/3rdservice/wework/register?register_code="))
 
 	// The visitor opens the link and registers (the simulator plays them).
 	_, err = srv.RegisterCorp(wecomtest.Registration{RegisterCode: rc.Code, CorpID: "wwnewcorp0000001", AdminUserID: "boss"})
-	must(err)
+	orPanic(err)
 
 	info, err := provider.GetRegisterInfo(ctx, rc.Code)
-	must(err)
+	orPanic(err)
 	fmt.Println(info.CorpID, info.State, info.AuthUser.UserID)
 	sync, err := info.ContactSync.Client(client.WithBaseURL(srv.URL()))
-	must(err)
+	orPanic(err)
 	// … create departments and members with contacts.New(sync), then unlock the address book:
-	must(apps.New(sync).ContactSyncSuccess(ctx))
+	orPanic(apps.New(sync).ContactSyncSuccess(ctx))
 	// Output:
 	// true
 	// wwnewcorp0000001 expo2024 boss
@@ -97,11 +97,11 @@ func ExampleProviderService_GetCustomizedAuthURL() {
 		srv.LinkSuite(wecomtest.ProviderSuite{ProviderCorpID: "wwprov0000000001", SuiteID: id, Customized: true})
 	}
 	c, err := client.New(client.Provider{CorpID: "wwprov0000000001", ProviderSecret: "sim-provider-secret"}, client.WithBaseURL(srv.URL()))
-	must(err)
+	orPanic(err)
 	provider, err := apps.NewProvider(c)
-	must(err)
+	orPanic(err)
 	link, err := provider.GetCustomizedAuthURL(context.Background(), apps.CustomizedAuthURLParams{State: "customer42", TemplateIDs: []string{"dkcrm", "dkerp"}})
-	must(err)
+	orPanic(err)
 	fmt.Println(strings.HasPrefix(link.QRCodeURL, "https://"), link.ExpiresIn/86400, "days")
 	// Output: true 10 days
 }

@@ -22,18 +22,18 @@ import (
 
 // Per-call caps of the conversions, as WeCom documents them.
 const (
-	maxUserIDs        = 1000 // batch/userid_to_openuserid, batch/openuserid_to_userid
-	maxNewExternalIDs = 200  // get_new_external_userid: "建议200个，最多不超过1000个"
-	capNewExternalIDs = 1000 // the hard cap of the same calls
-	maxPendingIDs     = 100  // idconvert/batch/external_userid_to_pending_id
-	maxTagIDs         = 1000 // idconvert/external_tagid
-	maxKfIDs          = 1000 // idconvert/open_kfid
-	maxTmpIDs         = 100  // idconvert/convert_tmp_external_userid
+	convMaxUserIDs         = 1000 // batch/userid_to_openuserid, batch/openuserid_to_userid
+	convStepNewExternalIDs = 200  // get_new_external_userid: "建议200个，最多不超过1000个"
+	convMaxNewExternalIDs  = 1000 // the hard cap of the same calls
+	convMaxPendingIDs      = 100  // idconvert/batch/external_userid_to_pending_id
+	convMaxTagIDs          = 1000 // idconvert/external_tagid
+	convMaxKfIDs           = 1000 // idconvert/open_kfid
+	convMaxTmpIDs          = 100  // idconvert/convert_tmp_external_userid
 )
 
-// checkIDs validates a list of IDs sent as field: at least one, at most limit (0: no cap), none
+// checkConvIDs validates a list of IDs sent as field: at least one, at most limit (0: no cap), none
 // empty. inParts names the helper that takes longer lists.
-func checkIDs(field string, ids []string, limit int, inParts string) error {
+func checkConvIDs(field string, ids []string, limit int, inParts string) error {
 	switch n := len(ids); {
 	case n == 0:
 		return check.Invalid(field, "required: at least one ID")
@@ -55,8 +55,8 @@ func checkSourceAgent(agentID int) error {
 	return nil
 }
 
-// merger is a conversion answer that several calls' answers can be joined into.
-type merger[Out any] interface {
+// conversionMerger is a conversion answer that several calls' answers can be joined into.
+type conversionMerger[Out any] interface {
 	*Out
 	merge(*Out)
 }
@@ -64,7 +64,7 @@ type merger[Out any] interface {
 // Merged joins the answers of a conversion fan-out (the …InParts methods of the account-ID
 // calls): the converted items and the invalid IDs of every call that went through, in call
 // order. A failed call adds nothing; its part's In holds the IDs it did not convert.
-func Merged[In, Out any, P merger[Out]](parts []client.Part[In, Out]) *Out {
+func Merged[In, Out any, P conversionMerger[Out]](parts []client.Part[In, Out]) *Out {
 	all := new(Out)
 	for _, p := range parts {
 		if p.Out != nil {
@@ -140,7 +140,7 @@ func (r *OpenUserIDResult) merge(o *OpenUserIDResult) {
 //
 //wecom:api POST /cgi-bin/batch/userid_to_openuserid
 func (s *Service) UserIDsToOpenUserIDs(ctx context.Context, userIDs []string) (*OpenUserIDResult, error) {
-	if err := checkIDs("userid_list", userIDs, maxUserIDs, "UserIDsToOpenUserIDsInParts"); err != nil {
+	if err := checkConvIDs("userid_list", userIDs, convMaxUserIDs, "UserIDsToOpenUserIDsInParts"); err != nil {
 		return nil, err
 	}
 	in := struct {
@@ -157,10 +157,10 @@ func (s *Service) UserIDsToOpenUserIDs(ctx context.Context, userIDs []string) (*
 // call per 1000, one after the other, one part per call made; it stops at the first failing
 // call ([client.Part]). [Merged] joins the parts.
 func (s *Service) UserIDsToOpenUserIDsInParts(ctx context.Context, userIDs []string) ([]client.Part[[]string, OpenUserIDResult], error) {
-	if err := checkIDs("userid_list", userIDs, 0, ""); err != nil {
+	if err := checkConvIDs("userid_list", userIDs, 0, ""); err != nil {
 		return nil, err
 	}
-	return fanout.Run(ctx, slices.Collect(slices.Chunk(userIDs, maxUserIDs)), s.UserIDsToOpenUserIDs, nil)
+	return fanout.Run(ctx, slices.Collect(slices.Chunk(userIDs, convMaxUserIDs)), s.UserIDsToOpenUserIDs, nil)
 }
 
 // OpenUserIDsParams asks an internal app to convert open_userids a third-party or 代开发 app of
@@ -196,7 +196,7 @@ func (r *UserIDResult) merge(o *UserIDResult) {
 //
 //wecom:api POST /cgi-bin/batch/openuserid_to_userid
 func (s *Service) OpenUserIDsToUserIDs(ctx context.Context, p OpenUserIDsParams) (*UserIDResult, error) {
-	if err := checkIDs("open_userid_list", p.OpenUserIDs, maxUserIDs, "OpenUserIDsToUserIDsInParts"); err != nil {
+	if err := checkConvIDs("open_userid_list", p.OpenUserIDs, convMaxUserIDs, "OpenUserIDsToUserIDsInParts"); err != nil {
 		return nil, err
 	}
 	if err := checkSourceAgent(p.SourceAgentID); err != nil {
@@ -213,14 +213,14 @@ func (s *Service) OpenUserIDsToUserIDs(ctx context.Context, p OpenUserIDsParams)
 // one call per 1000, one after the other, one part per call made; it stops at the first failing
 // call ([client.Part]). [Merged] joins the parts.
 func (s *Service) OpenUserIDsToUserIDsInParts(ctx context.Context, p OpenUserIDsParams) ([]client.Part[OpenUserIDsParams, UserIDResult], error) {
-	if err := checkIDs("open_userid_list", p.OpenUserIDs, 0, ""); err != nil {
+	if err := checkConvIDs("open_userid_list", p.OpenUserIDs, 0, ""); err != nil {
 		return nil, err
 	}
 	if err := checkSourceAgent(p.SourceAgentID); err != nil {
 		return nil, err
 	}
 	var calls []OpenUserIDsParams
-	for ids := range slices.Chunk(p.OpenUserIDs, maxUserIDs) {
+	for ids := range slices.Chunk(p.OpenUserIDs, convMaxUserIDs) {
 		calls = append(calls, OpenUserIDsParams{OpenUserIDs: ids, SourceAgentID: p.SourceAgentID})
 	}
 	return fanout.Run(ctx, calls, s.OpenUserIDsToUserIDs, nil)
@@ -258,7 +258,7 @@ func (r *NewExternalUserIDResult) merge(o *NewExternalUserIDResult) {
 //
 //wecom:api POST /cgi-bin/externalcontact/get_new_external_userid
 func (s *Service) GetNewExternalUserIDs(ctx context.Context, externalUserIDs []string) (*NewExternalUserIDResult, error) {
-	if err := checkIDs("external_userid_list", externalUserIDs, capNewExternalIDs, "GetNewExternalUserIDsInParts"); err != nil {
+	if err := checkConvIDs("external_userid_list", externalUserIDs, convMaxNewExternalIDs, "GetNewExternalUserIDsInParts"); err != nil {
 		return nil, err
 	}
 	in := struct {
@@ -275,10 +275,10 @@ func (s *Service) GetNewExternalUserIDs(ctx context.Context, externalUserIDs []s
 // call per 200 (WeCom's recommendation), one after the other, one part per call made; it stops
 // at the first failing call ([client.Part]). [Merged] joins the parts.
 func (s *Service) GetNewExternalUserIDsInParts(ctx context.Context, externalUserIDs []string) ([]client.Part[[]string, NewExternalUserIDResult], error) {
-	if err := checkIDs("external_userid_list", externalUserIDs, 0, ""); err != nil {
+	if err := checkConvIDs("external_userid_list", externalUserIDs, 0, ""); err != nil {
 		return nil, err
 	}
-	return fanout.Run(ctx, slices.Collect(slices.Chunk(externalUserIDs, maxNewExternalIDs)), s.GetNewExternalUserIDs, nil)
+	return fanout.Run(ctx, slices.Collect(slices.Chunk(externalUserIDs, convStepNewExternalIDs)), s.GetNewExternalUserIDs, nil)
 }
 
 // GroupChatExternalUserIDsParams names members of a customer group (客户群) without a
@@ -304,7 +304,7 @@ func (s *Service) GetNewGroupChatExternalUserIDs(ctx context.Context, p GroupCha
 	if err := check.Required("chat_id", p.ChatID); err != nil {
 		return nil, err
 	}
-	if err := checkIDs("external_userid_list", p.ExternalUserIDs, capNewExternalIDs, "GetNewGroupChatExternalUserIDsInParts"); err != nil {
+	if err := checkConvIDs("external_userid_list", p.ExternalUserIDs, convMaxNewExternalIDs, "GetNewGroupChatExternalUserIDsInParts"); err != nil {
 		return nil, err
 	}
 	out := new(NewExternalUserIDResult)
@@ -321,11 +321,11 @@ func (s *Service) GetNewGroupChatExternalUserIDsInParts(ctx context.Context, p G
 	if err := check.Required("chat_id", p.ChatID); err != nil {
 		return nil, err
 	}
-	if err := checkIDs("external_userid_list", p.ExternalUserIDs, 0, ""); err != nil {
+	if err := checkConvIDs("external_userid_list", p.ExternalUserIDs, 0, ""); err != nil {
 		return nil, err
 	}
 	var calls []GroupChatExternalUserIDsParams
-	for ids := range slices.Chunk(p.ExternalUserIDs, maxNewExternalIDs) {
+	for ids := range slices.Chunk(p.ExternalUserIDs, convStepNewExternalIDs) {
 		calls = append(calls, GroupChatExternalUserIDsParams{ChatID: p.ChatID, ExternalUserIDs: ids})
 	}
 	return fanout.Run(ctx, calls, s.GetNewGroupChatExternalUserIDs, nil)
@@ -457,7 +457,7 @@ func (r *PendingIDResult) merge(o *PendingIDResult) { r.Items = append(r.Items, 
 //
 //wecom:api POST /cgi-bin/idconvert/batch/external_userid_to_pending_id
 func (s *Service) ExternalUserIDsToPendingIDs(ctx context.Context, p PendingIDsParams) (*PendingIDResult, error) {
-	if err := checkIDs("external_userid", p.ExternalUserIDs, maxPendingIDs, "ExternalUserIDsToPendingIDsInParts"); err != nil {
+	if err := checkConvIDs("external_userid", p.ExternalUserIDs, convMaxPendingIDs, "ExternalUserIDsToPendingIDsInParts"); err != nil {
 		return nil, err
 	}
 	out := new(PendingIDResult)
@@ -471,11 +471,11 @@ func (s *Service) ExternalUserIDsToPendingIDs(ctx context.Context, p PendingIDsP
 // customers: one call per 100, one after the other, one part per call made; it stops at the
 // first failing call ([client.Part]). [Merged] joins the parts.
 func (s *Service) ExternalUserIDsToPendingIDsInParts(ctx context.Context, p PendingIDsParams) ([]client.Part[PendingIDsParams, PendingIDResult], error) {
-	if err := checkIDs("external_userid", p.ExternalUserIDs, 0, ""); err != nil {
+	if err := checkConvIDs("external_userid", p.ExternalUserIDs, 0, ""); err != nil {
 		return nil, err
 	}
 	var calls []PendingIDsParams
-	for ids := range slices.Chunk(p.ExternalUserIDs, maxPendingIDs) {
+	for ids := range slices.Chunk(p.ExternalUserIDs, convMaxPendingIDs) {
 		calls = append(calls, PendingIDsParams{ChatID: p.ChatID, ExternalUserIDs: ids})
 	}
 	return fanout.Run(ctx, calls, s.ExternalUserIDsToPendingIDs, nil)
@@ -547,7 +547,7 @@ func (r *ExternalTagIDResult) merge(o *ExternalTagIDResult) {
 //
 //wecom:api POST /cgi-bin/idconvert/external_tagid
 func (s *Service) ConvertExternalTagIDs(ctx context.Context, tagIDs []string) (*ExternalTagIDResult, error) {
-	if err := checkIDs("external_tagid_list", tagIDs, maxTagIDs, "ConvertExternalTagIDsInParts"); err != nil {
+	if err := checkConvIDs("external_tagid_list", tagIDs, convMaxTagIDs, "ConvertExternalTagIDsInParts"); err != nil {
 		return nil, err
 	}
 	in := struct {
@@ -564,10 +564,10 @@ func (s *Service) ConvertExternalTagIDs(ctx context.Context, tagIDs []string) (*
 // call per 1000, one after the other, one part per call made; it stops at the first failing
 // call ([client.Part]). [Merged] joins the parts.
 func (s *Service) ConvertExternalTagIDsInParts(ctx context.Context, tagIDs []string) ([]client.Part[[]string, ExternalTagIDResult], error) {
-	if err := checkIDs("external_tagid_list", tagIDs, 0, ""); err != nil {
+	if err := checkConvIDs("external_tagid_list", tagIDs, 0, ""); err != nil {
 		return nil, err
 	}
-	return fanout.Run(ctx, slices.Collect(slices.Chunk(tagIDs, maxTagIDs)), s.ConvertExternalTagIDs, nil)
+	return fanout.Run(ctx, slices.Collect(slices.Chunk(tagIDs, convMaxTagIDs)), s.ConvertExternalTagIDs, nil)
 }
 
 // OpenKfIDConversion pairs a WeChat Customer Service account ID (open_kfid) in the corp's form
@@ -599,7 +599,7 @@ func (r *OpenKfIDResult) merge(o *OpenKfIDResult) {
 //
 //wecom:api POST /cgi-bin/idconvert/open_kfid
 func (s *Service) ConvertOpenKfIDs(ctx context.Context, openKfIDs []string) (*OpenKfIDResult, error) {
-	if err := checkIDs("open_kfid_list", openKfIDs, maxKfIDs, "ConvertOpenKfIDsInParts"); err != nil {
+	if err := checkConvIDs("open_kfid_list", openKfIDs, convMaxKfIDs, "ConvertOpenKfIDsInParts"); err != nil {
 		return nil, err
 	}
 	in := struct {
@@ -616,10 +616,10 @@ func (s *Service) ConvertOpenKfIDs(ctx context.Context, openKfIDs []string) (*Op
 // 1000, one after the other, one part per call made; it stops at the first failing call
 // ([client.Part]). [Merged] joins the parts.
 func (s *Service) ConvertOpenKfIDsInParts(ctx context.Context, openKfIDs []string) ([]client.Part[[]string, OpenKfIDResult], error) {
-	if err := checkIDs("open_kfid_list", openKfIDs, 0, ""); err != nil {
+	if err := checkConvIDs("open_kfid_list", openKfIDs, 0, ""); err != nil {
 		return nil, err
 	}
-	return fanout.Run(ctx, slices.Collect(slices.Chunk(openKfIDs, maxKfIDs)), s.ConvertOpenKfIDs, nil)
+	return fanout.Run(ctx, slices.Collect(slices.Chunk(openKfIDs, convMaxKfIDs)), s.ConvertOpenKfIDs, nil)
 }
 
 // ---- tmp_external_userid ----
@@ -661,7 +661,7 @@ func (p TmpExternalUserIDsParams) check(limit int) error {
 	case p.UserType < TmpUserCustomer || p.UserType > TmpUserCircle:
 		return check.Invalid("user_type", "1 to 4, got %d", p.UserType)
 	}
-	return checkIDs("tmp_external_userid_list", p.TmpExternalUserIDs, limit, "ConvertTmpExternalUserIDsInParts")
+	return checkConvIDs("tmp_external_userid_list", p.TmpExternalUserIDs, limit, "ConvertTmpExternalUserIDsInParts")
 }
 
 // TmpExternalUserIDConversion is one converted tmp_external_userid: ExternalUserID for
@@ -696,7 +696,7 @@ func (r *TmpExternalUserIDResult) merge(o *TmpExternalUserIDResult) {
 //
 //wecom:api POST /cgi-bin/idconvert/convert_tmp_external_userid
 func (s *Service) ConvertTmpExternalUserIDs(ctx context.Context, p TmpExternalUserIDsParams) (*TmpExternalUserIDResult, error) {
-	if err := p.check(maxTmpIDs); err != nil {
+	if err := p.check(convMaxTmpIDs); err != nil {
 		return nil, err
 	}
 	out := new(TmpExternalUserIDResult)
@@ -714,7 +714,7 @@ func (s *Service) ConvertTmpExternalUserIDsInParts(ctx context.Context, p TmpExt
 		return nil, err
 	}
 	var calls []TmpExternalUserIDsParams
-	for ids := range slices.Chunk(p.TmpExternalUserIDs, maxTmpIDs) {
+	for ids := range slices.Chunk(p.TmpExternalUserIDs, convMaxTmpIDs) {
 		calls = append(calls, TmpExternalUserIDsParams{BusinessType: p.BusinessType, UserType: p.UserType, TmpExternalUserIDs: ids})
 	}
 	return fanout.Run(ctx, calls, s.ConvertTmpExternalUserIDs, nil)

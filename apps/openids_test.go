@@ -17,9 +17,9 @@ import (
 )
 
 const (
-	provCorp   = "wwprov0000000001" // the provider of providerClient, owner of testSuiteID
-	isvAgentID = 1000100            // the suite app's agentid in the default corp
-	newCorp    = "wwnewcorp0000001" // the corp registered through a register code
+	idProvider     = "wwprov0000000001" // the provider of providerClient, owner of testSuiteID
+	isvAgentID     = 1000100            // the suite app's agentid in the default corp
+	registeredCorp = "wwnewcorp0000001" // the corp registered through a register code
 )
 
 // isvWorld is a provider owning the suite testSuiteID, which the default corp installed; the
@@ -33,7 +33,7 @@ type isvWorld struct {
 	provider *apps.ProviderService
 	kfID     string
 	sync     *apps.Service // the contact-sync token of a registration, once register ran
-	tagID    string        // a customer tag, once a row made one
+	tagID    string        // a customer tag, once a idRow made one
 	regCode  string        // the register code, once register ran
 }
 
@@ -41,8 +41,8 @@ func newISVWorld(t *testing.T, customized bool) *isvWorld {
 	t.Helper()
 	x := newSuiteSetup(t)
 	srv, ctx := x.srv, t.Context()
-	srv.AddProvider(provCorp, "sim-provider-secret")
-	srv.LinkSuite(wecomtest.ProviderSuite{ProviderCorpID: provCorp, SuiteID: testSuiteID, Customized: customized})
+	srv.AddProvider(idProvider, "sim-provider-secret")
+	srv.LinkSuite(wecomtest.ProviderSuite{ProviderCorpID: idProvider, SuiteID: testSuiteID, Customized: customized})
 	srv.AddUsers(wecomtest.CorpID,
 		wecomtest.SeedUser{UserID: "li.na", Name: "李娜", Department: []int{2}},
 		wecomtest.SeedUser{UserID: "zhao.lei", Name: "赵磊", Department: []int{3}})
@@ -73,12 +73,12 @@ func newISVWorld(t *testing.T, customized bool) *isvWorld {
 func (w *isvWorld) register(t *testing.T) string {
 	t.Helper()
 	ctx := t.Context()
-	w.srv.AddRegisterTemplate(wecomtest.RegisterTemplate{ID: "tplSim01", ProviderCorpID: provCorp, SuiteIDs: []string{testSuiteID}, ContactSync: true})
+	w.srv.AddRegisterTemplate(wecomtest.RegisterTemplate{ID: "tplSim01", ProviderCorpID: idProvider, SuiteIDs: []string{testSuiteID}, ContactSync: true})
 	rc, err := w.provider.GetRegisterCode(ctx, apps.RegisterCodeParams{TemplateID: "tplSim01", State: "expo2024", CorpName: "Jinhua Knitting No.3"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := w.srv.RegisterCorp(wecomtest.Registration{RegisterCode: rc.Code, CorpID: newCorp, AdminUserID: "boss"})
+	reg, err := w.srv.RegisterCorp(wecomtest.Registration{RegisterCode: rc.Code, CorpID: registeredCorp, AdminUserID: "boss"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,12 +97,12 @@ func (w *isvWorld) register(t *testing.T) string {
 	return rc.Code
 }
 
-// tokenKind is which client a matrix row calls with.
-type tokenKind int
+// idTokenKind is which client a matrix idRow calls with.
+type idTokenKind int
 
 const (
-	asISV      tokenKind = iota // the suite's app as the corp
-	asInternal                  // the corp's internal app
+	asISV      idTokenKind = iota // the suite's app as the corp
+	asInternal                    // the corp's internal app
 	asProvider
 	asSuite
 	asSync // the contact-sync token of a registration: static, never refreshed
@@ -110,11 +110,11 @@ const (
 
 // tokenPath is the token endpoint of each kind, and warm caches its token with a call on
 // another path.
-func (w *isvWorld) tokenPath(k tokenKind) string {
+func (w *isvWorld) tokenPath(k idTokenKind) string {
 	return [...]string{"/cgi-bin/service/get_corp_token", "/cgi-bin/gettoken", "/cgi-bin/service/get_provider_token", "/cgi-bin/service/get_suite_token", ""}[k]
 }
 
-func (w *isvWorld) warm(ctx context.Context, k tokenKind) error {
+func (w *isvWorld) warm(ctx context.Context, k idTokenKind) error {
 	var err error
 	switch k {
 	case asISV:
@@ -131,19 +131,19 @@ func (w *isvWorld) warm(ctx context.Context, k tokenKind) error {
 	return err
 }
 
-// row is one endpoint of the fault matrix.
-type row struct {
+// idRow is one endpoint of the fault matrix.
+type idRow struct {
 	name, path string
-	kind       tokenKind
+	kind       idTokenKind
 	retried    bool // reads and idempotent writes survive a -1 busy answer
 	customized bool // the suite is a 代开发 template
 	prepare    func(t *testing.T, w *isvWorld)
 	call       func(ctx context.Context, w *isvWorld) error
 }
 
-// runMatrix runs every row through success, token expiry mid-session, -1 busy and a permission
+// runIDMatrix runs every idRow through success, token expiry mid-session, -1 busy and a permission
 // errcode, each on a fresh world.
-func runMatrix(t *testing.T, rows []row) {
+func runIDMatrix(t *testing.T, rows []idRow) {
 	t.Helper()
 	for _, r := range rows {
 		cases := []struct {
@@ -220,17 +220,17 @@ func runMatrix(t *testing.T, rows []row) {
 	}
 }
 
-// want turns a failed expectation on a successful answer into an error for the matrix.
-func want(ok bool, format string, args ...any) error {
+// wantOK turns a failed expectation on a successful answer into an error for the matrix.
+func wantOK(ok bool, format string, args ...any) error {
 	if ok {
 		return nil
 	}
 	return fmt.Errorf(format, args...)
 }
 
-// addCorpTags creates a customer tag group with one tag through the internal app and returns
+// addCustomerTags creates a customer tag group with one tag through the internal app and returns
 // the group and tag IDs.
-func addCorpTags(t *testing.T, w *isvWorld) (groupID, tagID string) {
+func addCustomerTags(t *testing.T, w *isvWorld) (groupID, tagID string) {
 	t.Helper()
 	g, err := contacts.New(w.srv.NewClient(t)).AddCorpTags(t.Context(), contacts.AddCorpTagsParams{GroupName: "Level", Tags: []contacts.NewCorpTag{{Name: "VIP"}}})
 	if err != nil {
@@ -247,62 +247,62 @@ func TestOpenIDsMatrix(t *testing.T) {
 		}
 		w.srv.AddExternalContacts(wecomtest.CorpID, wecomtest.SeedExternalContact{ExternalUserID: "wmLate009", UnionID: "ouUnion009", FollowUsers: []wecomtest.SeedFollow{{UserID: "li.na"}}})
 	}
-	runMatrix(t, []row{
+	runIDMatrix(t, []idRow{
 		{name: "corpid_to_opencorpid", path: "/cgi-bin/service/corpid_to_opencorpid", kind: asProvider, retried: true,
 			call: func(ctx context.Context, w *isvWorld) error {
 				open, err := w.provider.CorpIDToOpenCorpID(ctx, wecomtest.CorpID)
-				return errors.Join(err, want(err != nil || strings.HasPrefix(open, "wp"), "open corp ID %q", open))
+				return errors.Join(err, wantOK(err != nil || strings.HasPrefix(open, "wp"), "open corp ID %q", open))
 			}},
 		{name: "opencorpid_to_corpid", path: "/cgi-bin/corp/opencorpid_to_corpid", kind: asInternal, retried: true, call: func(ctx context.Context, w *isvWorld) error {
-			id, err := w.internal.OpenCorpIDToCorpID(ctx, w.srv.OpenCorpID(provCorp, wecomtest.CorpID), isvAgentID)
-			return errors.Join(err, want(err != nil || id == wecomtest.CorpID, "corp ID %q", id))
+			id, err := w.internal.OpenCorpIDToCorpID(ctx, w.srv.OpenCorpID(idProvider, wecomtest.CorpID), isvAgentID)
+			return errors.Join(err, wantOK(err != nil || id == wecomtest.CorpID, "corp ID %q", id))
 		}},
 		{name: "userid_to_openuserid", path: "/cgi-bin/batch/userid_to_openuserid", kind: asISV, retried: true, call: func(ctx context.Context, w *isvWorld) error {
 			r, err := w.corp.UserIDsToOpenUserIDs(ctx, []string{"li.na", "ghost"})
-			return errors.Join(err, want(err != nil || len(r.Items) == 1 && slices.Equal(r.Invalid, []string{"ghost"}), "result %+v", r))
+			return errors.Join(err, wantOK(err != nil || len(r.Items) == 1 && slices.Equal(r.Invalid, []string{"ghost"}), "result %+v", r))
 		}},
 		{name: "openuserid_to_userid", path: "/cgi-bin/batch/openuserid_to_userid", kind: asInternal, retried: true, call: func(ctx context.Context, w *isvWorld) error {
-			r, err := w.internal.OpenUserIDsToUserIDs(ctx, apps.OpenUserIDsParams{OpenUserIDs: []string{w.srv.OpenUserID(provCorp, wecomtest.CorpID, "zhao.lei")}, SourceAgentID: isvAgentID})
-			return errors.Join(err, want(err != nil || len(r.Items) == 1 && r.Items[0].UserID == "zhao.lei", "result %+v", r))
+			r, err := w.internal.OpenUserIDsToUserIDs(ctx, apps.OpenUserIDsParams{OpenUserIDs: []string{w.srv.OpenUserID(idProvider, wecomtest.CorpID, "zhao.lei")}, SourceAgentID: isvAgentID})
+			return errors.Join(err, wantOK(err != nil || len(r.Items) == 1 && r.Items[0].UserID == "zhao.lei", "result %+v", r))
 		}},
 		{name: "get_new_external_userid", path: "/cgi-bin/externalcontact/get_new_external_userid", kind: asISV, retried: true, call: func(ctx context.Context, w *isvWorld) error {
 			r, err := w.corp.GetNewExternalUserIDs(ctx, []string{"wmCust001"})
-			return errors.Join(err, want(err != nil || len(r.Items) == 1, "result %+v", r))
+			return errors.Join(err, wantOK(err != nil || len(r.Items) == 1, "result %+v", r))
 		}},
 		{name: "groupchat/get_new_external_userid", path: "/cgi-bin/externalcontact/groupchat/get_new_external_userid", kind: asISV, retried: true, call: func(ctx context.Context, w *isvWorld) error {
 			r, err := w.corp.GetNewGroupChatExternalUserIDs(ctx, apps.GroupChatExternalUserIDsParams{ChatID: "wrChat001", ExternalUserIDs: []string{"wmGuest003"}})
-			return errors.Join(err, want(err != nil || len(r.Items) == 1, "result %+v", r))
+			return errors.Join(err, wantOK(err != nil || len(r.Items) == 1, "result %+v", r))
 		}},
 		{name: "from_service_external_userid", path: "/cgi-bin/externalcontact/from_service_external_userid", kind: asInternal, retried: true, call: func(ctx context.Context, w *isvWorld) error {
-			id, err := w.internal.FromServiceExternalUserID(ctx, w.srv.OpenExternalUserID(provCorp, wecomtest.CorpID, "wmCust001"), isvAgentID)
-			return errors.Join(err, want(err != nil || id == "wmCust001", "external_userid %q", id))
+			id, err := w.internal.FromServiceExternalUserID(ctx, w.srv.OpenExternalUserID(idProvider, wecomtest.CorpID, "wmCust001"), isvAgentID)
+			return errors.Join(err, wantOK(err != nil || id == "wmCust001", "external_userid %q", id))
 		}},
 		{name: "unionid_to_external_userid", path: "/cgi-bin/idconvert/unionid_to_external_userid", kind: asISV, retried: true, call: func(ctx context.Context, w *isvWorld) error {
 			m, err := w.corp.UnionIDToExternalUserID(ctx, apps.UnionIDParams{UnionID: "ouUnion001", OpenID: "oMini001", SubjectType: apps.SubjectProvider})
-			return errors.Join(err, want(err != nil || m.ExternalUserID != "" && m.PendingID == "", "match %+v", m))
+			return errors.Join(err, wantOK(err != nil || m.ExternalUserID != "" && m.PendingID == "", "match %+v", m))
 		}},
 		{name: "external_userid_to_pending_id", path: "/cgi-bin/idconvert/batch/external_userid_to_pending_id", kind: asISV, retried: true, prepare: pendingFor, call: func(ctx context.Context, w *isvWorld) error {
 			r, err := w.corp.ExternalUserIDsToPendingIDs(ctx, apps.PendingIDsParams{ExternalUserIDs: []string{"wmLate009"}})
-			return errors.Join(err, want(err != nil || len(r.Items) == 1, "result %+v", r))
+			return errors.Join(err, wantOK(err != nil || len(r.Items) == 1, "result %+v", r))
 		}},
 		{name: "external_tagid", path: "/cgi-bin/idconvert/external_tagid", kind: asISV, retried: true,
-			prepare: func(t *testing.T, w *isvWorld) { _, w.tagID = addCorpTags(t, w) },
+			prepare: func(t *testing.T, w *isvWorld) { _, w.tagID = addCustomerTags(t, w) },
 			call: func(ctx context.Context, w *isvWorld) error {
 				r, err := w.corp.ConvertExternalTagIDs(ctx, []string{w.tagID})
-				return errors.Join(err, want(err != nil || len(r.Items) == 1, "result %+v", r))
+				return errors.Join(err, wantOK(err != nil || len(r.Items) == 1, "result %+v", r))
 			}},
 		{name: "open_kfid", path: "/cgi-bin/idconvert/open_kfid", kind: asISV, retried: true, call: func(ctx context.Context, w *isvWorld) error {
 			r, err := w.corp.ConvertOpenKfIDs(ctx, []string{w.kfID})
-			return errors.Join(err, want(err != nil || len(r.Items) == 1, "result %+v", r))
+			return errors.Join(err, wantOK(err != nil || len(r.Items) == 1, "result %+v", r))
 		}},
 		{name: "convert_tmp_external_userid", path: "/cgi-bin/idconvert/convert_tmp_external_userid", kind: asInternal, retried: true, call: func(ctx context.Context, w *isvWorld) error {
 			tmp := w.srv.NewTmpExternalUserID(wecomtest.TmpExternalUser{CorpID: wecomtest.CorpID, AgentID: wecomtest.AgentID, BusinessType: 1, UserType: 1, ExternalUserID: "wmCust001"})
 			r, err := w.internal.ConvertTmpExternalUserIDs(ctx, apps.TmpExternalUserIDsParams{BusinessType: apps.TmpBusinessMeeting, UserType: apps.TmpUserCustomer, TmpExternalUserIDs: []string{tmp}})
-			return errors.Join(err, want(err != nil || len(r.Items) == 1 && r.Items[0].ExternalUserID == "wmCust001", "result %+v", r))
+			return errors.Join(err, wantOK(err != nil || len(r.Items) == 1 && r.Items[0].ExternalUserID == "wmCust001", "result %+v", r))
 		}},
 		{name: "unionid_to_external_userid_3rd", path: "/cgi-bin/service/externalcontact/unionid_to_external_userid_3rd", kind: asSuite, retried: true, call: func(ctx context.Context, w *isvWorld) error {
 			l, err := w.suite.UnionIDToExternalUserID3rd(ctx, apps.UnionID3rdParams{UnionID: "ouUnion001", OpenID: "oMini001"})
-			return errors.Join(err, want(err != nil || len(l) == 1 && l[0].CorpID == wecomtest.CorpID, "list %+v", l))
+			return errors.Join(err, wantOK(err != nil || len(l) == 1 && l[0].CorpID == wecomtest.CorpID, "list %+v", l))
 		}},
 		{name: "finish_external_userid_migration", path: "/cgi-bin/service/externalcontact/finish_external_userid_migration", kind: asProvider, retried: true, call: func(ctx context.Context, w *isvWorld) error {
 			return w.provider.FinishExternalUserIDMigration(ctx, wecomtest.CorpID)
@@ -312,14 +312,14 @@ func TestOpenIDsMatrix(t *testing.T) {
 		}},
 		{name: "get_openid_migration", path: "/cgi-bin/corp/get_openid_migration", kind: asISV, retried: true, call: func(ctx context.Context, w *isvWorld) error {
 			m, err := w.corp.GetOpenIDMigration(ctx)
-			return errors.Join(err, want(err != nil || len(m) == 2, "migration %+v", m))
+			return errors.Join(err, wantOK(err != nil || len(m) == 2, "migration %+v", m))
 		}},
 		{name: "set_app_migrate_flag", path: "/cgi-bin/agent/set_app_migrate_flag", kind: asISV, retried: true, customized: true, call: func(ctx context.Context, w *isvWorld) error {
 			return w.corp.SetAppMigrateFlag(ctx, apps.AppMigrateSensitiveInfo)
 		}},
 		{name: "get_app_migrate_flag", path: "/cgi-bin/agent/get_app_migrate_flag", kind: asISV, retried: true, customized: true, call: func(ctx context.Context, w *isvWorld) error {
 			done, err := w.corp.GetAppMigrateFlag(ctx, apps.AppMigrateSensitiveInfo)
-			return errors.Join(err, want(err != nil || !done, "flag set"))
+			return errors.Join(err, wantOK(err != nil || !done, "flag set"))
 		}},
 	})
 }
@@ -333,7 +333,7 @@ func TestOpenIDConversions(t *testing.T) {
 
 	// corpid: provider → open → back through the internal app.
 	open, err := w.provider.CorpIDToOpenCorpID(ctx, wecomtest.CorpID)
-	if err != nil || !strings.HasPrefix(open, "wp") || open != srv.OpenCorpID(provCorp, wecomtest.CorpID) {
+	if err != nil || !strings.HasPrefix(open, "wp") || open != srv.OpenCorpID(idProvider, wecomtest.CorpID) {
 		t.Fatalf("open corp ID %q, %v", open, err)
 	}
 	if again, _ := w.provider.CorpIDToOpenCorpID(ctx, open); again != open {
@@ -355,7 +355,7 @@ func TestOpenIDConversions(t *testing.T) {
 		t.Fatalf("userid_to_openuserid: %+v, %v", r, err)
 	}
 	li := r.Items[0]
-	if li.UserID != "li.na" || !strings.HasPrefix(li.OpenUserID, "wo") || li.OpenUserID != srv.OpenUserID(provCorp, wecomtest.CorpID, "LI.NA") {
+	if li.UserID != "li.na" || !strings.HasPrefix(li.OpenUserID, "wo") || li.OpenUserID != srv.OpenUserID(idProvider, wecomtest.CorpID, "LI.NA") {
 		t.Errorf("open_userid %+v", li)
 	}
 	other := srv.OpenUserID("wwotherprovider", wecomtest.CorpID, "li.na")
@@ -398,7 +398,7 @@ func TestOpenIDConversions(t *testing.T) {
 	wecomtest.WantCode(t, err, client.CodeChatNotFound)
 
 	// Customer tags and kf accounts.
-	groupID, tagID := addCorpTags(t, w)
+	groupID, tagID := addCustomerTags(t, w)
 	tags, err := w.corp.ConvertExternalTagIDs(ctx, []string{tagID, groupID, "etNope"})
 	if err != nil || len(tags.Items) != 2 || !strings.HasPrefix(tags.Items[0].OpenExternalTagID, "et") || !slices.Equal(tags.Invalid, []string{"etNope"}) {
 		t.Errorf("external_tagid: %+v, %v", tags, err)
@@ -435,7 +435,7 @@ func TestUnionIDAndPendingIDs(t *testing.T) {
 	srv, ctx := w.srv, t.Context()
 
 	m, err := w.corp.UnionIDToExternalUserID(ctx, apps.UnionIDParams{UnionID: "ouUnion001", OpenID: "oMini001"})
-	if err != nil || m.ExternalUserID != srv.OpenExternalUserID(provCorp, wecomtest.CorpID, "wmCust001") || m.PendingID != "" {
+	if err != nil || m.ExternalUserID != srv.OpenExternalUserID(idProvider, wecomtest.CorpID, "wmCust001") || m.PendingID != "" {
 		t.Fatalf("a customer: %+v, %v", m, err)
 	}
 	if m, err := w.corp.UnionIDToExternalUserID(ctx, apps.UnionIDParams{UnionID: "ouUnion003", OpenID: "oMini003"}); err != nil || m.ExternalUserID == "" {
@@ -469,7 +469,7 @@ func TestUnionIDAndPendingIDs(t *testing.T) {
 	}
 
 	// The legacy suite-level lookup finds the customer in the authorised corp only.
-	l, err := w.suite.UnionIDToExternalUserID3rd(ctx, apps.UnionID3rdParams{UnionID: "ouUnion001", OpenID: "oMini001", CorpID: w.srv.OpenCorpID(provCorp, wecomtest.CorpID)})
+	l, err := w.suite.UnionIDToExternalUserID3rd(ctx, apps.UnionID3rdParams{UnionID: "ouUnion001", OpenID: "oMini001", CorpID: w.srv.OpenCorpID(idProvider, wecomtest.CorpID)})
 	if err != nil || len(l) != 1 || l[0].ExternalUserID != m.ExternalUserID {
 		t.Errorf("3rd lookup: %+v, %v", l, err)
 	}
@@ -505,11 +505,11 @@ func TestOpenIDMigration(t *testing.T) {
 	if m := status(); len(m) != 2 || m[0].Type != apps.OpenIDCorpUser || bool(m[0].Upgraded) || m[1].Type != apps.OpenIDExternal || bool(m[1].Upgraded) {
 		t.Fatalf("before: %+v", m)
 	}
-	wecomtest.WantCode(t, w.provider.FinishExternalUserIDMigration(ctx, provCorp), 610022)
+	wecomtest.WantCode(t, w.provider.FinishExternalUserIDMigration(ctx, idProvider), 610022)
 	wecomtest.WantCode(t, w.provider.FinishExternalUserIDMigration(ctx, "wwnotacustomer01"), 610019)
 	wecomtest.WantCode(t, w.provider.FinishOpenIDMigration(ctx, apps.FinishOpenIDMigrationParams{CorpID: wecomtest.CorpID, AgentID: isvAgentID, Types: []apps.OpenIDType{apps.OpenIDCorpUser}}), client.CodeInvalidAgentID)
 
-	if err := w.provider.FinishExternalUserIDMigration(ctx, w.srv.OpenCorpID(provCorp, wecomtest.CorpID)); err != nil {
+	if err := w.provider.FinishExternalUserIDMigration(ctx, w.srv.OpenCorpID(idProvider, wecomtest.CorpID)); err != nil {
 		t.Fatal(err)
 	}
 	if m := status(); bool(m[0].Upgraded) || !bool(m[1].Upgraded) {
@@ -774,9 +774,9 @@ func TestOpenIDsInParts(t *testing.T) {
 	}
 }
 
-// golden is a request the SDK builds from a documented example, the body WeCom documents for it
+// idGolden is a request the SDK builds from a documented example, the body WeCom documents for it
 // and, where useful, the documented answer and a check of its decoding.
-type golden struct {
+type idGolden struct {
 	path   string
 	kind   wecomtest.TokenKind
 	body   string // the documented request body
@@ -785,9 +785,9 @@ type golden struct {
 	check  func(v any) bool
 }
 
-// runGolden answers each path with its documented answer, compares the body sent with the
+// runIDGolden answers each path with its documented answer, compares the body sent with the
 // documented one (as JSON values), and checks the decoded answer.
-func runGolden(t *testing.T, w *isvWorld, cases []golden) {
+func runIDGolden(t *testing.T, w *isvWorld, cases []idGolden) {
 	t.Helper()
 	for _, g := range cases {
 		var sent []byte
@@ -808,7 +808,7 @@ func runGolden(t *testing.T, w *isvWorld, cases []golden) {
 		}
 		var want, have any
 		if err := json.Unmarshal([]byte(g.body), &want); err != nil {
-			t.Fatalf("%s: bad golden: %v", g.path, err)
+			t.Fatalf("%s: bad idGolden: %v", g.path, err)
 		}
 		if err := json.Unmarshal(sent, &have); err != nil {
 			t.Errorf("%s: body %q is not JSON: %v", g.path, sent, err)
@@ -827,7 +827,7 @@ func TestOpenIDsGolden(t *testing.T) {
 	t.Parallel()
 	w := newISVWorld(t, false)
 	corp, prov := wecomtest.TokenCorp, wecomtest.TokenProvider
-	runGolden(t, w, []golden{
+	runIDGolden(t, w, []idGolden{
 		{"/cgi-bin/corp/opencorpid_to_corpid", corp, `{"open_corpid":"aaaa","source_agentid":100001}`, `{"corpid":"xxxx"}`,
 			func(ctx context.Context, w *isvWorld) (any, error) {
 				return w.internal.OpenCorpIDToCorpID(ctx, "aaaa", 100001)

@@ -31,8 +31,8 @@ const (
 // registerLink is the page a register code opens (注册按钮链接).
 const registerLink = "https://open.work.weixin.qq.com/3rdservice/wework/register"
 
-// alnum reports whether s is only ASCII letters and digits, as the state parameters require.
-func alnum(s string) bool {
+// isAlnum reports whether s is only ASCII letters and digits, as the state parameters require.
+func isAlnum(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
@@ -47,7 +47,7 @@ func checkAlnumState(field, state string, limit int) error {
 	switch {
 	case len(state) > limit:
 		return &client.ValidationError{Field: field, Reason: fmt.Sprintf("%d bytes, limit %d", len(state), limit), TooLong: true}
-	case !alnum(state):
+	case !isAlnum(state):
 		return check.Invalid(field, "only letters and digits (a-zA-Z0-9)")
 	}
 	return nil

@@ -18,21 +18,21 @@ import (
 func TestRegisterMatrix(t *testing.T) {
 	t.Parallel()
 	template := func(t *testing.T, w *isvWorld) {
-		w.srv.AddRegisterTemplate(wecomtest.RegisterTemplate{ID: "tplSim01", ProviderCorpID: provCorp, SuiteIDs: []string{testSuiteID}})
+		w.srv.AddRegisterTemplate(wecomtest.RegisterTemplate{ID: "tplSim01", ProviderCorpID: idProvider, SuiteIDs: []string{testSuiteID}})
 	}
 	registered := func(t *testing.T, w *isvWorld) { w.register(t) }
-	runMatrix(t, []row{
+	runIDMatrix(t, []idRow{
 		{name: "get_register_code", path: "/cgi-bin/service/get_register_code", kind: asProvider, prepare: template, call: func(ctx context.Context, w *isvWorld) error {
 			rc, err := w.provider.GetRegisterCode(ctx, apps.RegisterCodeParams{TemplateID: "tplSim01"})
-			return errors.Join(err, want(err != nil || rc.Code != "" && rc.ExpiresIn == 600, "code %+v", rc))
+			return errors.Join(err, wantOK(err != nil || rc.Code != "" && rc.ExpiresIn == 600, "code %+v", rc))
 		}},
 		{name: "get_register_info", path: "/cgi-bin/service/get_register_info", kind: asProvider, retried: true, prepare: registered, call: func(ctx context.Context, w *isvWorld) error {
 			info, err := w.provider.GetRegisterInfo(ctx, w.regCode)
-			return errors.Join(err, want(err != nil || info.CorpID == newCorp, "info %v", info))
+			return errors.Join(err, wantOK(err != nil || info.CorpID == registeredCorp, "info %v", info))
 		}},
 		{name: "set_scope", path: "/cgi-bin/agent/set_scope", kind: asSync, retried: true, prepare: registered, call: func(ctx context.Context, w *isvWorld) error {
 			r, err := w.sync.SetScope(ctx, apps.SetScopeParams{AgentID: isvAgentID, Parties: []int{1}})
-			return errors.Join(err, want(err != nil || len(r.InvalidParties) == 0, "result %+v", r))
+			return errors.Join(err, wantOK(err != nil || len(r.InvalidParties) == 0, "result %+v", r))
 		}},
 		{name: "contact_sync_success", path: "/cgi-bin/sync/contact_sync_success", kind: asSync, retried: true, prepare: registered, call: func(ctx context.Context, w *isvWorld) error {
 			return w.sync.ContactSyncSuccess(ctx)
@@ -47,7 +47,7 @@ func TestRegisterFlow(t *testing.T) {
 	t.Parallel()
 	w := newISVWorld(t, false)
 	srv, ctx := w.srv, t.Context()
-	srv.AddRegisterTemplate(wecomtest.RegisterTemplate{ID: "tplSim01", ProviderCorpID: provCorp, SuiteIDs: []string{testSuiteID}, ContactSync: true})
+	srv.AddRegisterTemplate(wecomtest.RegisterTemplate{ID: "tplSim01", ProviderCorpID: idProvider, SuiteIDs: []string{testSuiteID}, ContactSync: true})
 
 	rc, err := w.provider.GetRegisterCode(ctx, apps.RegisterCodeParams{TemplateID: "tplSim01", CorpName: "Jinhua Knitting No.3", State: "expo2024"})
 	if err != nil || rc.ExpiresIn != 600 {
@@ -60,7 +60,7 @@ func TestRegisterFlow(t *testing.T) {
 	_, err = w.provider.GetRegisterInfo(ctx, rc.Code) // not registered yet
 	wecomtest.WantCode(t, err, 84024)
 
-	reg, err := srv.RegisterCorp(wecomtest.Registration{RegisterCode: rc.Code, CorpID: newCorp, AdminUserID: "boss"})
+	reg, err := srv.RegisterCorp(wecomtest.Registration{RegisterCode: rc.Code, CorpID: registeredCorp, AdminUserID: "boss"})
 	if err != nil || reg.ContactSyncToken == "" || reg.AuthCodes[testSuiteID] == "" {
 		t.Fatalf("registration %+v, %v", reg, err)
 	}
@@ -68,7 +68,7 @@ func TestRegisterFlow(t *testing.T) {
 		t.Error("a register code worked twice")
 	}
 	info, err := w.provider.GetRegisterInfo(ctx, rc.Code)
-	if err != nil || info.CorpID != newCorp || info.AuthUser.UserID != "boss" || info.State != "expo2024" || info.TemplateID != "tplSim01" ||
+	if err != nil || info.CorpID != registeredCorp || info.AuthUser.UserID != "boss" || info.State != "expo2024" || info.TemplateID != "tplSim01" ||
 		info.ContactSync == nil || info.ContactSync.AccessToken != reg.ContactSyncToken || info.ContactSync.ExpiresIn <= 0 || info.ContactSync.ExpiresIn > 1800 {
 		t.Fatalf("register info %+v, %v", info, err)
 	}
@@ -81,7 +81,7 @@ func TestRegisterFlow(t *testing.T) {
 
 	// The app install arrives (create_auth): the permanent code carries the code's state.
 	perm, err := w.suite.GetPermanentCode(ctx, reg.AuthCodes[testSuiteID])
-	if err != nil || perm.State != "expo2024" || perm.AuthCorpInfo.CorpID != newCorp {
+	if err != nil || perm.State != "expo2024" || perm.AuthCorpInfo.CorpID != registeredCorp {
 		t.Fatalf("permanent code %v, state %q, %v", perm, perm.State, err)
 	}
 
@@ -91,7 +91,7 @@ func TestRegisterFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	sync := apps.New(sc)
-	srv.AddUsers(newCorp, wecomtest.SeedUser{UserID: "sales1", Department: []int{2}}, wecomtest.SeedUser{UserID: "plant1", Department: []int{3}})
+	srv.AddUsers(registeredCorp, wecomtest.SeedUser{UserID: "sales1", Department: []int{2}}, wecomtest.SeedUser{UserID: "plant1", Department: []int{3}})
 	r, err := sync.SetScope(ctx, apps.SetScopeParams{AgentID: isvAgentID, Users: []string{"boss", "nobody"}, Parties: []int{2, 99}, Tags: []int{7}})
 	if err != nil || !slices.Equal(r.InvalidUsers, []string{"nobody"}) || !slices.Equal(r.InvalidParties, []int{99}) || !slices.Equal(r.InvalidTags, []int{7}) {
 		t.Fatalf("set_scope %+v, %v", r, err)
@@ -100,7 +100,7 @@ func TestRegisterFlow(t *testing.T) {
 	wecomtest.WantCode(t, err, client.CodeInvalidAgentID)
 
 	// The app sees the new scope: its agent record and its userid conversions follow it.
-	corp, err := w.suiteCli.AuthCorp(newCorp, perm.PermanentCode)
+	corp, err := w.suiteCli.AuthCorp(registeredCorp, perm.PermanentCode)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestRegisterErrors(t *testing.T) {
 	t.Parallel()
 	w := newISVWorld(t, false)
 	srv, ctx := w.srv, t.Context()
-	srv.AddRegisterTemplate(wecomtest.RegisterTemplate{ID: "tplSim01", ProviderCorpID: provCorp, SuiteIDs: []string{testSuiteID}})
+	srv.AddRegisterTemplate(wecomtest.RegisterTemplate{ID: "tplSim01", ProviderCorpID: idProvider, SuiteIDs: []string{testSuiteID}})
 	srv.AddRegisterTemplate(wecomtest.RegisterTemplate{ID: "tplOther", ProviderCorpID: "wwsomeoneelse", SuiteIDs: []string{testSuiteID}})
 
 	_, err := w.provider.GetRegisterCode(ctx, apps.RegisterCodeParams{TemplateID: "tplNope"})
@@ -191,7 +191,7 @@ func TestRegisterGolden(t *testing.T) {
 	w := newISVWorld(t, false)
 	w.register(t)
 	prov, corp := wecomtest.TokenProvider, wecomtest.TokenCorp
-	runGolden(t, w, []golden{
+	runIDGolden(t, w, []idGolden{
 		{"/cgi-bin/service/get_register_code", prov,
 			`{"template_id":"TEMPLATEID","corp_name":"腾讯科技","admin_name":"张三","admin_mobile":"12345678901","state":"TestState123","follow_user":"lisi"}`,
 			`{"register_code":"pIKi3wRPNWCGF-pyP-YU5KWjDDD","expires_in":600}`,

@@ -40,19 +40,19 @@ func (s *Server) getCustomizedAuthURL(c *Call) (any, error) {
 	}
 	provider := c.Token.CorpID
 	switch {
-	case in.State == "" || !alnumState(in.State, 32):
-		return nil, errc(codeInvalidState, "invalid state: a-zA-Z0-9, 1 to 32 bytes")
+	case in.State == "" || !isvStateOK(in.State, 32):
+		return nil, errc(codeRegInvalidState, "invalid state: a-zA-Z0-9, 1 to 32 bytes")
 	case len(in.Templates) == 0 || len(in.Templates) > 9:
 		return nil, errc(client.CodeInvalidParameter, "templateid_list: 1 to 9 templates")
 	}
 	for _, id := range in.Templates {
-		if o, ok := s.ids().owners[id]; !ok || !o.Customized || o.ProviderCorpID != provider || s.apps.suites[id] == nil {
-			return nil, errc(codeInvalidTemplateID, "templateid not exist: "+id)
+		if o, ok := s.oid().owners[id]; !ok || !o.Customized || o.ProviderCorpID != provider || s.apps.suites[id] == nil {
+			return nil, errc(codeRegInvalidTemplateID, "templateid not exist: "+id)
 		}
 	}
 	s.seq++
 	code := fmt.Sprintf("sim-cauth-%d-%x", s.seq, time.Now().UnixNano()&0xffffff)
-	s.ids().customized[code] = &customizedLinkRec{provider: provider, state: in.State, templates: slices.Clone(in.Templates),
+	s.oid().customized[code] = &customizedLinkRec{provider: provider, state: in.State, templates: slices.Clone(in.Templates),
 		expiry: time.Now().Add(customizedLinkTTL)}
 	return J{"qrcode_url": customizedLinkHost + "?" + url.Values{"code": {code}}.Encode(), "expires_in": int(customizedLinkTTL / time.Second)}, nil
 }
@@ -67,7 +67,7 @@ func (s *Server) ScanCustomizedAuthURL(qrcodeURL string, a Authorization) (map[s
 	u, err := url.Parse(qrcodeURL)
 	var rec *customizedLinkRec
 	if err == nil && strings.HasPrefix(qrcodeURL, customizedLinkHost+"?") {
-		rec = s.ids().customized[u.Query().Get("code")]
+		rec = s.oid().customized[u.Query().Get("code")]
 	}
 	switch {
 	case rec == nil:
@@ -100,7 +100,7 @@ func (s *Server) ScanCustomizedAuthURL(qrcodeURL string, a Authorization) (map[s
 func (s *Server) SetAppPermissions(suiteID, corpID string, perms ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.ids().perms[suiteID+"|"+strings.ToLower(corpID)] = slices.Clone(perms)
+	s.oid().perms[suiteID+"|"+strings.ToLower(corpID)] = slices.Clone(perms)
 }
 
 // getPermissions answers the permissions of a third-party or 代开发 app (48002 for others).
@@ -109,7 +109,7 @@ func (s *Server) getPermissions(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	perms := s.ids().perms[who.suite+"|"+strings.ToLower(who.corp)]
+	perms := s.oid().perms[who.suite+"|"+strings.ToLower(who.corp)]
 	if perms == nil {
 		perms = []string{}
 	}

@@ -3,6 +3,7 @@ package wecomtest
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -21,16 +22,16 @@ import (
 // Errcodes these areas answer that have no client constant: the spec lists them in the global
 // errcode table's prose, not in a table the generator reads.
 const (
-	codeInvalidTemplateID   = 84020  // templateid不存在
-	codeMissingRegisterCode = 84021  // 缺少register_code参数
-	codeInvalidRegisterCode = 84022  // 无效的register_code参数
-	codeSyncNotAllowed      = 84023  // 不允许调用设置通讯录同步完成接口
-	codeNoRegisterInfo      = 84024  // 无注册信息
-	codeInvalidState        = 84025  // 不符合的state参数
-	codeMissingTemplateID   = 84019  // 缺少templateid参数
-	codeInvalidUnionID      = 610014 // 无效的unionid
-	codeNoThirdPartyApp     = 610019 // 没有安装第三方应用
-	codeSelfAuthorised      = 610022 // 授权企业与服务商为同一企业，无需设置迁移
+	codeRegInvalidTemplateID  = 84020  // templateid不存在
+	codeRegMissingCode        = 84021  // 缺少register_code参数
+	codeRegInvalidCode        = 84022  // 无效的register_code参数
+	codeRegSyncNotAllowed     = 84023  // 不允许调用设置通讯录同步完成接口
+	codeRegNoInfo             = 84024  // 无注册信息
+	codeRegInvalidState       = 84025  // 不符合的state参数
+	codeRegMissingTemplateID  = 84019  // 缺少templateid参数
+	codeIDConvInvalidUnionID  = 610014 // 无效的unionid
+	codeIDConvNoThirdPartyApp = 610019 // 没有安装第三方应用
+	codeIDConvSelfAuthorised  = 610022 // 授权企业与服务商为同一企业，无需设置迁移
 )
 
 // Lifetimes of this area, as WeCom documents them.
@@ -49,7 +50,7 @@ const (
 type openIDState struct {
 	owners     map[string]ProviderSuite      // suite ID → owner
 	minted     map[string]openRef            // open ID → what it stands for
-	pending    map[string]pendingRec         // subject|corp|unionid → pending ID
+	pending    map[string]unionPendingRec    // subject|corp|unionid → pending ID
 	migrated   map[string]bool               // migration scope|openid_type → finished
 	appFlags   map[string]bool               // corp|agentid → sensitive-info migration finished
 	tmp        map[string]TmpExternalUser    // tmp_external_userid → what it stands for
@@ -65,7 +66,7 @@ func (o *openIDState) init() {
 	}
 	o.owners = make(map[string]ProviderSuite)
 	o.minted = make(map[string]openRef)
-	o.pending = make(map[string]pendingRec)
+	o.pending = make(map[string]unionPendingRec)
 	o.migrated = make(map[string]bool)
 	o.appFlags = make(map[string]bool)
 	o.tmp = make(map[string]TmpExternalUser)
@@ -75,8 +76,8 @@ func (o *openIDState) init() {
 	o.customized = make(map[string]*customizedLinkRec)
 }
 
-// ids returns the state, initialised; handlers and exported methods call it with s.mu held.
-func (s *Server) ids() *openIDState {
+// oid returns the state, initialised; handlers and exported methods call it with s.mu held.
+func (s *Server) oid() *openIDState {
 	s.openIDs.init()
 	return &s.openIDs
 }
@@ -100,22 +101,22 @@ type ProviderSuite struct {
 func (s *Server) LinkSuite(p ProviderSuite) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.ids().owners[p.SuiteID] = p
+	s.oid().owners[p.SuiteID] = p
 }
 
 // subjectOf is the key of suiteID's open IDs: its provider, or the suite itself.
 func (s *Server) subjectOf(suiteID string) string {
-	if o := s.ids().owners[suiteID]; o.ProviderCorpID != "" {
+	if o := s.oid().owners[suiteID]; o.ProviderCorpID != "" {
 		return o.ProviderCorpID
 	}
 	return suiteID
 }
 
-func (s *Server) customizedSuite(suiteID string) bool { return s.ids().owners[suiteID].Customized }
+func (s *Server) customizedSuite(suiteID string) bool { return s.oid().owners[suiteID].Customized }
 
 // providerSuites reports whether any suite is linked to provider.
 func (s *Server) providerSuites(provider string) bool {
-	for _, o := range s.ids().owners {
+	for _, o := range s.oid().owners {
 		if o.ProviderCorpID == provider {
 			return true
 		}
@@ -127,12 +128,12 @@ func (s *Server) providerSuites(provider string) bool {
 
 // ID kinds, which also pick the ID's prefix.
 const (
-	kindCorp     = "corp"
-	kindUser     = "user"
-	kindExternal = "external"
-	kindTag      = "tag"
-	kindKf       = "kf"
-	kindPending  = "pending"
+	oidCorp     = "corp"
+	oidUser     = "user"
+	oidExternal = "external"
+	oidTag      = "tag"
+	oidKf       = "kf"
+	oidPending  = "pending"
 )
 
 // openRef is what an open ID stands for.
@@ -143,53 +144,53 @@ type openRef struct {
 	real    string // the corp's own ID (企业主体)
 }
 
-const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+const oidAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 // openID derives subject's ID of kind for real in corp, remembers it and returns it. It is
 // deterministic: the same inputs give the same ID in every server.
 func (s *Server) openID(kind, subject, corp, real string) string {
 	key := real
-	if kind == kindCorp || kind == kindUser {
+	if kind == oidCorp || kind == oidUser {
 		key = strings.ToLower(real) // plaintext corp IDs and userids ignore case, their open IDs do not
 	}
 	mac := hmac.New(sha256.New, []byte(subject))
 	mac.Write([]byte(kind + "\x00" + strings.ToLower(corp) + "\x00" + key))
 	sum := mac.Sum(nil)
 	var b strings.Builder
-	b.WriteString(idPrefix(kind, real))
+	b.WriteString(oidPrefix(kind, real))
 	for _, c := range sum[:30] {
-		b.WriteByte(base62[int(c)%len(base62)])
+		b.WriteByte(oidAlphabet[int(c)%len(oidAlphabet)])
 	}
 	id := b.String()
-	s.ids().minted[id] = openRef{kind: kind, subject: subject, corp: corp, real: real}
+	s.oid().minted[id] = openRef{kind: kind, subject: subject, corp: corp, real: real}
 	return id
 }
 
-// idPrefix is the documented shape of each kind: encrypted corp IDs start "wp", open_userids
+// oidPrefix is the documented shape of each kind: encrypted corp IDs start "wp", open_userids
 // "wo", external_userids keep "wm" (WeChat) or "wo" (WeCom), customer tags "et", kf accounts
 // "wk".
-func idPrefix(kind, real string) string {
+func oidPrefix(kind, real string) string {
 	switch kind {
-	case kindCorp:
+	case oidCorp:
 		return "wp"
-	case kindUser:
+	case oidUser:
 		return "wo"
-	case kindExternal:
+	case oidExternal:
 		if strings.HasPrefix(real, "wo") {
 			return "wo"
 		}
 		return "wm"
-	case kindTag:
+	case oidTag:
 		return "et"
-	case kindKf:
+	case oidKf:
 		return "wk"
 	}
 	return "pd"
 }
 
-// ownID reports whether id is subject's open ID of kind in corp, and what it stands for.
-func (s *Server) ownID(id, kind, subject, corp string) (openRef, bool) {
-	r, ok := s.ids().minted[id]
+// ownOpenID reports whether id is subject's open ID of kind in corp, and what it stands for.
+func (s *Server) ownOpenID(id, kind, subject, corp string) (openRef, bool) {
+	r, ok := s.oid().minted[id]
 	return r, ok && r.kind == kind && r.subject == subject && strings.EqualFold(r.corp, corp)
 }
 
@@ -198,14 +199,14 @@ func (s *Server) ownID(id, kind, subject, corp string) (openRef, bool) {
 func (s *Server) OpenCorpID(subject, corpID string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.openID(kindCorp, subject, corpID, corpID)
+	return s.openID(oidCorp, subject, corpID, corpID)
 }
 
 // OpenUserID returns the open_userid (密文userid) subject sees for a member of corpID.
 func (s *Server) OpenUserID(subject, corpID, userID string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.openID(kindUser, subject, corpID, userID)
+	return s.openID(oidUser, subject, corpID, userID)
 }
 
 // OpenExternalUserID returns the external_userid subject sees (服务商主体) for a customer whose
@@ -213,13 +214,13 @@ func (s *Server) OpenUserID(subject, corpID, userID string) string {
 func (s *Server) OpenExternalUserID(subject, corpID, externalUserID string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.openID(kindExternal, subject, corpID, externalUserID)
+	return s.openID(oidExternal, subject, corpID, externalUserID)
 }
 
 // ---- who is calling ----
 
-// caller is the app behind a corp token.
-type caller struct {
+// idCaller is the app behind a corp token.
+type idCaller struct {
 	corp       string
 	agentID    int
 	suite      string // the suite that issued the token (get_corp_token); "" for an internal app
@@ -229,20 +230,20 @@ type caller struct {
 
 // isvCaller answers 48002 unless the token is a third-party or 代开发 app's (仅代开发应用或第三方
 // 应用可调用).
-func (s *Server) isvCaller(c *Call) (caller, error) {
+func (s *Server) isvCaller(c *Call) (idCaller, error) {
 	suite, ok := strings.CutPrefix(c.Token.Secret, authSecret(""))
 	if !ok {
-		return caller{}, errc(client.CodeAPIForbidden, "api forbidden: only third-party and customized apps may call it")
+		return idCaller{}, errc(client.CodeAPIForbidden, "api forbidden: only third-party and customized apps may call it")
 	}
-	return caller{corp: c.Token.CorpID, agentID: c.Token.AgentID, suite: suite, subject: s.subjectOf(suite), customized: s.customizedSuite(suite)}, nil
+	return idCaller{corp: c.Token.CorpID, agentID: c.Token.AgentID, suite: suite, subject: s.subjectOf(suite), customized: s.customizedSuite(suite)}, nil
 }
 
 // internalCaller answers 48002 unless the token is an internal app's (自建应用).
-func (s *Server) internalCaller(c *Call) (caller, error) {
+func (s *Server) internalCaller(c *Call) (idCaller, error) {
 	if strings.Contains(c.Token.Secret, "|") || c.Token.AgentID == 0 {
-		return caller{}, errc(client.CodeAPIForbidden, "api forbidden: use an internal app's access_token")
+		return idCaller{}, errc(client.CodeAPIForbidden, "api forbidden: use an internal app's access_token")
 	}
-	return caller{corp: c.Token.CorpID, agentID: c.Token.AgentID}, nil
+	return idCaller{corp: c.Token.CorpID, agentID: c.Token.AgentID}, nil
 }
 
 // sourceApp resolves the source_agentid of an internal app's conversion: the live third-party
@@ -270,10 +271,10 @@ func (s *Server) providerAuths(provider, corp string, customized bool) []*authRe
 	return out
 }
 
-// realCorp turns a corp ID a provider sent (plaintext, or its own encrypted one) into the
+// plainCorp turns a corp ID a provider sent (plaintext, or its own encrypted one) into the
 // simulator's corp ID.
-func (s *Server) realCorp(subject, corpID string) string {
-	if r, ok := s.ids().minted[corpID]; ok && r.kind == kindCorp && r.subject == subject {
+func (s *Server) plainCorp(subject, corpID string) string {
+	if r, ok := s.oid().minted[corpID]; ok && r.kind == oidCorp && r.subject == subject {
 		return r.real
 	}
 	return corpID
@@ -281,36 +282,36 @@ func (s *Server) realCorp(subject, corpID string) string {
 
 // ---- visible ranges ----
 
-// visible reports whether userID is in the visible range of app a (nil: every member). A
+// inAppRange reports whether userID is in the visible range of app a (nil: every member). A
 // follow-up member missing from the address book counts as visible when the range holds the
 // root department.
-func visible(b *addressBook, a *agentRec, userID string) bool {
+func inAppRange(b *addressBook, a *agentRec, userID string) bool {
 	if a == nil {
 		return true
 	}
-	parties := intsOf(a.AllowPartys["partyid"])
+	parties := rangeInts(a.AllowPartys["partyid"])
 	u := b.users[strings.ToLower(userID)]
 	if u == nil {
 		return slices.Contains(parties, 1)
 	}
-	for _, e := range objectsOf(a.AllowUserInfos["user"]) {
+	for _, e := range rangeObjects(a.AllowUserInfos["user"]) {
 		if id, _ := e["userid"].(string); strings.EqualFold(id, u.ID) {
 			return true
 		}
 	}
-	if b.inDepts(u, parties) {
+	if b.underDepts(u, parties) {
 		return true
 	}
-	for _, id := range intsOf(a.AllowTags["tagid"]) {
-		if t := b.tags[id]; t != nil && (t.Users[strings.ToLower(u.ID)] || b.inDepts(u, slices.Collect(keys(t.Parties)))) {
+	for _, id := range rangeInts(a.AllowTags["tagid"]) {
+		if t := b.tags[id]; t != nil && (t.Users[strings.ToLower(u.ID)] || b.underDepts(u, slices.Collect(maps.Keys(t.Parties)))) {
 			return true
 		}
 	}
 	return false
 }
 
-// inDepts reports whether u belongs to one of depts or a sub-department of one.
-func (b *addressBook) inDepts(u *simUser, depts []int) bool {
+// underDepts reports whether u belongs to one of depts or a sub-department of one.
+func (b *addressBook) underDepts(u *simUser, depts []int) bool {
 	for _, d := range u.Depts {
 		for seen := 0; d != 0 && seen <= len(b.depts); seen++ {
 			if slices.Contains(depts, d) {
@@ -326,18 +327,8 @@ func (b *addressBook) inDepts(u *simUser, depts []int) bool {
 	return false
 }
 
-func keys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
-// intsOf reads a list of IDs an agent record holds, whether set by Go code or decoded JSON.
-func intsOf(v any) []int {
+// rangeInts reads a list of IDs an agent record holds, whether set by Go code or decoded JSON.
+func rangeInts(v any) []int {
 	switch l := v.(type) {
 	case []int:
 		return l
@@ -353,7 +344,7 @@ func intsOf(v any) []int {
 	return nil
 }
 
-func objectsOf(v any) []J {
+func rangeObjects(v any) []J {
 	switch l := v.(type) {
 	case []J:
 		return l
@@ -369,21 +360,21 @@ func objectsOf(v any) []J {
 	return nil
 }
 
-// appAgent is the agent record of the app behind a caller (nil for tool secrets).
-func (s *Server) appAgent(corp string, agentID int) *agentRec {
+// callerAgent is the agent record of the app behind a idCaller (nil for tool secrets).
+func (s *Server) callerAgent(corp string, agentID int) *agentRec {
 	if agentID == 0 {
 		return nil
 	}
 	return s.agent(corp, agentID)
 }
 
-// followedVisibly reports whether a customer has a follow-up member in the range of every app
+// followedInRange reports whether a customer has a follow-up member in the range of every app
 // given.
-func followedVisibly(b *addressBook, x *simExternal, apps ...*agentRec) bool {
+func followedInRange(b *addressBook, x *simExternal, apps ...*agentRec) bool {
 	for _, f := range x.follows {
 		ok := true
 		for _, a := range apps {
-			ok = ok && visible(b, a, f.UserID)
+			ok = ok && inAppRange(b, a, f.UserID)
 		}
 		if ok {
 			return true

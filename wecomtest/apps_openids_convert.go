@@ -2,6 +2,7 @@ package wecomtest
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -31,8 +32,8 @@ func (s *Server) idConvertRoutes() []route {
 	}
 }
 
-// idList checks a list of IDs against WeCom's per-call cap: 40058 when empty or longer.
-func idList(field string, ids []string, limit int) error {
+// checkIDCap checks a list of IDs against WeCom's per-call cap: 40058 when empty or longer.
+func checkIDCap(field string, ids []string, limit int) error {
 	if len(ids) == 0 || len(ids) > limit {
 		return errc(client.CodeInvalidParameter, fmt.Sprintf("%s: 1 to %d ids, got %d", field, limit, len(ids)))
 	}
@@ -53,13 +54,13 @@ func (s *Server) corpIDToOpen(c *Call) (any, error) {
 	if in.CorpID == "" {
 		return nil, errc(client.CodeInvalidCorpID, "invalid corpid")
 	}
-	if _, own := s.ownID(in.CorpID, kindCorp, provider, s.realCorp(provider, in.CorpID)); own {
+	if _, own := s.ownOpenID(in.CorpID, oidCorp, provider, s.plainCorp(provider, in.CorpID)); own {
 		return J{"open_corpid": in.CorpID}, nil
 	}
 	if s.providerSuites(provider) && len(s.providerAuths(provider, in.CorpID, false))+len(s.providerAuths(provider, in.CorpID, true)) == 0 {
 		return nil, errc(client.CodeAuthInvalid, "the corp has not authorised any app of this provider")
 	}
-	return J{"open_corpid": s.openID(kindCorp, provider, in.CorpID, in.CorpID)}, nil
+	return J{"open_corpid": s.openID(oidCorp, provider, in.CorpID, in.CorpID)}, nil
 }
 
 func (s *Server) openCorpIDToCorp(c *Call) (any, error) {
@@ -78,7 +79,7 @@ func (s *Server) openCorpIDToCorp(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, ok := s.ownID(in.OpenCorpID, kindCorp, subject, who.corp)
+	r, ok := s.ownOpenID(in.OpenCorpID, oidCorp, subject, who.corp)
 	if !ok {
 		return nil, errc(client.CodeInvalidCorpID, "invalid open_corpid")
 	}
@@ -102,11 +103,11 @@ func (s *Server) userIDsToOpen(c *Call) (any, error) {
 	if len(in.UserIDs) > 1000 {
 		return nil, errc(client.CodeUserIDListTooLong, "userid_list: at most 1000")
 	}
-	b, app := s.book(who.corp), s.appAgent(who.corp, who.agentID)
+	b, app := s.book(who.corp), s.callerAgent(who.corp, who.agentID)
 	items, invalid := []J{}, []string{}
 	for _, id := range in.UserIDs {
-		if u := b.users[strings.ToLower(id)]; u != nil && visible(b, app, id) {
-			items = append(items, J{"userid": id, "open_userid": s.openID(kindUser, who.subject, who.corp, u.ID)})
+		if u := b.users[strings.ToLower(id)]; u != nil && inAppRange(b, app, id) {
+			items = append(items, J{"userid": id, "open_userid": s.openID(oidUser, who.subject, who.corp, u.ID)})
 		} else {
 			invalid = append(invalid, id)
 		}
@@ -130,7 +131,7 @@ func (s *Server) openUserIDsToUser(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := idList("open_userid_list", in.OpenUserIDs, 1000); err != nil {
+	if err := checkIDCap("open_userid_list", in.OpenUserIDs, 1000); err != nil {
 		return nil, err
 	}
 	src, subject, err := s.sourceApp(who.corp, int(in.SourceAgentID))
@@ -138,12 +139,12 @@ func (s *Server) openUserIDsToUser(c *Call) (any, error) {
 		return nil, err
 	}
 	b := s.book(who.corp)
-	mine, theirs := s.appAgent(who.corp, who.agentID), s.appAgent(who.corp, src.AgentID)
+	mine, theirs := s.callerAgent(who.corp, who.agentID), s.callerAgent(who.corp, src.AgentID)
 	items, invalid := []J{}, []string{}
 	for _, id := range in.OpenUserIDs {
-		r, ok := s.ownID(id, kindUser, subject, who.corp)
+		r, ok := s.ownOpenID(id, oidUser, subject, who.corp)
 		u := b.users[strings.ToLower(r.real)]
-		if ok && u != nil && visible(b, mine, u.ID) && visible(b, theirs, u.ID) {
+		if ok && u != nil && inAppRange(b, mine, u.ID) && inAppRange(b, theirs, u.ID) {
 			items = append(items, J{"open_userid": id, "userid": u.ID})
 		} else {
 			invalid = append(invalid, id)
@@ -163,7 +164,7 @@ func (s *Server) newExternalUserIDs(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !who.customized && s.ids().migrated[migrationKey(who.subject, who.corp, 3)] {
+	if !who.customized && s.oid().migrated[migrationKey(who.subject, who.corp, 3)] {
 		return nil, errc(client.CodeAPIForbidden, "api forbidden: the external_userid migration of this corp is finished")
 	}
 	in, err := decode[struct {
@@ -172,16 +173,16 @@ func (s *Server) newExternalUserIDs(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := idList("external_userid_list", in.IDs, 1000); err != nil {
+	if err := checkIDCap("external_userid_list", in.IDs, 1000); err != nil {
 		return nil, err
 	}
-	b, app := s.book(who.corp), s.appAgent(who.corp, who.agentID)
+	b, app := s.book(who.corp), s.callerAgent(who.corp, who.agentID)
 	items := []J{}
 	for _, id := range in.IDs {
-		if _, own := s.ownID(id, kindExternal, who.subject, who.corp); own {
+		if _, own := s.ownOpenID(id, oidExternal, who.subject, who.corp); own {
 			items = append(items, J{"external_userid": id, "new_external_userid": id})
-		} else if x := b.external.contacts[id]; x != nil && followedVisibly(b, x, app) {
-			items = append(items, J{"external_userid": id, "new_external_userid": s.openID(kindExternal, who.subject, who.corp, id)})
+		} else if x := b.external.contacts[id]; x != nil && followedInRange(b, x, app) {
+			items = append(items, J{"external_userid": id, "new_external_userid": s.openID(oidExternal, who.subject, who.corp, id)})
 		}
 	}
 	return J{"items": items}, nil
@@ -194,7 +195,7 @@ func (s *Server) newGroupChatExternalUserIDs(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !who.customized && s.ids().migrated[migrationKey(who.subject, who.corp, 3)] {
+	if !who.customized && s.oid().migrated[migrationKey(who.subject, who.corp, 3)] {
 		return nil, errc(client.CodeAPIForbidden, "api forbidden: the external_userid migration of this corp is finished")
 	}
 	in, err := decode[struct {
@@ -207,7 +208,7 @@ func (s *Server) newGroupChatExternalUserIDs(c *Call) (any, error) {
 	if in.ChatID == "" {
 		return nil, errc(client.CodeInvalidParameter, "chat_id missing")
 	}
-	if err := idList("external_userid_list", in.IDs, 1000); err != nil {
+	if err := checkIDCap("external_userid_list", in.IDs, 1000); err != nil {
 		return nil, err
 	}
 	b := s.book(who.corp)
@@ -215,27 +216,27 @@ func (s *Server) newGroupChatExternalUserIDs(c *Call) (any, error) {
 	if g == nil {
 		return nil, errc(client.CodeChatNotFound, "chat id not exist")
 	}
-	if !visible(b, s.appAgent(who.corp, who.agentID), g.Owner) {
+	if !inAppRange(b, s.callerAgent(who.corp, who.agentID), g.Owner) {
 		return nil, errc(client.CodeNoPrivilege, "the group owner is outside the app's visible range")
 	}
 	items := []J{}
 	for _, id := range in.IDs {
-		if r, own := s.ownID(id, kindExternal, who.subject, who.corp); own && chatCustomer(g, r.real) {
+		if r, own := s.ownOpenID(id, oidExternal, who.subject, who.corp); own && groupHasCustomer(g, r.real) {
 			items = append(items, J{"external_userid": id, "new_external_userid": id})
-		} else if chatCustomer(g, id) {
-			items = append(items, J{"external_userid": id, "new_external_userid": s.openID(kindExternal, who.subject, who.corp, id)})
+		} else if groupHasCustomer(g, id) {
+			items = append(items, J{"external_userid": id, "new_external_userid": s.openID(oidExternal, who.subject, who.corp, id)})
 		}
 	}
 	return J{"items": items}, nil
 }
 
-// chatCustomer reports whether id is a customer member (type 2) of g.
-func chatCustomer(g *SeedGroupChat, id string) bool {
+// groupHasCustomer reports whether id is a customer member (type 2) of g.
+func groupHasCustomer(g *SeedGroupChat, id string) bool {
 	return slices.ContainsFunc(g.Members, func(m SeedGroupMember) bool { return m.Type == 2 && m.UserID == id })
 }
 
-// chatMember returns the customer member id of g, if any.
-func chatMember(g *SeedGroupChat, id string) *SeedGroupMember {
+// groupCustomer returns the customer member id of g, if any.
+func groupCustomer(g *SeedGroupChat, id string) *SeedGroupMember {
 	for i := range g.Members {
 		if m := &g.Members[i]; m.Type == 2 && m.UserID == id {
 			return m
@@ -266,9 +267,9 @@ func (s *Server) fromServiceExternalUserID(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, ok := s.ownID(in.ExternalUserID, kindExternal, subject, who.corp)
+	r, ok := s.ownOpenID(in.ExternalUserID, oidExternal, subject, who.corp)
 	b := s.book(who.corp)
-	mine, theirs := s.appAgent(who.corp, who.agentID), s.appAgent(who.corp, src.AgentID)
+	mine, theirs := s.callerAgent(who.corp, who.agentID), s.callerAgent(who.corp, src.AgentID)
 	if ok && s.seenCustomer(b, r.real, "", mine, theirs) {
 		return J{"external_userid": r.real}, nil
 	}
@@ -279,14 +280,14 @@ func (s *Server) fromServiceExternalUserID(c *Call) (any, error) {
 // follow-up member in their ranges, or (chatID "" meaning any group) the owner of a group the
 // customer is in.
 func (s *Server) seenCustomer(b *addressBook, id, chatID string, apps ...*agentRec) bool {
-	if x := b.external.contacts[id]; chatID == "" && x != nil && followedVisibly(b, x, apps...) {
+	if x := b.external.contacts[id]; chatID == "" && x != nil && followedInRange(b, x, apps...) {
 		return true
 	}
 	for cid, g := range b.external.chats {
-		if (chatID == "" || cid == chatID) && chatCustomer(g, id) {
+		if (chatID == "" || cid == chatID) && groupHasCustomer(g, id) {
 			ok := true
 			for _, a := range apps {
-				ok = ok && visible(b, a, g.Owner)
+				ok = ok && inAppRange(b, a, g.Owner)
 			}
 			if ok {
 				return true
@@ -296,25 +297,25 @@ func (s *Server) seenCustomer(b *addressBook, id, chatID string, apps ...*agentR
 	return false
 }
 
-// pendingRec is a pending_id handed out for a unionid.
-type pendingRec struct {
+// unionPendingRec is a pending_id handed out for a unionid.
+type unionPendingRec struct {
 	id     string
 	issued time.Time
 }
 
-func pendingKey(subject, corp, unionID string) string {
+func unionPendingKey(subject, corp, unionID string) string {
 	return subject + "|" + strings.ToLower(corp) + "|" + unionID
 }
 
 // livePending returns the live pending ID issued to subject for unionID in corp, or "".
 func (s *Server) livePending(subject, corp, unionID string) string {
-	if p, ok := s.ids().pending[pendingKey(subject, corp, unionID)]; ok && time.Since(p.issued) < pendingIDTTL {
+	if p, ok := s.oid().pending[unionPendingKey(subject, corp, unionID)]; ok && time.Since(p.issued) < pendingIDTTL {
 		return p.id
 	}
 	return ""
 }
 
-// unionIDToOpenExternal answers the caller's external_userid of the customer with the unionid
+// unionIDToOpenExternal answers the idCaller's external_userid of the customer with the unionid
 // that the app may see, else a pending_id (90 days). A mass_call_ticket must be the corp's.
 func (s *Server) unionIDToOpenExternal(c *Call) (any, error) {
 	who, err := s.isvCaller(c)
@@ -333,21 +334,21 @@ func (s *Server) unionIDToOpenExternal(c *Call) (any, error) {
 	b := s.book(who.corp)
 	switch {
 	case in.UnionID == "" || in.OpenID == "":
-		return nil, errc(codeInvalidUnionID, "invalid unionid")
+		return nil, errc(codeIDConvInvalidUnionID, "invalid unionid")
 	case in.SubjectType != 0 && in.SubjectType != 1:
 		return nil, errc(client.CodeInvalidParameter, "subject_type: 0 or 1")
 	case in.MassCallTicket != "" && in.MassCallTicket != b.massCall:
 		return nil, errc(client.CodeInvalidParameter, "invalid mass_call_ticket")
 	}
-	app := s.appAgent(who.corp, who.agentID)
+	app := s.callerAgent(who.corp, who.agentID)
 	out := J{}
 	if id := s.customerByUnion(b, in.UnionID, app); id != "" {
-		out["external_userid"] = s.openID(kindExternal, who.subject, who.corp, id)
+		out["external_userid"] = s.openID(oidExternal, who.subject, who.corp, id)
 	}
 	p := s.livePending(who.subject, who.corp, in.UnionID)
 	if p == "" && out["external_userid"] == nil {
-		p = s.openID(kindPending, who.subject, who.corp, in.UnionID)
-		s.ids().pending[pendingKey(who.subject, who.corp, in.UnionID)] = pendingRec{id: p, issued: time.Now()}
+		p = s.openID(oidPending, who.subject, who.corp, in.UnionID)
+		s.oid().pending[unionPendingKey(who.subject, who.corp, in.UnionID)] = unionPendingRec{id: p, issued: time.Now()}
 	}
 	if p != "" {
 		out["pending_id"] = p
@@ -359,15 +360,15 @@ func (s *Server) unionIDToOpenExternal(c *Call) (any, error) {
 // a followed customer first, then a group member.
 func (s *Server) customerByUnion(b *addressBook, unionID string, app *agentRec) string {
 	for _, id := range b.external.byUnion(unionID) {
-		if followedVisibly(b, b.external.contacts[id], app) {
+		if followedInRange(b, b.external.contacts[id], app) {
 			return id
 		}
 	}
-	chats := slices.Sorted(keys(b.external.chats))
+	chats := slices.Sorted(maps.Keys(b.external.chats))
 	for _, cid := range chats {
 		g := b.external.chats[cid]
 		for _, m := range g.Members {
-			if m.Type == 2 && m.UnionID == unionID && visible(b, app, g.Owner) {
+			if m.Type == 2 && m.UnionID == unionID && inAppRange(b, app, g.Owner) {
 				return m.UserID
 			}
 		}
@@ -375,7 +376,7 @@ func (s *Server) customerByUnion(b *addressBook, unionID string, app *agentRec) 
 	return ""
 }
 
-// externalToPendingIDs answers the pending IDs of customers whose unionid the caller queried
+// externalToPendingIDs answers the pending IDs of customers whose unionid the idCaller queried
 // before they became customers.
 func (s *Server) externalToPendingIDs(c *Call) (any, error) {
 	who, err := s.isvCaller(c)
@@ -389,10 +390,10 @@ func (s *Server) externalToPendingIDs(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := idList("external_userid", in.IDs, 100); err != nil {
+	if err := checkIDCap("external_userid", in.IDs, 100); err != nil {
 		return nil, err
 	}
-	b, app := s.book(who.corp), s.appAgent(who.corp, who.agentID)
+	b, app := s.book(who.corp), s.callerAgent(who.corp, who.agentID)
 	var chat *SeedGroupChat
 	if in.ChatID != "" {
 		if chat = b.external.chats[in.ChatID]; chat == nil {
@@ -402,18 +403,18 @@ func (s *Server) externalToPendingIDs(c *Call) (any, error) {
 	result := []J{}
 	for _, id := range in.IDs {
 		real := id
-		if r, own := s.ownID(id, kindExternal, who.subject, who.corp); own {
+		if r, own := s.ownOpenID(id, oidExternal, who.subject, who.corp); own {
 			real = r.real
 		}
 		union := ""
 		if chat != nil {
-			if m := chatMember(chat, real); m != nil && visible(b, app, chat.Owner) {
+			if m := groupCustomer(chat, real); m != nil && inAppRange(b, app, chat.Owner) {
 				union = m.UnionID
 				if x := b.external.contacts[real]; union == "" && x != nil {
 					union = x.UnionID
 				}
 			}
-		} else if x := b.external.contacts[real]; x != nil && followedVisibly(b, x, app) {
+		} else if x := b.external.contacts[real]; x != nil && followedInRange(b, x, app) {
 			union = x.UnionID
 		}
 		if p := s.livePending(who.subject, who.corp, union); union != "" && p != "" {
@@ -434,18 +435,18 @@ func (s *Server) convertTagIDs(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := idList("external_tagid_list", in.IDs, 1000); err != nil {
+	if err := checkIDCap("external_tagid_list", in.IDs, 1000); err != nil {
 		return nil, err
 	}
 	e := &s.book(who.corp).external
 	items, invalid := []J{}, []string{}
 	for _, id := range in.IDs {
 		_, tag := e.tagByID(id)
-		switch _, own := s.ownID(id, kindTag, who.subject, who.corp); {
+		switch _, own := s.ownOpenID(id, oidTag, who.subject, who.corp); {
 		case own:
 			items = append(items, J{"external_tagid": id, "open_external_tagid": id})
 		case tag != nil || e.groups[id] != nil:
-			items = append(items, J{"external_tagid": id, "open_external_tagid": s.openID(kindTag, who.subject, who.corp, id)})
+			items = append(items, J{"external_tagid": id, "open_external_tagid": s.openID(oidTag, who.subject, who.corp, id)})
 		default:
 			invalid = append(invalid, id)
 		}
@@ -468,17 +469,17 @@ func (s *Server) convertKfIDs(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := idList("open_kfid_list", in.IDs, 1000); err != nil {
+	if err := checkIDCap("open_kfid_list", in.IDs, 1000); err != nil {
 		return nil, err
 	}
 	items, invalid := []J{}, []string{}
 	for _, id := range in.IDs {
 		a := s.kf.accounts[id]
-		switch _, own := s.ownID(id, kindKf, who.subject, who.corp); {
+		switch _, own := s.ownOpenID(id, oidKf, who.subject, who.corp); {
 		case own:
 			items = append(items, J{"open_kfid": id, "new_open_kfid": id})
 		case a != nil && strings.EqualFold(a.corpID, who.corp):
-			items = append(items, J{"open_kfid": id, "new_open_kfid": s.openID(kindKf, who.subject, who.corp, id)})
+			items = append(items, J{"open_kfid": id, "new_open_kfid": s.openID(oidKf, who.subject, who.corp, id)})
 		default:
 			invalid = append(invalid, id)
 		}
@@ -512,7 +513,7 @@ func (s *Server) NewTmpExternalUserID(t TmpExternalUser) string {
 	defer s.mu.Unlock()
 	s.seq++
 	id := fmt.Sprintf("ouSimTmp%06d%x", s.seq, time.Now().UnixNano()&0xfff)
-	s.ids().tmp[id] = t
+	s.oid().tmp[id] = t
 	return id
 }
 
@@ -536,13 +537,13 @@ func (s *Server) convertTmpIDs(c *Call) (any, error) {
 	case in.UserType < 1 || in.UserType > 4:
 		return nil, errc(client.CodeInvalidParameter, "user_type: 1 to 4")
 	}
-	if err := idList("tmp_external_userid_list", in.IDs, 100); err != nil {
+	if err := checkIDCap("tmp_external_userid_list", in.IDs, 100); err != nil {
 		return nil, err
 	}
 	suite, isv := strings.CutPrefix(c.Token.Secret, authSecret(""))
 	results, invalid := []J{}, []string{}
 	for _, id := range in.IDs {
-		t, ok := s.ids().tmp[id]
+		t, ok := s.oid().tmp[id]
 		if !ok || !strings.EqualFold(t.CorpID, c.Token.CorpID) || t.AgentID != c.Token.AgentID ||
 			t.BusinessType != int(in.BusinessType) || t.UserType != int(in.UserType) {
 			invalid = append(invalid, id)
@@ -553,7 +554,7 @@ func (s *Server) convertTmpIDs(c *Call) (any, error) {
 		case t.UserType != 1:
 			r["corpid"], r["userid"] = t.UserCorpID, t.UserID
 		case isv:
-			r["external_userid"] = s.openID(kindExternal, s.subjectOf(suite), c.Token.CorpID, t.ExternalUserID)
+			r["external_userid"] = s.openID(oidExternal, s.subjectOf(suite), c.Token.CorpID, t.ExternalUserID)
 		default:
 			r["external_userid"] = t.ExternalUserID
 		}
@@ -574,11 +575,11 @@ func (s *Server) unionIDToExternal3rd(c *Call) (any, error) {
 		return nil, err
 	}
 	if in.UnionID == "" || in.OpenID == "" {
-		return nil, errc(codeInvalidUnionID, "invalid unionid")
+		return nil, errc(codeIDConvInvalidUnionID, "invalid unionid")
 	}
 	suite := c.Token.CorpID
 	subject := s.subjectOf(suite)
-	want := s.realCorp(subject, in.CorpID)
+	want := s.plainCorp(subject, in.CorpID)
 	var corps []string
 	for key, a := range s.apps.auths {
 		if strings.HasPrefix(key, suite+"|") && !a.revoked && (in.CorpID == "" || strings.EqualFold(a.CorpID, want)) {
@@ -590,8 +591,8 @@ func (s *Server) unionIDToExternal3rd(c *Call) (any, error) {
 	for _, corp := range corps {
 		a := s.apps.auths[suite+"|"+corp]
 		b := s.book(corp)
-		if id := s.customerByUnion(b, in.UnionID, s.appAgent(corp, a.AgentID)); id != "" {
-			out = append(out, J{"corpid": corp, "external_userid": s.openID(kindExternal, subject, corp, id)})
+		if id := s.customerByUnion(b, in.UnionID, s.callerAgent(corp, a.AgentID)); id != "" {
+			out = append(out, J{"corpid": corp, "external_userid": s.openID(oidExternal, subject, corp, id)})
 		}
 	}
 	return J{"external_userid_info": out}, nil

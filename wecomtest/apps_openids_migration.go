@@ -41,9 +41,9 @@ func (s *Server) migrationCorp(c *Call, corpID string) (string, error) {
 	case corpID == "":
 		return "", errc(client.CodeMissingCorpID, "corpid missing")
 	case strings.EqualFold(corpID, provider):
-		return "", errc(codeSelfAuthorised, "the corp is the provider itself: no migration needed")
+		return "", errc(codeIDConvSelfAuthorised, "the corp is the provider itself: no migration needed")
 	}
-	return s.realCorp(provider, corpID), nil
+	return s.plainCorp(provider, corpID), nil
 }
 
 func (s *Server) finishExternalMigration(c *Call) (any, error) {
@@ -59,9 +59,9 @@ func (s *Server) finishExternalMigration(c *Call) (any, error) {
 	}
 	provider := c.Token.CorpID
 	if len(s.providerAuths(provider, corp, false)) == 0 {
-		return nil, errc(codeNoThirdPartyApp, "no third-party app of this provider is installed")
+		return nil, errc(codeIDConvNoThirdPartyApp, "no third-party app of this provider is installed")
 	}
-	s.ids().migrated[migrationKey(provider, corp, 3)] = true
+	s.oid().migrated[migrationKey(provider, corp, 3)] = true
 	return J{}, nil
 }
 
@@ -89,10 +89,10 @@ func (s *Server) finishOpenIDMigration(c *Call) (any, error) {
 		}
 		key = func(t int) string { return agentMigrationKey(corp, int(in.AgentID), t) }
 	} else if len(s.providerAuths(provider, corp, false)) == 0 {
-		return nil, errc(codeNoThirdPartyApp, "no third-party app of this provider is installed")
+		return nil, errc(codeIDConvNoThirdPartyApp, "no third-party app of this provider is installed")
 	}
 	for _, t := range in.Types {
-		s.ids().migrated[key(int(t))] = true
+		s.oid().migrated[key(int(t))] = true
 	}
 	return J{}, nil
 }
@@ -108,7 +108,7 @@ func (s *Server) getOpenIDMigration(c *Call) (any, error) {
 		if who.customized {
 			k = agentMigrationKey(who.corp, who.agentID, t)
 		}
-		info = append(info, J{"openid_type": t, "status": wire.Flag(s.ids().migrated[k])})
+		info = append(info, J{"openid_type": t, "status": wire.Flag(s.oid().migrated[k])})
 	}
 	return J{"migration_info": info}, nil
 }
@@ -140,7 +140,7 @@ func (s *Server) setAppMigrateFlag(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.ids().appFlags[k] = true
+	s.oid().appFlags[k] = true
 	return J{}, nil
 }
 
@@ -149,5 +149,5 @@ func (s *Server) getAppMigrateFlag(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return J{"app_migrate_flag": wire.Flag(s.ids().appFlags[k])}, nil
+	return J{"app_migrate_flag": wire.Flag(s.oid().appFlags[k])}, nil
 }

@@ -7,9 +7,9 @@ func TestOpenIDStateZeroValue(t *testing.T) {
 	t.Parallel()
 	var o openIDState
 	o.init()
-	o.minted["x"] = openRef{kind: kindUser}
+	o.minted["x"] = openRef{kind: oidUser}
 	o.init()
-	if o.owners == nil || o.registers == nil || o.customized == nil || o.minted["x"].kind != kindUser {
+	if o.owners == nil || o.registers == nil || o.customized == nil || o.minted["x"].kind != oidUser {
 		t.Fatalf("state after init: %+v", o)
 	}
 	s := &Server{}

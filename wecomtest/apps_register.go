@@ -1,6 +1,7 @@
 package wecomtest
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -40,7 +41,7 @@ func (s *Server) AddRegisterTemplate(t RegisterTemplate) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t.SuiteIDs = slices.Clone(t.SuiteIDs)
-	s.ids().templates[t.ID] = t
+	s.oid().templates[t.ID] = t
 }
 
 // registerRec is one register code and, once used, its registration.
@@ -72,26 +73,26 @@ func (s *Server) getRegisterCode(c *Call) (any, error) {
 		return nil, err
 	}
 	provider := c.Token.CorpID
-	t, ok := s.ids().templates[in.TemplateID]
+	t, ok := s.oid().templates[in.TemplateID]
 	switch {
 	case in.TemplateID == "":
-		return nil, errc(codeMissingTemplateID, "template_id missing")
+		return nil, errc(codeRegMissingTemplateID, "template_id missing")
 	case !ok || t.ProviderCorpID != provider || len(in.TemplateID) > 128:
-		return nil, errc(codeInvalidTemplateID, "template_id not exist")
-	case !alnumState(in.State, 128):
-		return nil, errc(codeInvalidState, "invalid state: a-zA-Z0-9, at most 128 bytes")
+		return nil, errc(codeRegInvalidTemplateID, "template_id not exist")
+	case !isvStateOK(in.State, 128):
+		return nil, errc(codeRegInvalidState, "invalid state: a-zA-Z0-9, at most 128 bytes")
 	}
 	if b := s.contacts.books[provider]; in.FollowUser != "" && b != nil && !b.open() && b.users[strings.ToLower(in.FollowUser)] == nil {
 		return nil, errc(client.CodeInvalidUserID, "follow_user is not a member of the provider's corp")
 	}
 	s.seq++
 	code := fmt.Sprintf("sim-reg-%d-%x", s.seq, time.Now().UnixNano()&0xffffff)
-	s.ids().registers[code] = &registerRec{code: code, provider: provider, template: t.ID, state: in.State, corpName: in.CorpName,
+	s.oid().registers[code] = &registerRec{code: code, provider: provider, template: t.ID, state: in.State, corpName: in.CorpName,
 		expiry: time.Now().Add(registerCodeTTL)}
 	return J{"register_code": code, "expires_in": int(registerCodeTTL / time.Second)}, nil
 }
 
-func alnumState(s string, limit int) bool {
+func isvStateOK(s string, limit int) bool {
 	if len(s) > limit {
 		return false
 	}
@@ -139,7 +140,7 @@ func (s *Server) RegisterCorp(r Registration) (*Registered, error) {
 		r.AdminUserID = "admin01"
 	}
 	if r.CorpName == "" {
-		r.CorpName = cmpOr(rec.corpName, r.CorpID)
+		r.CorpName = cmp.Or(rec.corpName, r.CorpID)
 	}
 	_, known := s.contacts.books[r.CorpID]
 	_, hasApps := s.corps[r.CorpID]
@@ -169,16 +170,9 @@ func (s *Server) RegisterCorp(r Registration) (*Registered, error) {
 	return out, nil
 }
 
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
 // useRegisterCode checks a register code for a registration, with s.mu held.
 func (s *Server) useRegisterCode(r Registration) (*registerRec, RegisterTemplate, error) {
-	rec := s.ids().registers[r.RegisterCode]
+	rec := s.oid().registers[r.RegisterCode]
 	switch {
 	case r.CorpID == "":
 		return nil, RegisterTemplate{}, fmt.Errorf("registration needs a CorpID")
@@ -189,7 +183,7 @@ func (s *Server) useRegisterCode(r Registration) (*registerRec, RegisterTemplate
 	case !time.Now().Before(rec.expiry):
 		return nil, RegisterTemplate{}, fmt.Errorf("register code %q expired", r.RegisterCode)
 	}
-	t := s.ids().templates[rec.template]
+	t := s.oid().templates[rec.template]
 	for _, suite := range t.SuiteIDs {
 		if s.apps.suites[suite] == nil {
 			return nil, RegisterTemplate{}, fmt.Errorf("template %s installs the unknown suite %q", t.ID, suite)
@@ -205,14 +199,14 @@ func (s *Server) getRegisterInfo(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	rec := s.ids().registers[in.Code]
+	rec := s.oid().registers[in.Code]
 	switch {
 	case in.Code == "":
-		return nil, errc(codeMissingRegisterCode, "register_code missing")
+		return nil, errc(codeRegMissingCode, "register_code missing")
 	case rec == nil || rec.provider != c.Token.CorpID:
-		return nil, errc(codeInvalidRegisterCode, "invalid register_code")
+		return nil, errc(codeRegInvalidCode, "invalid register_code")
 	case !rec.used || rec.notNew || time.Since(rec.registered) > registerInfoTTL:
-		return nil, errc(codeNoRegisterInfo, "no register info")
+		return nil, errc(codeRegNoInfo, "no register info")
 	}
 	out := J{"corpid": rec.corpID, "auth_user_info": J{"userid": rec.admin}, "template_id": rec.template}
 	if rec.state != "" {
@@ -230,7 +224,7 @@ func (s *Server) syncRegistration(t *Token) *registerRec {
 	if !ok {
 		return nil
 	}
-	return s.ids().registers[code]
+	return s.oid().registers[code]
 }
 
 // setScope sets the visible range of an app the registration installed: only with the
@@ -251,7 +245,7 @@ func (s *Server) setScope(c *Call) (any, error) {
 		return nil, err
 	}
 	a := s.apps.agents[rec.corpID][int(in.AgentID)]
-	if a == nil || !a.thirdParty || !slices.ContainsFunc(s.ids().templates[rec.template].SuiteIDs, func(suite string) bool {
+	if a == nil || !a.thirdParty || !slices.ContainsFunc(s.oid().templates[rec.template].SuiteIDs, func(suite string) bool {
 		au := s.apps.auths[suite+"|"+rec.corpID]
 		return au != nil && au.AgentID == int(in.AgentID)
 	}) {
@@ -266,8 +260,8 @@ func (s *Server) setScope(c *Call) (any, error) {
 			badUsers = append(badUsers, id)
 		}
 	}
-	parties, badParties := split(in.Parties, func(id int) bool { return b.depts[id] != nil })
-	tags, badTags := split(in.Tags, func(id int) bool { return b.tags[id] != nil })
+	parties, badParties := splitKnownIDs(in.Parties, func(id int) bool { return b.depts[id] != nil })
+	tags, badTags := splitKnownIDs(in.Tags, func(id int) bool { return b.tags[id] != nil })
 	a.AllowUserInfos, a.AllowPartys, a.AllowTags = J{"user": users}, J{"partyid": parties}, J{"tagid": tags}
 	out := J{}
 	if len(badUsers) > 0 {
@@ -282,8 +276,8 @@ func (s *Server) setScope(c *Call) (any, error) {
 	return out, nil
 }
 
-// split parts ids into those ok accepts and the others, both non-nil.
-func split(ids []int, ok func(int) bool) (good, bad []int) {
+// splitKnownIDs parts ids into those ok accepts and the others, both non-nil.
+func splitKnownIDs(ids []int, ok func(int) bool) (good, bad []int) {
 	good, bad = []int{}, []int{}
 	for _, id := range ids {
 		if ok(id) {
@@ -300,7 +294,7 @@ func split(ids []int, ok func(int) bool) (good, bad []int) {
 func (s *Server) contactSyncSuccess(c *Call) (any, error) {
 	rec := s.syncRegistration(c.Token)
 	if rec == nil {
-		return nil, errc(codeSyncNotAllowed, "contact_sync_success is not allowed with this access_token")
+		return nil, errc(codeRegSyncNotAllowed, "contact_sync_success is not allowed with this access_token")
 	}
 	rec.synced, rec.syncToken = true, ""
 	tok := c.Token.Value
@@ -313,6 +307,6 @@ func (s *Server) contactSyncSuccess(c *Call) (any, error) {
 func (s *Server) ContactSynced(registerCode string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec := s.ids().registers[registerCode]
+	rec := s.oid().registers[registerCode]
 	return rec != nil && rec.synced
 }
