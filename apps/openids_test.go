@@ -141,7 +141,7 @@ type idRow struct {
 	call       func(ctx context.Context, w *isvWorld) error
 }
 
-// runIDMatrix runs every idRow through success, token expiry mid-session, -1 busy and a permission
+// runIDMatrix runs every row through success, token expiry mid-session, -1 busy and a permission
 // errcode, each on a fresh world.
 func runIDMatrix(t *testing.T, rows []idRow) {
 	t.Helper()
