@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -308,5 +311,48 @@ func TestTicketNeverPrinted(t *testing.T) {
 	srv.FailNext(agentTicketPath, client.CodeNoPrivilege, 1)
 	if _, err := c.JSAPITicket(ctx, client.TicketAgent); err == nil || strings.Contains(err.Error(), "sim-access_token") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// Golden requests: the two ticket endpoints as the page documents them (GET, the app ticket with
+// type=agent_config), and their answers read leniently (no expires_in: 7200 s).
+func TestTicketRequests(t *testing.T) {
+	t.Parallel()
+	var queries []string
+	var mu sync.Mutex
+	mux := http.NewServeMux()
+	mux.HandleFunc("/cgi-bin/gettoken", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"errcode":0,"access_token":"tok-1","expires_in":7200}`)
+	})
+	answer := func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		queries = append(queries, r.Method+" "+r.URL.Path+"?"+r.URL.RawQuery)
+		mu.Unlock()
+		if r.URL.Path == corpTicketPath {
+			fmt.Fprint(w, `{"errcode":0,"errmsg":"ok","ticket":"bxLdikRXVbTPdHSM05e5u5sUoXNKd8-41ZO3MhKoyN5OfkWITDGgnr2fwJ0m9E8NYzWKVZvdVtaUgWvsdshFKA","expires_in":7200}`)
+			return
+		}
+		fmt.Fprint(w, `{"errcode":0,"errmsg":"ok","ticket":"app-ticket"}`)
+	}
+	mux.HandleFunc(corpTicketPath, answer)
+	mux.HandleFunc(agentTicketPath, answer)
+	hs := httptest.NewServer(mux)
+	defer hs.Close()
+	c, err := client.New(client.CorpApp{CorpID: "wwmock", Secret: "s"}, client.WithBaseURL(hs.URL), fastRetry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	corp, err := c.JSAPITicket(ctx, client.TicketCorp)
+	if err != nil || corp.Value != "bxLdikRXVbTPdHSM05e5u5sUoXNKd8-41ZO3MhKoyN5OfkWITDGgnr2fwJ0m9E8NYzWKVZvdVtaUgWvsdshFKA" {
+		t.Fatalf("corp ticket: %v", err)
+	}
+	app, err := c.JSAPITicket(ctx, client.TicketAgent)
+	if err != nil || app.Value != "app-ticket" || time.Until(app.Expiry) < 7100*time.Second {
+		t.Fatalf("app ticket: %v, expires %v", err, app.Expiry)
+	}
+	want := []string{"GET " + corpTicketPath + "?access_token=tok-1", "GET " + agentTicketPath + "?access_token=tok-1&type=agent_config"}
+	if !slices.Equal(queries, want) {
+		t.Fatalf("requests %q, want %q", queries, want)
 	}
 }

@@ -50,6 +50,16 @@ type ExportTagUsersParams struct {
 	BlockSize      int    `json:"block_size,omitempty"`
 }
 
+// Format prints the params without the key, whatever the verb.
+func (p ExportParams) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "contacts.ExportParams{EncodingAESKey:REDACTED BlockSize:%d}", p.BlockSize)
+}
+
+// Format prints the params without the key, whatever the verb.
+func (p ExportTagUsersParams) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "contacts.ExportTagUsersParams{TagID:%d EncodingAESKey:REDACTED BlockSize:%d}", p.TagID, p.BlockSize)
+}
+
 // NewExportKey returns a fresh random encoding_aeskey for an export: 43 letters and digits
 // from crypto/rand.
 func NewExportKey() string {
@@ -200,6 +210,11 @@ type ExportReadParams struct {
 	// client of its own, with the proxy of the environment; pass your own for a proxy or
 	// tracing. Broken downloads are resumed with Range requests, a few times.
 	HTTPClient *http.Client
+}
+
+// Format prints the params without the key, whatever the verb.
+func (p ExportReadParams) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "contacts.ExportReadParams{EncodingAESKey:REDACTED HTTPClient:%t}", p.HTTPClient != nil)
 }
 
 // TagExportEntry is one entry of a tag export: a member (User set) or a department of the tag

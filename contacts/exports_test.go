@@ -405,3 +405,13 @@ func TestExportEncoding(t *testing.T) {
 		t.Errorf("jobid query %v", q)
 	}
 }
+
+func TestExportKeyNeverPrinted(t *testing.T) {
+	t.Parallel()
+	key := NewExportKey()
+	for _, v := range []any{ExportParams{EncodingAESKey: key}, ExportTagUsersParams{EncodingAESKey: key}, ExportReadParams{EncodingAESKey: key}} {
+		if out := fmt.Sprintf("%v %+v %#v %s %q %x", v, v, v, v, v, v); strings.Contains(out, key) || !strings.Contains(out, "REDACTED") {
+			t.Errorf("printed %s", out)
+		}
+	}
+}

@@ -290,12 +290,16 @@ func (s *Server) exportResult(c *Call) (any, error) {
 // exportFile serves an export file as WeCom's file servers do: no token, a signed URL valid 2
 // hours, Range requests.
 func (s *Server) exportFile(c *Call) (any, error) {
-	st := &s.book(c.Query("corp")).exports
-	j := st.jobs[c.Query("jobid")]
-	part, err := strconv.Atoi(c.Query("part"))
 	text := func(status int, msg string) (any, error) {
 		return Raw{Status: status, Header: http.Header{"Content-Type": {"text/plain"}}, Body: []byte(msg)}, nil
 	}
+	b := s.contacts.books[c.Query("corp")] // no token here: never create a book for a stranger
+	if b == nil {
+		return text(http.StatusNotFound, "no such file")
+	}
+	st := &b.exports
+	j := st.jobs[c.Query("jobid")]
+	part, err := strconv.Atoi(c.Query("part"))
 	if j == nil || !j.ready || err != nil || part < 0 || part >= len(j.files) || j.files[part].sign != c.Query("sign") {
 		return text(http.StatusNotFound, "no such file")
 	}
