@@ -106,14 +106,23 @@ type tokenCache struct {
 	failed    []string  // tokens WeCom rejected; the next flight drops them from the store
 	skipUntil time.Time // the store breaker: skip the store until then
 	sf        singleflight.Group
+
+	hook    bool                        // report fetches to Hooks.OnTokenRefresh (tokens, not tickets)
+	tickets map[TicketKind]*ticketCache // the credential's JS-SDK tickets (ticket.go), under mu
 }
 
 func newTokenCache(c *Client, b binding) *tokenCache {
-	tc := &tokenCache{c: c, fetch: b.fetch}
+	key := ""
 	if b.cacheID != "" {
-		tc.key = storePrefix + b.cacheID
+		key = storePrefix + b.cacheID
 	}
-	return tc
+	return newCache(c, key, b.fetch, true)
+}
+
+// newCache returns a cache of the values fetch obtains (a token, a JS-SDK ticket), shared
+// through c's store under key (empty: in process only); hook reports fetches as token refreshes.
+func newCache(c *Client, key string, fetch func(ctx context.Context) (*oauth2.Token, error), hook bool) *tokenCache {
+	return &tokenCache{c: c, key: key, fetch: fetch, hook: hook}
 }
 
 // token returns a fresh token, fetching one if needed; ctx only bounds this caller's wait.
@@ -436,7 +445,7 @@ func (tc *tokenCache) refuse(err error, until time.Time) {
 // fetchAndKeep asks WeCom (or the token source) and keeps the answer in process; with share it
 // also stores the token, or the refusal, for the other processes.
 func (tc *tokenCache) fetchAndKeep(ctx context.Context, share bool) (_ *cachedToken, err error) {
-	if tc.c.hooks.OnTokenRefresh != nil {
+	if tc.hook && tc.c.hooks.OnTokenRefresh != nil {
 		defer tc.c.refreshed(ctx, time.Now(), &err)
 	}
 	ot, err := tc.fetch(ctx)
