@@ -4,6 +4,7 @@ import (
 	"context"
 	"iter"
 	"net/http"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/wecom-connector/wecom/client"
@@ -33,6 +34,23 @@ const (
 	TransferLimitExceeded TransferStatus = 4 // 接替成员客户达到上限
 	TransferNoRecord      TransferStatus = 5 // 无接替记录
 )
+
+// String names the state ("done", "waiting", …); unknown values print as their number.
+func (s TransferStatus) String() string {
+	switch s {
+	case TransferDone:
+		return "done"
+	case TransferWaiting:
+		return "waiting"
+	case TransferRefused:
+		return "refused"
+	case TransferLimitExceeded:
+		return "limit exceeded"
+	case TransferNoRecord:
+		return "no record"
+	}
+	return "TransferStatus(" + strconv.Itoa(int(s)) + ")"
+}
 
 // TransferCustomersParams hands 1–100 customers of HandoverUserID to TakeoverUserID; the
 // ...InParts helpers take any number. SuccessMessage (at most 200 characters; empty: WeCom's

@@ -634,3 +634,13 @@ func TestUnassignedWalkTrustsNextCursor(t *testing.T) {
 		t.Errorf("%d items in %d calls (first body %s)", n, len(*got), (*got)[0].raw)
 	}
 }
+
+func TestTransferStatusString(t *testing.T) {
+	t.Parallel()
+	for st, want := range map[TransferStatus]string{TransferDone: "done", TransferWaiting: "waiting", TransferRefused: "refused",
+		TransferLimitExceeded: "limit exceeded", TransferNoRecord: "no record", 9: "TransferStatus(9)"} {
+		if got := st.String(); got != want {
+			t.Errorf("%d: %q, want %q", int(st), got, want)
+		}
+	}
+}
