@@ -277,7 +277,7 @@ func TestCustomerHandoverResigned(t *testing.T) {
 	if err := s.DeleteUser(ctx, "zhao.lei"); err != nil {
 		t.Fatal(err)
 	}
-	if got := unassigned(); !slices.Equal(got, []string{"chen.jie/wmKate", "zhao.lei/wmIris"}) {
+	if got := unassigned(); !slices.Equal(got, []string{"zhao.lei/wmIris", "chen.jie/wmKate"}) {
 		t.Errorf("unassigned after user/delete: %v", got)
 	}
 	if _, err := s.TransferResignedCustomers(ctx, TransferCustomersParams{HandoverUserID: "chen.jie", TakeoverUserID: "wang.wei", ExternalUserIDs: []string{"wmKate"}, SuccessMessage: "hi"}); !isInvalid(err, "transfer_success_msg") {

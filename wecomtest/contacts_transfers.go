@@ -20,11 +20,12 @@ import (
 // the corp's 「加入群聊」 ways and group welcome templates share this state (see
 // contacts_joinways.go and contacts_welcome.go).
 //
-// A member has left (离职) when the corp has an address book (see AddUsers) that no longer holds
-// them, whether removed by user/delete or ResignUser; follow-up members who never were in it
-// count as left too. A corp with no members at all has nobody who left.
+// A member has left (离职) once ResignUser removed them, or when the corp has members (see
+// AddUsers) and they are not among them: removed by user/delete, or a follow-up member who
+// never was in the address book. In a corp without members nobody else has left, as message
+// sends take every recipient there.
 
-// Errcodes of these pages that client has no constant for (the lead's inventory lacks them).
+// Errcodes of these pages that package client has no constant for.
 const (
 	codeTakeoverCustomerLimit = 40099 // 成员的外部联系人数量已达上限
 	codeCustomerInTransfer    = 40129 // 当前客户正在转接中
@@ -57,6 +58,7 @@ type transferState struct {
 	offset    time.Duration                      // added to the wall clock: AdvanceTransferClock
 	results   map[string]map[string]*simTransfer // kind|handover|takeover → external_userid → latest handover
 	pending   map[string]*simTransfer            // external_userid|handover → handover waiting
+	nextDue   time.Time                          // no waiting handover completes before
 	history   map[string][]time.Time             // external_userid → starts of on-job handovers
 	resigned  map[string]time.Time               // lower-case userid → when the member was seen gone
 	limits    map[string]int                     // lower-case userid → customer cap (SetCustomerLimit)
@@ -374,6 +376,9 @@ func (s *Server) transferCustomers(c *Call, resigned bool) (any, error) {
 			status: transferWaiting, due: now.Add(transferWait)}
 		t.takeoverTime = t.due.Unix()
 		ts.pending[ext+"|"+hand] = t
+		if ts.nextDue.IsZero() || t.due.Before(ts.nextDue) {
+			ts.nextDue = t.due
+		}
 		key := resultKey(resigned, in.Handover, in.Takeover)
 		if ts.results[key] == nil {
 			ts.results[key] = map[string]*simTransfer{}
@@ -397,12 +402,23 @@ func recent(ts []time.Time, now time.Time) []time.Time {
 func (s *Server) settleTransfers(corpID string, b *addressBook) [][]byte {
 	ts := &b.transfers
 	now := ts.now()
-	var events [][]byte
-	for _, key := range slices.Sorted(maps.Keys(ts.pending)) {
-		t := ts.pending[key]
-		if now.Before(t.due) {
-			continue
+	if len(ts.pending) == 0 || now.Before(ts.nextDue) {
+		return nil
+	}
+	var due []string
+	ts.nextDue = time.Time{}
+	for key, t := range ts.pending {
+		switch {
+		case !now.Before(t.due):
+			due = append(due, key)
+		case ts.nextDue.IsZero() || t.due.Before(ts.nextDue):
+			ts.nextDue = t.due
 		}
+	}
+	slices.Sort(due)
+	var events [][]byte
+	for _, key := range due {
+		t := ts.pending[key]
 		x := b.external.contacts[t.external]
 		var f *SeedFollow
 		if x != nil {
@@ -489,33 +505,45 @@ func (s *Server) unassignedList(c *Call) (any, error) {
 	if size < 1 || size > 1000 {
 		return nil, errc(client.CodeInvalidParameter, "page_size: 1-1000")
 	}
-	b := s.transferBook(c)
-	ts := &b.transfers
-	// Keys are handover\x00external_userid, in order; customers waiting for a handover are out.
-	var keys []string
-	left := map[string]bool{}
-	for id, x := range b.external.contacts {
-		for u, f := range x.follows {
-			gone, seen := left[u]
-			if !seen {
-				gone = b.hasLeft(f.UserID)
-				left[u] = gone
-			}
-			if gone && ts.pending[id+"|"+u] == nil {
-				keys = append(keys, u+"\x00"+id)
-			}
-		}
-	}
-	slices.Sort(keys)
-	page, next, err := pageOf(keys, in.Cursor, size)
+	after, err := decodeCursor(in.Cursor)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]J, 0, len(page))
-	for _, k := range page {
-		u, id, _ := strings.Cut(k, "\x00")
-		f := b.external.contacts[id].follows[u]
-		out = append(out, J{"handover_userid": f.UserID, "external_userid": id, "dimission_time": ts.resigned[u].Unix()})
+	b := s.transferBook(c)
+	ts := &b.transfers
+	// Walk (external_userid, handover) pairs in order from the cursor, skipping members still
+	// here and customers waiting for a handover; stop one past the page.
+	afterID, afterUser, _ := strings.Cut(after, "\x00")
+	order := b.external.order()
+	start := 0
+	if in.Cursor != "" {
+		start, _ = slices.BinarySearch(order, afterID)
+	}
+	left := map[string]bool{}
+	out := make([]J, 0, min(size, 100))
+	next, last := "", ""
+walk:
+	for _, id := range order[start:] {
+		x := b.external.contacts[id]
+		for _, u := range slices.Sorted(maps.Keys(x.follows)) {
+			if in.Cursor != "" && id == afterID && u <= afterUser {
+				continue
+			}
+			gone, seen := left[u]
+			if !seen {
+				gone = b.hasLeft(x.follows[u].UserID)
+				left[u] = gone
+			}
+			if !gone || ts.pending[id+"|"+u] != nil {
+				continue
+			}
+			if len(out) == size {
+				next = encodeCursor(last)
+				break walk
+			}
+			out = append(out, J{"handover_userid": x.follows[u].UserID, "external_userid": id, "dimission_time": ts.resigned[u].Unix()})
+			last = id + "\x00" + u
+		}
 	}
 	return J{"info": out, "is_last": next == "", "next_cursor": next}, nil
 }
