@@ -132,8 +132,8 @@ func (k *callbackSink) wait(n int) {
 	}
 }
 
-// events parses the plaintexts of the callbacks delivered so far.
-func events(t *testing.T, srv *wecomtest.Server) []webhook.Event {
+// deliveredEvents parses the plaintexts of the callbacks delivered so far.
+func deliveredEvents(t *testing.T, srv *wecomtest.Server) []webhook.Event {
 	t.Helper()
 	var out []webhook.Event
 	for _, d := range srv.Callbacks() {
@@ -191,7 +191,7 @@ func TestCustomerHandoverOnJob(t *testing.T) {
 	if h := statuses(t, s.ListTransferResults(ctx, p))["wmHenry"]; h.Status != TransferRefused || h.TakeoverTime != 0 {
 		t.Errorf("refused: %+v", h)
 	}
-	evs := events(t, srv)
+	evs := deliveredEvents(t, srv)
 	if f, ok := evs[len(evs)-1].(*webhook.ExternalTransferFailed); !ok || f.FailReason != webhook.FailCustomerRefused || f.UserID != "wang.wei" || f.ExternalUserID != "wmHenry" {
 		t.Fatalf("callback %#v, want transfer_fail customer_refused", evs[len(evs)-1])
 	}
@@ -208,7 +208,7 @@ func TestCustomerHandoverOnJob(t *testing.T) {
 	if err != nil || len(d.FollowUsers) != 1 || d.FollowUsers[0].UserID != "wang.wei" || d.FollowUsers[0].AddWay != AddWayAssigned || d.FollowUsers[0].Remark != "Grace (Hangzhou shop)" {
 		t.Errorf("Grace after the handover: %+v, %v", d, err)
 	}
-	evs = events(t, srv)
+	evs = deliveredEvents(t, srv)
 	if a, ok := evs[len(evs)-1].(*webhook.ExternalContactAdded); !ok || a.UserID != "wang.wei" || a.ExternalUserID != "wmGrace" {
 		t.Errorf("callback %#v, want add_external_contact for wang.wei", evs[len(evs)-1])
 	}
@@ -313,8 +313,8 @@ func TestCustomerHandoverLimit(t *testing.T) {
 	if g := statuses(t, s.ListTransferResults(ctx, TransferResultsParams{HandoverUserID: "li.na", TakeoverUserID: "wang.wei"}))["wmGrace"]; g.Status != TransferLimitExceeded {
 		t.Errorf("Grace: %+v, want status 4", g)
 	}
-	if f, ok := events(t, srv)[0].(*webhook.ExternalTransferFailed); !ok || f.FailReason != webhook.FailCustomerLimitExceed {
-		t.Errorf("callback %#v, want customer_limit_exceed", events(t, srv)[0])
+	if f, ok := deliveredEvents(t, srv)[0].(*webhook.ExternalTransferFailed); !ok || f.FailReason != webhook.FailCustomerLimitExceed {
+		t.Errorf("callback %#v, want customer_limit_exceed", deliveredEvents(t, srv)[0])
 	}
 	if ids, _ := s.ListExternalContacts(ctx, "li.na"); !slices.Contains(ids, "wmGrace") {
 		t.Errorf("Grace left li.na: %v", ids)
@@ -346,8 +346,8 @@ func TestGroupChatHandover(t *testing.T) {
 	if err != nil || g.Owner != "wang.wei" {
 		t.Errorf("wrChen after the handover: %+v, %v", g, err)
 	}
-	if u, ok := events(t, srv)[0].(*webhook.ExternalChatUpdated); !ok || u.ChatID != "wrChen" || u.UpdateDetail != webhook.ChatChangeOwner {
-		t.Errorf("callback %#v, want change_owner of wrChen", events(t, srv)[0])
+	if u, ok := deliveredEvents(t, srv)[0].(*webhook.ExternalChatUpdated); !ok || u.ChatID != "wrChen" || u.UpdateDetail != webhook.ChatChangeOwner {
+		t.Errorf("callback %#v, want change_owner of wrChen", deliveredEvents(t, srv)[0])
 	}
 	pg, err := s.ListGroupChatsPage(ctx, GroupChatListParams{StatusFilter: GroupChatTransferred})
 	if err != nil || len(pg.Chats) != 1 || pg.Chats[0].ChatID != "wrChen" {
