@@ -91,6 +91,9 @@ const (
 	// given as string not array).
 	// https://open.work.weixin.qq.com/devtool/query?e=40035
 	CodeInvalidParameterValue = 40035
+	// CodeInvalidTemplateID (40037): 无效的模板id.
+	// https://open.work.weixin.qq.com/devtool/query?e=40037
+	CodeInvalidTemplateID = 40037
 	// CodeChatIDNotFound (40050): chatid does not exist (create the app chat first).
 	// https://open.work.weixin.qq.com/devtool/query?e=40050
 	CodeChatIDNotFound = 40050
@@ -185,6 +188,9 @@ const (
 	// departed member).
 	// https://open.work.weixin.qq.com/devtool/query?e=40097
 	CodeMemberNotResigned = 40097
+	// CodeCustomerLimitReached (40099): 成员的外部联系人数量已达上限.
+	// https://open.work.weixin.qq.com/devtool/query?e=40099
+	CodeCustomerLimitReached = 40099
 	// CodeInvalidImageFormat (40123): Temporary image upload: invalid image format.
 	// https://open.work.weixin.qq.com/devtool/query?e=40123
 	CodeInvalidImageFormat = 40123
@@ -195,9 +201,15 @@ const (
 	// transfers in 90 days).
 	// https://open.work.weixin.qq.com/devtool/query?e=40128
 	CodeCustomerTransferTooFrequent = 40128
+	// CodeCustomerInTransfer (40129): 当前客户正在转接中.
+	// https://open.work.weixin.qq.com/devtool/query?e=40129
+	CodeCustomerInTransfer = 40129
 	// CodeRequestBodyTooLarge (40206): Request body exceeds the size limit.
 	// https://open.work.weixin.qq.com/devtool/query?e=40206
 	CodeRequestBodyTooLarge = 40206
+	// CodeInvalidTFACode (40207): 不合法的tfa_code.
+	// https://open.work.weixin.qq.com/devtool/query?e=40207
+	CodeInvalidTFACode = 40207
 	// CodeMissingAccessToken (41001): Missing access_token.
 	// https://open.work.weixin.qq.com/devtool/query?e=41001
 	CodeMissingAccessToken = 41001
@@ -213,6 +225,9 @@ const (
 	// CodeMissingUserID (41009): Missing userid.
 	// https://open.work.weixin.qq.com/devtool/query?e=41009
 	CodeMissingUserID = 41009
+	// CodeMissingURL (41010): 缺少url参数.
+	// https://open.work.weixin.qq.com/devtool/query?e=41010
+	CodeMissingURL = 41010
 	// CodeMissingAgentID (41011): Missing agentid.
 	// https://open.work.weixin.qq.com/devtool/query?e=41011
 	CodeMissingAgentID = 41011
@@ -271,6 +286,12 @@ const (
 	// CodeContactWayQuota (41045): API contact-way quota reached.
 	// https://open.work.weixin.qq.com/devtool/query?e=41045
 	CodeContactWayQuota = 41045
+	// CodeMissingMassMsgID (41046): 缺少企业群发消息id.
+	// https://open.work.weixin.qq.com/devtool/query?e=41046
+	CodeMissingMassMsgID = 41046
+	// CodeInvalidMassMsgID (41047): 无效的企业群发消息id.
+	// https://open.work.weixin.qq.com/devtool/query?e=41047
+	CodeInvalidMassMsgID = 41047
 	// CodeNoCustomersToSend (41048): no customers to send to.
 	// https://open.work.weixin.qq.com/devtool/query?e=41048
 	CodeNoCustomersToSend = 41048
@@ -292,6 +313,25 @@ const (
 	// CodeMemberNotActivated (41054): configured member not activated / not verified.
 	// https://open.work.weixin.qq.com/devtool/query?e=41054
 	CodeMemberNotActivated = 41054
+	// CodeGroupWelcomeTemplateLimit (41055): 群欢迎语模板数量达到上限.
+	// https://open.work.weixin.qq.com/devtool/query?e=41055
+	CodeGroupWelcomeTemplateLimit = 41055
+	// CodeNoGroupWelcomeTemplatePermission (41058): 无此群欢迎语模板的编辑权限.
+	// https://open.work.weixin.qq.com/devtool/query?e=41058
+	CodeNoGroupWelcomeTemplatePermission = 41058
+	// CodeMissingMomentID (41059): 缺少moment_id参数.
+	// https://open.work.weixin.qq.com/devtool/query?e=41059
+	CodeMissingMomentID = 41059
+	// CodeInvalidMomentID (41060): 不合法的moment_id参数.
+	// https://open.work.weixin.qq.com/devtool/query?e=41060
+	CodeInvalidMomentID = 41060
+	// CodeMomentNotByUser (41061):
+	// 不合法朋友圈发送成员userid，当前朋友圈并非此用户发表.
+	// https://open.work.weixin.qq.com/devtool/query?e=41061
+	CodeMomentNotByUser = 41061
+	// CodeMomentNotPublished (41062): 企业创建的朋友圈尚未被成员userid发表.
+	// https://open.work.weixin.qq.com/devtool/query?e=41062
+	CodeMomentNotPublished = 41062
 	// CodeMassMessageDispatching (41063): mass message still being dispatched.
 	// https://open.work.weixin.qq.com/devtool/query?e=41063
 	CodeMassMessageDispatching = 41063
@@ -303,12 +343,102 @@ const (
 	// 41064 / 41065 in that order).
 	// https://open.work.weixin.qq.com/devtool/query?e=41065
 	CodeInvalidAttachmentType = 41065
+	// CodeMomentIDTypeMismatch (41067): 朋友圈moment_id类型错误.
+	// https://open.work.weixin.qq.com/devtool/query?e=41067
+	CodeMomentIDTypeMismatch = 41067
+	// CodeInterceptWordsLimit (41068): 聊天敏感词列表超过了限制.
+	// https://open.work.weixin.qq.com/devtool/query?e=41068
+	CodeInterceptWordsLimit = 41068
+	// CodeInterceptRuleLimit (41069): 聊天敏感词规则总数超过了限制.
+	// https://open.work.weixin.qq.com/devtool/query?e=41069
+	CodeInterceptRuleLimit = 41069
+	// CodeInvalidInterceptRuleID (41070): 无效的聊天敏感词规则id.
+	// https://open.work.weixin.qq.com/devtool/query?e=41070
+	CodeInvalidInterceptRuleID = 41070
+	// CodeInterceptRuleDeleted (41071): 聊天敏感词规则已经被删除.
+	// https://open.work.weixin.qq.com/devtool/query?e=41071
+	CodeInterceptRuleDeleted = 41071
+	// CodeAttachmentSceneMismatch (41072): 资源附件场景使用错误.
+	// https://open.work.weixin.qq.com/devtool/query?e=41072
+	CodeAttachmentSceneMismatch = 41072
+	// CodeInvalidProductDescription (41073): 商品图册描述不符合标准.
+	// https://open.work.weixin.qq.com/devtool/query?e=41073
+	CodeInvalidProductDescription = 41073
+	// CodeProductAlbumDeleted (41074): 商品图册数据已经被删除.
+	// https://open.work.weixin.qq.com/devtool/query?e=41074
+	CodeProductAlbumDeleted = 41074
+	// CodeInvalidProductID (41075): 无效的商品图册id或者数据不存在.
+	// https://open.work.weixin.qq.com/devtool/query?e=41075
+	CodeInvalidProductID = 41075
+	// CodeInterceptRangeLimit (41076): 聊天敏感词规则适用范围超过限制.
+	// https://open.work.weixin.qq.com/devtool/query?e=41076
+	CodeInterceptRangeLimit = 41076
+	// CodeInterceptRuleNameTaken (41077): 聊天敏感词规则名称不唯一.
+	// https://open.work.weixin.qq.com/devtool/query?e=41077
+	CodeInterceptRuleNameTaken = 41077
+	// CodeMomentJobsLimit (41078): 创建朋友圈正在进行的异步任务总数超过了限制.
+	// https://open.work.weixin.qq.com/devtool/query?e=41078
+	CodeMomentJobsLimit = 41078
+	// CodeMomentDispatching (41079): 朋友圈正在被派发中，请稍后再试.
+	// https://open.work.weixin.qq.com/devtool/query?e=41079
+	CodeMomentDispatching = 41079
+	// CodeAttachmentTooLarge (41080): 附件资源大小超过限制.
+	// https://open.work.weixin.qq.com/devtool/query?e=41080
+	CodeAttachmentTooLarge = 41080
+	// CodeAttachmentResolutionTooHigh (41081): 附件资源的图片分辨率超过限制.
+	// https://open.work.weixin.qq.com/devtool/query?e=41081
+	CodeAttachmentResolutionTooHigh = 41081
+	// CodeAttachmentVideoTooLong (41082): 附件资源的视频时长超过限制.
+	// https://open.work.weixin.qq.com/devtool/query?e=41082
+	CodeAttachmentVideoTooLong = 41082
+	// CodeInvalidInterceptWord (41083): 敏感词关键字错误.
+	// https://open.work.weixin.qq.com/devtool/query?e=41083
+	CodeInvalidInterceptWord = 41083
+	// CodeInvalidInterceptSemantics (41084): 敏感词拦截语义规则错误.
+	// https://open.work.weixin.qq.com/devtool/query?e=41084
+	CodeInvalidInterceptSemantics = 41084
+	// CodeInvalidProductSN (41085): 无效商品编码.
+	// https://open.work.weixin.qq.com/devtool/query?e=41085
+	CodeInvalidProductSN = 41085
+	// CodeInvalidProductPrice (41086): 无效商品价格.
+	// https://open.work.weixin.qq.com/devtool/query?e=41086
+	CodeInvalidProductPrice = 41086
+	// CodeInvalidProductDesc (41087): 无效商品描述.
+	// https://open.work.weixin.qq.com/devtool/query?e=41087
+	CodeInvalidProductDesc = 41087
+	// CodeEmptyAttachments (41088): 附件列表为empty.
+	// https://open.work.weixin.qq.com/devtool/query?e=41088
+	CodeEmptyAttachments = 41088
+	// CodeEmptyMoment (41089): 朋友圈附件与内容不能同时为empty.
+	// https://open.work.weixin.qq.com/devtool/query?e=41089
+	CodeEmptyMoment = 41089
+	// CodeJoinWayChatLimit (41091): 配置客户群进群方式最多只能关联5个群.
+	// https://open.work.weixin.qq.com/devtool/query?e=41091
+	CodeJoinWayChatLimit = 41091
+	// CodeMassMessageCancelled (41093): 群发任务已取消.
+	// https://open.work.weixin.qq.com/devtool/query?e=41093
+	CodeMassMessageCancelled = 41093
+	// CodeMassRemindLimit (41094): 群发提醒超过频率限制.
+	// https://open.work.weixin.qq.com/devtool/query?e=41094
+	CodeMassRemindLimit = 41094
+	// CodeAcquisitionLinkLimit (41095): 获客链接数量超过上限.
+	// https://open.work.weixin.qq.com/devtool/query?e=41095
+	CodeAcquisitionLinkLimit = 41095
 	// CodeWelcomeMessageSending (41096): welcome message already being sent.
 	// https://open.work.weixin.qq.com/devtool/query?e=41096
 	CodeWelcomeMessageSending = 41096
 	// CodeMissingMenuName (41102): missing menu name.
 	// https://open.work.weixin.qq.com/devtool/query?e=41102
 	CodeMissingMenuName = 41102
+	// CodeAcquisitionCategoryUnsupported (41200): 仅部分经营类目企业支持.
+	// https://open.work.weixin.qq.com/devtool/query?e=41200
+	CodeAcquisitionCategoryUnsupported = 41200
+	// CodeInvalidAcquisitionChatKey (41201): 无效的获客助手会话信息chatkey.
+	// https://open.work.weixin.qq.com/devtool/query?e=41201
+	CodeInvalidAcquisitionChatKey = 41201
+	// CodeMomentMonthlyLimit (41210): 企业创建的朋友圈数量不能超过10w/月.
+	// https://open.work.weixin.qq.com/devtool/query?e=41210
+	CodeMomentMonthlyLimit = 41210
 	// CodeAccessTokenExpired (42001): access_token expired.
 	// https://open.work.weixin.qq.com/devtool/query?e=42001
 	CodeAccessTokenExpired = 42001
@@ -757,6 +887,27 @@ const (
 	// CodeInvalidMiniProgramAppID (90207): invalid mini program appid.
 	// https://open.work.weixin.qq.com/devtool/query?e=90207
 	CodeInvalidMiniProgramAppID = 90207
+	// CodeBalanceAccountNotOpened (90432): 充值账户未开通.
+	// https://open.work.weixin.qq.com/devtool/query?e=90432
+	CodeBalanceAccountNotOpened = 90432
+	// CodeInsufficientBalance (90433): 账户余额不足.
+	// https://open.work.weixin.qq.com/devtool/query?e=90433
+	CodeInsufficientBalance = 90433
+	// CodeGroupOwnerNotResigned (90500): 群主并未离职.
+	// https://open.work.weixin.qq.com/devtool/query?e=90500
+	CodeGroupOwnerNotResigned = 90500
+	// CodeNotCustomerGroup (90501): 该群不是客户群.
+	// https://open.work.weixin.qq.com/devtool/query?e=90501
+	CodeNotCustomerGroup = 90501
+	// CodeGroupOwnerResigned (90502): 群主已经离职.
+	// https://open.work.weixin.qq.com/devtool/query?e=90502
+	CodeGroupOwnerResigned = 90502
+	// CodeGroupOwnerUnchanged (90504): 群主没变.
+	// https://open.work.weixin.qq.com/devtool/query?e=90504
+	CodeGroupOwnerUnchanged = 90504
+	// CodeResignedGroupTransferred (90508): 离职群已经继承.
+	// https://open.work.weixin.qq.com/devtool/query?e=90508
+	CodeResignedGroupTransferred = 90508
 	// CodeRobotInvalidWebhook (93000): Webhook URL invalid, or the robot was removed from the group
 	// (observed errmsg "invalid webhook url").
 	// https://open.work.weixin.qq.com/devtool/query?e=93000
@@ -1016,10 +1167,150 @@ const (
 	// other corps.
 	// https://open.work.weixin.qq.com/devtool/query?e=670031
 	CodeChainJoinForbidden = 670031
+	// CodeActiveCodeBound (701003): 激活码已绑定.
+	// https://open.work.weixin.qq.com/devtool/query?e=701003
+	CodeActiveCodeBound = 701003
+	// CodeLicenseNotActivated (701004): 用户未激活该类型激活码，不允许续期.
+	// https://open.work.weixin.qq.com/devtool/query?e=701004
+	CodeLicenseNotActivated = 701004
+	// CodeInvalidLicenseOrder (701005): 无效的license订单.
+	// https://open.work.weixin.qq.com/devtool/query?e=701005
+	CodeInvalidLicenseOrder = 701005
+	// CodeInvalidLicenseAccountType (701007): 不合法的账号类型.
+	// https://open.work.weixin.qq.com/devtool/query?e=701007
+	CodeInvalidLicenseAccountType = 701007
 	// CodeNoInterfaceLicense (701008): none of the requested members has an interface
 	// (interconnection) licence.
 	// https://open.work.weixin.qq.com/devtool/query?e=701008
 	CodeNoInterfaceLicense = 701008
+	// CodeUserLicenseBound (701011): userid已经绑定.
+	// https://open.work.weixin.qq.com/devtool/query?e=701011
+	CodeUserLicenseBound = 701011
+	// CodeLicenseJobTooLarge (701014): jobid最多关联100w个userid.
+	// https://open.work.weixin.qq.com/devtool/query?e=701014
+	CodeLicenseJobTooLarge = 701014
+	// CodeLicenseCorpNotAuthorized (701015): 没有第三方或者代开发授权，不允许下单.
+	// https://open.work.weixin.qq.com/devtool/query?e=701015
+	CodeLicenseCorpNotAuthorized = 701015
+	// CodeLicenseAccountInactive (701016): 账号未激活或者已经过期.
+	// https://open.work.weixin.qq.com/devtool/query?e=701016
+	CodeLicenseAccountInactive = 701016
+	// CodeLicenseTransferredRecently (701017): 账号30天内迁移过.
+	// https://open.work.weixin.qq.com/devtool/query?e=701017
+	CodeLicenseTransferredRecently = 701017
+	// CodeLicenseTakeoverHasAccount (701018):
+	// 接收账号已有相同类型的账号且剩余有效时长超过20天.
+	// https://open.work.weixin.qq.com/devtool/query?e=701018
+	CodeLicenseTakeoverHasAccount = 701018
+	// CodeInvalidLicenseUser (701019): 用户userid非法或者跨企业.
+	// https://open.work.weixin.qq.com/devtool/query?e=701019
+	CodeInvalidLicenseUser = 701019
+	// CodeDuplicateLicenseUser (701020): 有重复的userid.
+	// https://open.work.weixin.qq.com/devtool/query?e=701020
+	CodeDuplicateLicenseUser = 701020
+	// CodeInvalidActiveCode (701021): 非法的激活码.
+	// https://open.work.weixin.qq.com/devtool/query?e=701021
+	CodeInvalidActiveCode = 701021
+	// CodeDuplicateActiveCode (701023): 有重复的激活码.
+	// https://open.work.weixin.qq.com/devtool/query?e=701023
+	CodeDuplicateActiveCode = 701023
+	// CodeLicenseBatchAllFailed (701024): 批量操作全部失败了.
+	// https://open.work.weixin.qq.com/devtool/query?e=701024
+	CodeLicenseBatchAllFailed = 701024
+	// CodeLicenseEmptyList (701025): 批量操作传了空列表.
+	// https://open.work.weixin.qq.com/devtool/query?e=701025
+	CodeLicenseEmptyList = 701025
+	// CodeLicenseListTooLong (701026): 列表数量超过最大值.
+	// https://open.work.weixin.qq.com/devtool/query?e=701026
+	CodeLicenseListTooLong = 701026
+	// CodeTestCorpLicenseCount (701027): 测试企业购买账号个数超限。.
+	// https://open.work.weixin.qq.com/devtool/query?e=701027
+	CodeTestCorpLicenseCount = 701027
+	// CodeTestCorpLicenseMonths (701028):
+	// 测试企业购买月份超限，最多只能购买一个月.
+	// https://open.work.weixin.qq.com/devtool/query?e=701028
+	CodeTestCorpLicenseMonths = 701028
+	// CodeLicenseOverFiveYears (701030):
+	// 新激活码有效期累加用户绑定的旧激活码有效期超过5年.
+	// https://open.work.weixin.qq.com/devtool/query?e=701030
+	CodeLicenseOverFiveYears = 701030
+	// CodeActiveCodeFromUpstream (701054): 激活码分享自上游企业.
+	// https://open.work.weixin.qq.com/devtool/query?e=701054
+	CodeActiveCodeFromUpstream = 701054
+	// CodeActiveCodeSharedDownstream (701055): 激活码分享给了下游企业.
+	// https://open.work.weixin.qq.com/devtool/query?e=701055
+	CodeActiveCodeSharedDownstream = 701055
+	// CodeLicenseShareLimit (701056): 总分享激活码数超上下游通讯录人数2倍.
+	// https://open.work.weixin.qq.com/devtool/query?e=701056
+	CodeLicenseShareLimit = 701056
+	// CodeLicenseUpstreamNotAuthorized (701057): 服务商没有授权上游企业.
+	// https://open.work.weixin.qq.com/devtool/query?e=701057
+	CodeLicenseUpstreamNotAuthorized = 701057
+	// CodeLicenseCorpsNotLinked (701058): 来源企业和目标企业没有上下游关系.
+	// https://open.work.weixin.qq.com/devtool/query?e=701058
+	CodeLicenseCorpsNotLinked = 701058
+	// CodeInvalidAutoActiveStatus (701070): 无效的自动激活状态.
+	// https://open.work.weixin.qq.com/devtool/query?e=701070
+	CodeInvalidAutoActiveStatus = 701070
+	// CodeLicenseNeverBought (701071): 从未为授权企业购买过接口许可.
+	// https://open.work.weixin.qq.com/devtool/query?e=701071
+	CodeLicenseNeverBought = 701071
+	// CodeNoFreeLicense (701072): 该企业没有有效的未激活许可.
+	// https://open.work.weixin.qq.com/devtool/query?e=701072
+	CodeNoFreeLicense = 701072
+	// CodeLicenseOldCodeTooLong (701082):
+	// 该用户已经激活的情况下，使用新码重新激活的场景，旧码剩余的时长不能超过20天.
+	// https://open.work.weixin.qq.com/devtool/query?e=701082
+	CodeLicenseOldCodeTooLong = 701082
+	// CodeLicenseOrderNotPending (701084): 订单不是未支付.
+	// https://open.work.weixin.qq.com/devtool/query?e=701084
+	CodeLicenseOrderNotPending = 701084
+	// CodeLicenseOrderOtherCorp (701086): 订单不属于该企业.
+	// https://open.work.weixin.qq.com/devtool/query?e=701086
+	CodeLicenseOrderOtherCorp = 701086
+	// CodeNoBaseLicense (701099): 用户没有有效的接口许可.
+	// https://open.work.weixin.qq.com/devtool/query?e=701099
+	CodeNoBaseLicense = 701099
+	// CodeLicenseInvalidTime (701100): 时间戳不合法.
+	// https://open.work.weixin.qq.com/devtool/query?e=701100
+	CodeLicenseInvalidTime = 701100
+	// CodeLicenseLimitTooLarge (701101): limit大小超过上限1000.
+	// https://open.work.weixin.qq.com/devtool/query?e=701101
+	CodeLicenseLimitTooLarge = 701101
+	// CodeLicensePolicyExpired (701112): 民生行业优惠政策已到期.
+	// https://open.work.weixin.qq.com/devtool/query?e=701112
+	CodeLicensePolicyExpired = 701112
+	// CodeLicenseParentOrder (701120): 该接口不支持传父订单id.
+	// https://open.work.weixin.qq.com/devtool/query?e=701120
+	CodeLicenseParentOrder = 701120
+	// CodeTestCorpMultiOrder (701121): 测试企业不允许调用多企业下单接口.
+	// https://open.work.weixin.qq.com/devtool/query?e=701121
+	CodeTestCorpMultiOrder = 701121
+	// CodeLicenseAllCorpsInvalid (701122): 多企业下单接口全部企业无效.
+	// https://open.work.weixin.qq.com/devtool/query?e=701122
+	CodeLicenseAllCorpsInvalid = 701122
+	// CodeLicenseMultiJobTooLarge (701123):
+	// 多企业下单接口每个jobid最多关联10万个企业.
+	// https://open.work.weixin.qq.com/devtool/query?e=701123
+	CodeLicenseMultiJobTooLarge = 701123
+	// CodeLicenseDuplicateCorp (701124): corpid重复.
+	// https://open.work.weixin.qq.com/devtool/query?e=701124
+	CodeLicenseDuplicateCorp = 701124
+	// CodeLicenseJobNotSubmitted (701125): jobid未提交.
+	// https://open.work.weixin.qq.com/devtool/query?e=701125
+	CodeLicenseJobNotSubmitted = 701125
+	// CodeLicenseJobSubmitted (701126): jobid已提交.
+	// https://open.work.weixin.qq.com/devtool/query?e=701126
+	CodeLicenseJobSubmitted = 701126
+	// CodeLicensePayOverLimit (701147): 余额支付超过单次支付限额上限.
+	// https://open.work.weixin.qq.com/devtool/query?e=701147
+	CodeLicensePayOverLimit = 701147
+	// CodeInvalidLicenseJobID (701151): jobid不正确或者已失效.
+	// https://open.work.weixin.qq.com/devtool/query?e=701151
+	CodeInvalidLicenseJobID = 701151
+	// CodeLicenseOrderNotCancellable (701169): 只允许取消未支付的订单.
+	// https://open.work.weixin.qq.com/devtool/query?e=701169
+	CodeLicenseOrderNotCancellable = 701169
 	// CodeInvalidUploadURL (830001): Async upload URL invalid (must support Range).
 	// https://open.work.weixin.qq.com/devtool/query?e=830001
 	CodeInvalidUploadURL = 830001
@@ -1033,384 +1324,483 @@ const (
 
 // codeText maps an errcode to its meaning.
 var codeText = map[int]string{
-	CodeBusy:                           "System busy; try again later (≤ 3 retries recommended)",
-	CodeOK:                             "Success",
-	CodeDataVersionConflict:            "Data version conflict (several callers modifying the same data); retry later",
-	CodeInvalidCredential:              "Invalid secret / credential (see §6 for gettoken vs business call)",
-	CodeInvalidUserID:                  "Invalid UserID (1–64 chars of letters, digits, -, _, .; must exist; third-party apps must use the opaque userid; GET used where POST required)",
-	CodeInvalidMediaFileType:           "Invalid media file type",
-	CodeInvalidMediaTypeParam:          "Invalid media type parameter",
-	CodeInvalidFileSize:                "Invalid file size",
-	CodeInvalidMediaID:                 "Invalid media_id (wrong source API, expired after 3 days, or wrong media type)",
-	CodeInvalidMsgType:                 "Invalid msgtype",
-	CodeInvalidImageSize:               "Image size not valid",
-	CodeInvalidVideoSize:               "Video size not valid",
-	CodeInvalidCorpID:                  "Invalid CorpID",
-	CodeInvalidAccessToken:             "Invalid access_token",
-	CodeInvalidMenuButtonCount:         "Invalid number of menu buttons (1–3)",
-	CodeInvalidMenuButtonType:          "Invalid menu button type",
-	CodeMenuButtonNameTooLong:          "Menu button name too long (≤ 16 bytes)",
-	CodeMenuButtonKeyTooLong:           "Menu button KEY too long (≤ 128 bytes)",
-	CodeMenuButtonURLTooLong:           "Menu button URL too long (≤ 1,024 bytes)",
-	CodeInvalidSubMenuDepth:            "Invalid sub-menu depth (two levels only)",
-	CodeInvalidSubMenuButtonCount:      "Invalid number of sub-menu buttons (1–5)",
-	CodeInvalidOAuthCode:               "Invalid OAuth code (single use; valid 5 minutes)",
-	CodeInvalidUserIDList:              "Invalid UserID list (spelling / outside visible scope)",
-	CodeUserIDListTooLong:              "Invalid UserID list length (message send ≤ 1,000; batch delete ≤ 200)",
-	CodeInvalidCharacters:              "Invalid characters (\\uxxxx escapes not allowed)",
-	CodeInvalidParameterValue:          "Invalid parameter (e.g. empty userlist and partylist, list given as string not array)",
-	CodeChatIDNotFound:                 "chatid does not exist (create the app chat first)",
-	CodeInvalidSubMenuURLDomain:        "Invalid sub-menu URL domain",
-	CodeInvalidMenuURLDomain:           "Invalid menu URL domain",
-	CodeInvalidAgentID:                 "Invalid agentid (must be an integer of an existing app)",
-	CodeInvalidCallbackURL:             "Invalid callback URL or callback URL verification failed",
-	CodeInvalidParameter:               "Invalid parameter (bad JSON, value too long, array too long, required value empty, recall from another app, GET used for a POST API)",
-	CodeEmptyParameter:                 "Required parameter empty (often wrong HTTP method or form-data instead of JSON)",
-	CodeInvalidDepartmentList:          "Invalid department list",
-	CodeInvalidTagID:                   "Invalid tag / tag-group ID",
-	CodeAllTagMembersInvalid:           "All nodes in the tag range invalid",
-	CodeTagNameExists:                  "Tag name already exists",
-	CodeInvalidTagNameLength:           "Tag name length invalid (≤ 32 characters)",
-	CodeInvalidOpenID:                  "Invalid openid",
-	CodeNewsNotConfidential:            "news messages cannot be sent as confidential (use mpnews)",
-	CodeInvalidPreAuthCode:             "Invalid pre_auth_code",
-	CodeInvalidAuthCode:                "Invalid auth_code (single use)",
-	CodeInvalidSuiteSecret:             "Invalid suite_secret",
-	CodeInvalidSuiteToken:              "Invalid suite_access_token",
-	CodeInvalidSuiteID:                 "Invalid suite_id",
-	CodeInvalidPermanentCode:           "Invalid permanent_code",
-	CodeInvalidSuiteTicket:             "Invalid suite_ticket",
-	CodeInvalidThirdPartyAppID:         "Invalid third-party app id",
-	CodeJobIDNotFound:                  "jobid does not exist",
-	CodeJobResultPurged:                "Batch job result purged (only the last 5 jobs are kept)",
-	CodeSecretInvalid:                  "Secret invalid (likely another corp's secret)",
-	CodeInvalidImportFile:              "Imported file contains invalid content",
-	CodeJSAPISignatureError:            "jsapi signature error",
-	CodeInvalidURL:                     "Invalid URL (missing scheme or malformed)",
-	CodeInvalidExternalUserID:          "Invalid external contact userid (wrong subject: corp vs provider scope, or follower outside visible scope)",
-	CodeMemberNotResigned:              "Member has not left yet (resigned-member transfer requires a departed member)",
-	CodeInvalidImageFormat:             "Temporary image upload: invalid image format",
-	CodeCorpTagLimit:                   "corporate tag limit (10,000) reached",
-	CodeCustomerTransferTooFrequent:    "Customer transfer too frequent (each customer at most 2 transfers in 90 days)",
-	CodeRequestBodyTooLarge:            "Request body exceeds the size limit",
-	CodeMissingAccessToken:             "Missing access_token",
-	CodeMissingCorpID:                  "Missing corpid",
-	CodeMissingSecret:                  "Missing secret",
-	CodeMissingMediaID:                 "Missing media_id",
-	CodeMissingUserID:                  "Missing userid",
-	CodeMissingAgentID:                 "Missing agentid",
-	CodeMissingTitle:                   "Missing title",
-	CodeMissingTagID:                   "missing userid / tagid / tag name / department (errcodes 41009 / 41017 / 41018 / 41019 in that order)",
-	CodeMissingTagName:                 "missing userid / tagid / tag name / department (errcodes 41009 / 41017 / 41018 / 41019 in that order)",
-	CodeMissingDepartment:              "missing userid / tagid / tag name / department (errcodes 41009 / 41017 / 41018 / 41019 in that order)",
-	CodeMissingSuiteID:                 "Missing suite_id",
-	CodeMissingSuiteToken:              "Missing suite_access_token",
-	CodeMissingSuiteTicket:             "Missing suite_ticket",
-	CodeMissingSuiteSecret:             "Missing suite_id / suite_access_token / suite_ticket / secret / permanent_code (errcodes 41021 / 41022 / 41023 / 41024 / 41025 in that order)",
-	CodeMissingPermanentCode:           "Missing permanent_code",
-	CodeMissingDescription:             "Missing description (text card)",
-	CodeMissingExternalUserID:          "missing external_userid",
-	CodeInvalidExternalCorpName:        "invalid external corp short name",
-	CodeContactWayTooManyUsers:         "too many members in a contact way (> 100)",
-	CodeInvalidContactWayStyle:         "invalid style",
-	CodeMissingConfigID:                "missing / invalid config_id (errcodes 41043 / 41044 in that order)",
-	CodeInvalidConfigID:                "missing / invalid config_id (errcodes 41043 / 41044 in that order)",
-	CodeContactWayQuota:                "API contact-way quota reached",
-	CodeNoCustomersToSend:              "no customers to send to",
-	CodeMissingWelcomeCode:             "missing / invalid or expired welcome_code (errcodes 41049 / 41050 in that order)",
-	CodeInvalidWelcomeCode:             "Invalid welcome code (usable only within 20 s after the contact was added)",
-	CodeCustomerAlreadyChatting:        "Customer and member already started chatting (no welcome message possible)",
-	CodeArchiveNoticeNotAccepted:       "customer has not accepted the archiving notice",
-	CodeMemberNotActivated:             "configured member not activated / not verified",
-	CodeMassMessageDispatching:         "mass message still being dispatched",
-	CodeTooManyAttachments:             "too many attachments / invalid attachment type (errcodes 41064 / 41065 in that order)",
-	CodeInvalidAttachmentType:          "too many attachments / invalid attachment type (errcodes 41064 / 41065 in that order)",
-	CodeWelcomeMessageSending:          "welcome message already being sent",
-	CodeMissingMenuName:                "missing menu name",
-	CodeAccessTokenExpired:             "access_token expired",
-	CodeOAuthCodeExpired:               "OAuth code expired",
-	CodePreAuthCodeExpired:             "pre_auth_code expired",
-	CodeSuiteTokenExpired:              "suite_access_token expired",
-	CodeJSAPITicketUnusable:            "jsapi_ticket unusable (wrong ticket kind / cross-app)",
-	CodeMiniProgramSessionExpired:      "Mini program session missing or expired",
-	CodeInvalidTaskID:                  "Invalid task_id for a task card",
-	CodeUpdateAppMismatch:              "Card update from a different app than the sender",
-	CodeTaskIDNotFound:                 "task_id to update does not exist",
-	CodeButtonKeyNotFound:              "Button key does not exist",
-	CodeOAuthCodeUsed:                  "code already used",
-	CodeCardMissingKeyName:             "horizontal_content_list.keyname missing",
-	CodeCardMissingURL:                 "URL missing (card_action / horizontal_content_list / jump_list)",
-	CodeCardMissingMediaID:             "media_id missing in horizontal_content_list",
-	CodeCardMissingAppID:               "appid missing (card_action / jump_list)",
-	CodeInvalidCardType:                "Invalid card_type",
-	CodeCardMissingTitle:               "Title missing (vertical_content_list / jump_list)",
-	CodeInvalidHorizontalContentCount:  "Invalid horizontal_content_list length",
-	CodeInvalidVerticalContentCount:    "Invalid vertical_content_list length",
-	CodeInvalidOptionCount:             "Invalid option_list length",
-	CodeInvalidButtonText:              "button_list.text missing/invalid",
-	CodeInvalidButtonKey:               "button_list.key missing/invalid",
-	CodeInvalidOptionID:                "option_list.id missing/invalid",
-	CodeInvalidOptionText:              "option_list.text missing/invalid",
-	CodeInvalidJumpListCount:           "Invalid jump_list length",
-	CodeInvalidQuestionKey:             "question_key missing/invalid",
-	CodeInvalidCardImageURL:            "card_image.url missing/invalid",
-	CodeInvalidCardAction:              "card_action missing/invalid",
-	CodeInvalidSubmitButtonKey:         "submit_button.key missing/invalid",
-	CodeInvalidSelectListCount:         "Invalid select_list length",
-	CodeInvalidSubmitButtonText:        "submit_button.text missing/invalid",
-	CodeInvalidHorizontalContentUserID: "horizontal_content_list.userid missing/invalid",
-	CodeDuplicateActionKey:             "Duplicate action_menu.action_list.key",
-	CodeMsgIDExpired:                   "msgid expired (recall only within 24 h)",
-	CodeUserNotBoundToWeChat:           "User not bound to WeChat / not following the plugin",
-	CodeCorpNotVerified:                "Corp subject not verified",
-	CodeCallbackURLRequired:            "App must configure callback URL",
-	CodeEmptyMediaFile:                 "Empty media file",
-	CodeEmptyContent:                   "Empty text content",
-	CodeMediaTooLarge:                  "Media file too large",
-	CodeContentTooLarge:                "Message content too large (text ≤ 2,048 bytes)",
-	CodeInvalidAppDescriptionLength:    "App description length invalid (4–120 characters)",
-	CodeVoiceTooLong:                   "Voice longer than 60 s",
-	CodeTooManyArticles:                "Too many articles (≤ 8)",
-	CodeFrequencyLimit:                 "API call frequency limit exceeded",
-	CodeInvalidAppNameLength:           "App name length invalid (≤ 32 characters)",
-	CodeSeatLimit:                      "Seat count limit reached",
-	CodeDeletionProtection:             "Deletion protection triggered (full-replace import would delete too many users)",
-	CodeResponseTooLarge:               "Response too large (e.g. user/list with fetch_child on a huge org; page by department)",
-	CodeCorpSecretInsecure:             "corpsecret insecure, must be reset",
-	CodeArticleAuthorTooLong:           "Article author too long (≤ 64 bytes)",
-	CodeConcurrencyLimit:               "Concurrent-call limit exceeded",
-	CodeURLMissingScheme:               "URL must include a scheme",
-	CodeMenuNotSet:                     "Menu not set",
-	CodeUserNotFound:                   "User does not exist",
-	CodeAPIUnauthorized:                "API function not authorized (e.g. invoice APIs need a verified corp)",
-	CodeAPIForbidden:                   "API not permitted for this token's app type",
-	CodeSuiteIDMismatch:                "suite_id does not match the suite token",
-	CodeAuthInvalid:                    "Authorization relationship invalid",
-	CodeAPIDeprecated:                  "API deprecated",
-	CodeAPIPermissionRevoked:           "API permission revoked (app long unused)",
-	CodeAccountNotAuthorized:           "kf account not authorized to this app",
-	CodeContactsEditOnly:               "Contacts edit-only authorization: this API not allowed",
-	CodeContactsNewIP:                  "Contacts sync helper may not read contact details from a new IP",
-	CodeSignatureMismatch:              "Signature mismatch",
-	CodeGroupDismissed:                 "Group already dismissed",
-	CodeRedirectDomainUntrusted:        "redirect_url domain not registered as trusted (must match exactly, port included)",
-	CodeOutOfScope:                     "Member outside the permission scope",
-	CodeAppDisabled:                    "App disabled",
-	CodeInvalidCursor:                  "Invalid pagination cursor",
-	CodeInvalidDepartmentNameLength:    "Department name length invalid",
-	CodeDepartmentNotFound:             "Department ID does not exist",
-	CodeParentDepartmentNotFound:       "Parent department does not exist",
-	CodeDepartmentHasMembers:           "Department still has members",
-	CodeDepartmentHasChildren:          "Department still has sub-departments",
-	CodeRootDepartmentUndeletable:      "Root department cannot be deleted",
-	CodeDepartmentExists:               "Department ID or name already exists",
-	CodeDepartmentNameIllegal:          "Department name has illegal characters",
-	CodeDepartmentCycle:                "Department cycle (parent is itself or a descendant)",
-	CodeNoPrivilege:                    "No privilege on the given member/department/tag",
-	CodeDefaultAppUndeletable:          "Default app cannot be deleted",
-	CodeInsecureIP:                     "Insecure access IP",
-	CodeUserOutOfScope:                 "userid outside the app's visible scope",
-	CodeHomeURLImmutable:               "third-party apps cannot change the home URL",
-	CodeOutOfVisibleRange:              "outside the app's visibility range (the kf overview names it for servicers outside the range)",
-	CodeUserIDExists:                   "UserID already exists",
-	CodeInvalidMobile:                  "Mobile number invalid",
-	CodeMobileExists:                   "Mobile number already exists in the corp",
-	CodeInvalidEmail:                   "Email invalid",
-	CodeEmailExists:                    "Email already exists in the corp",
-	CodeTooManyDepartments:             "Member belongs to too many departments (≤ 20 per the error help)",
-	CodeUserIDNotFound:                 "UserID does not exist (left, deleted, outside scope, or plaintext id used after ID upgrade)",
-	CodeInvalidMemberName:              "Member name invalid (1–64 characters)",
-	CodeInvalidDepartmentID:            "Invalid department id",
-	CodeInvalidParentDepartmentID:      "Invalid parent department id",
-	CodeInvalidDepartmentName:          "Invalid department name",
-	CodeMissingDepartmentID:            "Missing department",
-	CodeMissingMobileAndEmail:          "Member has neither mobile nor email",
-	CodeLeaderListMismatch:             "is_leader_in_dept length differs from department",
-	CodeInvalidResponseCode:            "Invalid response_code",
-	CodeDepartmentNodeLimit:            "Too many nodes under a department (30,000)",
-	CodeDepartmentTooDeep:              "Department nesting too deep (15 levels)",
-	CodeTagNodeLimit:                   "subtree node limit / 15-level depth / tag node limit (errcodes 81001 / 81002 / 81003 in that order)",
-	CodeNoTagPrivilege:                 "No permission on the tag",
-	CodeAllRecipientsInvalid:           "UserID, department ID and tag ID all invalid or without permission",
-	CodeTooManyTagEntries:              "no permission on tag / too many entries per tag call (errcodes 81011 / 81014 in that order)",
-	CodeMailDomainMismatch:             "corporate mail domain mismatch",
-	CodeRequestTooLarge:                "request too large (e.g. group list without owner filter over 1000 members)",
-	CodeNoRecipients:                   "All specified members/departments/tags empty",
-	CodeTooManyParties:                 "Party list too long (≤ 100 departments per send)",
-	CodeTooManyTags:                    "Tag list too long (≤ 100 tags per send)",
-	CodeInvalidMessageContent:          "Invalid message content",
-	CodeUpdateTargetEmpty:              "Update target empty",
-	CodeUpdateTargetNotRecipient:       "Update target not in the message's recipients",
-	CodeThirdPartyAppNotFound:          "third-party app does not exist",
-	CodeUserTicketExpired:              "user_ticket expired",
-	CodeInvalidUserTicket:              "invalid user_ticket",
-	CodeInvalidStateParam:              "invalid state (must be [a-zA-Z0-9], ≤ 128 bytes)",
-	CodeMissingAuthCorpID:              "Missing auth_corpid",
-	CodeNoExternalContactRelation:      "No external-contact relationship between member and customer",
-	CodeNoCustomerContactPrivilege:     "app lacks customer-contact permission",
-	CodeMissingUserTicket:              "missing user_ticket",
-	CodeForbiddenWords:                 "Contains forbidden words",
-	CodeTrustedDomainChangeLimit:       "more than 20 trusted-domain changes this month",
-	CodeTrustedDomainUnverified:        "trusted domain failed ownership verification",
-	CodeInvalidChatID:                  "Invalid chatid",
-	CodeChatNotFound:                   "chatid does not exist",
-	CodeInvalidChatName:                "Invalid group name",
-	CodeInvalidChatOwner:               "Invalid owner",
-	CodeInvalidChatMemberCount:         "Too many or too few members",
-	CodeInvalidChatMember:              "Invalid member",
-	CodeChatNotCreatedByApp:            "Group was not created by this app",
-	CodeChatOwnerOnly:                  "Only the owner may do this",
-	CodeMissingChatID:                  "chatid required",
-	CodeMissingChatName:                "Group name required",
-	CodeMissingChatOwner:               "Owner required",
-	CodeMissingChatMembers:             "Members required",
-	CodeChatIDTooLong:                  "String chatid too long",
-	CodeChatIDTooLarge:                 "Numeric chatid too large",
-	CodeChatOwnerNotMember:             "Owner not in member list",
-	CodeChatIDExists:                   "chatid already exists",
-	CodeInvalidChatMemberID:            "Invalid member ID (not in contacts, or removing a non-member)",
-	CodeCourseGroupOwnerRequired:       "Cannot remove the owner of a course group without naming a new owner",
-	CodeCourseGroupNoPrivilege:         "Course group owner lacks course-group permission",
-	CodeInvalidMiniProgramAppID:        "invalid mini program appid",
-	CodeRobotInvalidWebhook:            "Webhook URL invalid, or the robot was removed from the group (observed errmsg \"invalid webhook url\")",
-	CodeRobotPushNotAllowed:            "Pushing messages is not allowed in this group",
-	CodeRobotDisabled:                  "The robot/message push is disabled",
-	CodeRobotInvalidGroupID:            "Invalid group ID",
-	CodeRobotNotInGroup:                "Not in the group",
-	CodeRobotEmptyContent:              "Request content must not be empty",
-	CodeRobotImageTooLarge:             "Image size exceeds limit (message-push block of the global table; expected for robot image)",
-	CodeInvalidOpenKfID:                "Invalid open_kfid",
-	CodeSendQuotaExceeded:              "kf send count limit: at most 5 messages after each customer message",
-	CodeSendWindowExceeded:             "kf send window closed (48 h after the customer's last message)",
-	CodeCustomerCapacity:               "customer-capacity limit (corp has not completed identity verification: 100 customers in total)",
-	CodeAccountNotFound:                "open_kfid does not exist (deleted or another corp)",
-	CodeTooManyAccounts:                "too many kf accounts (and at least one must remain)",
-	CodeInvalidAccountName:             "invalid kf account name",
-	CodeInvalidSyncToken:               "Invalid or expired kf msg token",
-	CodeTooManyMenuItems:               "too many menu items (max 10)",
-	CodeInvalidMenuItemType:            "invalid menu item type",
-	CodeKfUsedInsideWeCom:              "kf is already used inside WeCom (mode mismatch: token from the standalone kf secret) — legacy",
-	CodeKfNotUsedInsideWeCom:           "kf is not used inside WeCom (mode mismatch: token from the WeCom-side secret) — legacy",
-	CodeSessionEnded:                   "kf session already ended",
-	CodeNotServicer:                    "user is not a servicer (or not activated in WeCom)",
-	CodeExclusiveServiceConfigured:     "admin console already configured exclusive service (专属服务)",
-	CodeTransitionNotAllowed:           "state transition not allowed",
-	CodeKfAPIDisabled:                  "API switch is off (basic app permission)",
-	CodeSessionStateNoSend:             "kf session state does not allow sending",
-	CodeServicerNotReceiving:           "servicer stopped receiving or suspended",
-	CodeServicerLimit:                  "servicer configuration exceeds the limit (2000 members / 20 departments per account)",
-	CodeUpgradeNotConfigured:           "specialist / group not configured in the admin console's upgrade-service settings (named on the upgrade-service page, not in the global table)",
-	CodeInvalidLocationType:            "invalid location_type",
-	CodeKfAPIGrantedToAgency:           "API switch has been granted to an agency-developed app (change in admin console)",
-	CodeNoCustomerMessage:              "not in the vendor table; reported for the standalone platform: no customer-initiated message in 48 h",
-	CodeBusinessCardLimit:              "not in the vendor table; reported: only one business card per 48 h",
-	CodeAccountUsageTooLow:             "kf account usage too low; new accounts refused for now",
-	CodeUnverifiedAccountLimit:         "unverified corp may create only 10 kf accounts",
-	CodeRecallMsgNotFound:              "not in the vendor table; reported: recall, msgid not found",
-	CodeRecallTooLate:                  "not in the vendor table; reported: recall, more than 2 minutes",
-	CodeMsgTypeForbidden:               "message type forbidden by the kf component's settings",
-	CodeNoConsultation:                 "customer has not started a consultation within 48 h",
-	CodeChatHistoryPermissionExpired:   "kf component apps only: permission to read chat history has expired",
-	CodeDuplicateMsgID:                 "duplicate msgid",
-	CodeAppNoPrivilege:                 "No privilege on the specified app (agentid ≠ token's app)",
-	CodeCreatorUndeletable:             "corp creator cannot be deleted",
-	CodePositionTooLong:                "position too long / invalid telephone / invalid avatar media id (errcodes 301012 / 301013 / 301015 in that order)",
-	CodeInvalidTelephone:               "position too long / invalid telephone / invalid avatar media id (errcodes 301012 / 301013 / 301015 in that order)",
-	CodeInvalidAvatarMediaID:           "position too long / invalid telephone / invalid avatar media id (errcodes 301012 / 301013 / 301015 in that order)",
-	CodeMD5Mismatch:                    "MD5 mismatch (async upload)",
-	CodeUserIDUnchangeable:             "userid may not be changed",
-	CodeNotInShareScope:                "App not in the share scope (downstream token)",
-	CodeInvalidChainID:                 "invalid chain_id",
-	CodeInvalidChainGroupID:            "invalid group id",
-	CodeCorpNotInChain:                 "corp is not in the chain",
-	CodeChainCorpLimit:                 "chain member-corp limit exceeded",
-	CodeInvalidRuleID:                  "invalid rule id / too many rule ids (errcodes 670006 / 670007 in that order)",
-	CodeTooManyRuleIDs:                 "invalid rule id / too many rule ids (errcodes 670006 / 670007 in that order)",
-	CodeChainGroupNotUnique:            "group not unique",
-	CodeCustomIDNotUnique:              "custom id not unique",
-	CodeTooManyPersonsInCharge:         "too many persons in charge",
-	CodeInvalidCustomID:                "invalid custom id (≤ 64 letters/digits)",
-	CodeEmptyCorpName:                  "corp name empty / invalid (≤ 30 characters) (errcodes 670012 / 670013 in that order)",
-	CodeInvalidCorpName:                "corp name empty / invalid (≤ 30 characters) (errcodes 670012 / 670013 in that order)",
-	CodeEmptyContactName:               "contact name empty / invalid (errcodes 670014 / 670015 in that order)",
-	CodeInvalidContactName:             "contact name empty / invalid (errcodes 670014 / 670015 in that order)",
-	CodeInvalidIdentityType:            "invalid identity_type (only person in charge or member)",
-	CodeChainGroupNameConflict:         "group name equals a sibling corp name",
-	CodeContactAccountAbnormal:         "contact account abnormal, cannot be invited",
-	CodeCorpMemberLimit:                "corp member count would exceed the limit after import",
-	CodeChainGroupTooDeep:              "group depth over 9 levels",
-	CodeInvalidChainGroupName:          "invalid group name",
-	CodeImportRunning:                  "an import job is already running",
-	CodeDailyImportLimit:               "daily import limit exceeded",
-	CodeImportAccountAbnormal:          "account abnormal, cannot import",
-	CodeImportTooLarge:                 "import data over the limits (per corp, number of corps, total persons)",
-	CodeTooManyChainCorps:              "too many corps joined the chain space",
-	CodeChainCreatorUnremovable:        "the chain creator cannot be removed",
-	CodeCorpNameNotUnique:              "corp name not unique",
-	CodeOutOfChainScope:                "members/departments outside the chain scope",
-	CodeNoChainGroupPrivilege:          "no permission for this groupid (not in the app's share scope)",
-	CodeChainJoinForbidden:             "admin settings forbid contacts from joining chains created by other corps",
-	CodeNoInterfaceLicense:             "none of the requested members has an interface (interconnection) licence",
-	CodeInvalidUploadURL:               "Async upload URL invalid (must support Range)",
-	CodeDownloadTooLarge:               "File too large for a single download; use Range (§11)",
-	CodeUploadURLFetchFailed:           "Async upload failed to download the URL",
+	CodeBusy:                             "System busy; try again later (≤ 3 retries recommended)",
+	CodeOK:                               "Success",
+	CodeDataVersionConflict:              "Data version conflict (several callers modifying the same data); retry later",
+	CodeInvalidCredential:                "Invalid secret / credential (see §6 for gettoken vs business call)",
+	CodeInvalidUserID:                    "Invalid UserID (1–64 chars of letters, digits, -, _, .; must exist; third-party apps must use the opaque userid; GET used where POST required)",
+	CodeInvalidMediaFileType:             "Invalid media file type",
+	CodeInvalidMediaTypeParam:            "Invalid media type parameter",
+	CodeInvalidFileSize:                  "Invalid file size",
+	CodeInvalidMediaID:                   "Invalid media_id (wrong source API, expired after 3 days, or wrong media type)",
+	CodeInvalidMsgType:                   "Invalid msgtype",
+	CodeInvalidImageSize:                 "Image size not valid",
+	CodeInvalidVideoSize:                 "Video size not valid",
+	CodeInvalidCorpID:                    "Invalid CorpID",
+	CodeInvalidAccessToken:               "Invalid access_token",
+	CodeInvalidMenuButtonCount:           "Invalid number of menu buttons (1–3)",
+	CodeInvalidMenuButtonType:            "Invalid menu button type",
+	CodeMenuButtonNameTooLong:            "Menu button name too long (≤ 16 bytes)",
+	CodeMenuButtonKeyTooLong:             "Menu button KEY too long (≤ 128 bytes)",
+	CodeMenuButtonURLTooLong:             "Menu button URL too long (≤ 1,024 bytes)",
+	CodeInvalidSubMenuDepth:              "Invalid sub-menu depth (two levels only)",
+	CodeInvalidSubMenuButtonCount:        "Invalid number of sub-menu buttons (1–5)",
+	CodeInvalidOAuthCode:                 "Invalid OAuth code (single use; valid 5 minutes)",
+	CodeInvalidUserIDList:                "Invalid UserID list (spelling / outside visible scope)",
+	CodeUserIDListTooLong:                "Invalid UserID list length (message send ≤ 1,000; batch delete ≤ 200)",
+	CodeInvalidCharacters:                "Invalid characters (\\uxxxx escapes not allowed)",
+	CodeInvalidParameterValue:            "Invalid parameter (e.g. empty userlist and partylist, list given as string not array)",
+	CodeInvalidTemplateID:                "无效的模板id",
+	CodeChatIDNotFound:                   "chatid does not exist (create the app chat first)",
+	CodeInvalidSubMenuURLDomain:          "Invalid sub-menu URL domain",
+	CodeInvalidMenuURLDomain:             "Invalid menu URL domain",
+	CodeInvalidAgentID:                   "Invalid agentid (must be an integer of an existing app)",
+	CodeInvalidCallbackURL:               "Invalid callback URL or callback URL verification failed",
+	CodeInvalidParameter:                 "Invalid parameter (bad JSON, value too long, array too long, required value empty, recall from another app, GET used for a POST API)",
+	CodeEmptyParameter:                   "Required parameter empty (often wrong HTTP method or form-data instead of JSON)",
+	CodeInvalidDepartmentList:            "Invalid department list",
+	CodeInvalidTagID:                     "Invalid tag / tag-group ID",
+	CodeAllTagMembersInvalid:             "All nodes in the tag range invalid",
+	CodeTagNameExists:                    "Tag name already exists",
+	CodeInvalidTagNameLength:             "Tag name length invalid (≤ 32 characters)",
+	CodeInvalidOpenID:                    "Invalid openid",
+	CodeNewsNotConfidential:              "news messages cannot be sent as confidential (use mpnews)",
+	CodeInvalidPreAuthCode:               "Invalid pre_auth_code",
+	CodeInvalidAuthCode:                  "Invalid auth_code (single use)",
+	CodeInvalidSuiteSecret:               "Invalid suite_secret",
+	CodeInvalidSuiteToken:                "Invalid suite_access_token",
+	CodeInvalidSuiteID:                   "Invalid suite_id",
+	CodeInvalidPermanentCode:             "Invalid permanent_code",
+	CodeInvalidSuiteTicket:               "Invalid suite_ticket",
+	CodeInvalidThirdPartyAppID:           "Invalid third-party app id",
+	CodeJobIDNotFound:                    "jobid does not exist",
+	CodeJobResultPurged:                  "Batch job result purged (only the last 5 jobs are kept)",
+	CodeSecretInvalid:                    "Secret invalid (likely another corp's secret)",
+	CodeInvalidImportFile:                "Imported file contains invalid content",
+	CodeJSAPISignatureError:              "jsapi signature error",
+	CodeInvalidURL:                       "Invalid URL (missing scheme or malformed)",
+	CodeInvalidExternalUserID:            "Invalid external contact userid (wrong subject: corp vs provider scope, or follower outside visible scope)",
+	CodeMemberNotResigned:                "Member has not left yet (resigned-member transfer requires a departed member)",
+	CodeCustomerLimitReached:             "成员的外部联系人数量已达上限",
+	CodeInvalidImageFormat:               "Temporary image upload: invalid image format",
+	CodeCorpTagLimit:                     "corporate tag limit (10,000) reached",
+	CodeCustomerTransferTooFrequent:      "Customer transfer too frequent (each customer at most 2 transfers in 90 days)",
+	CodeCustomerInTransfer:               "当前客户正在转接中",
+	CodeRequestBodyTooLarge:              "Request body exceeds the size limit",
+	CodeInvalidTFACode:                   "不合法的tfa_code",
+	CodeMissingAccessToken:               "Missing access_token",
+	CodeMissingCorpID:                    "Missing corpid",
+	CodeMissingSecret:                    "Missing secret",
+	CodeMissingMediaID:                   "Missing media_id",
+	CodeMissingUserID:                    "Missing userid",
+	CodeMissingURL:                       "缺少url参数",
+	CodeMissingAgentID:                   "Missing agentid",
+	CodeMissingTitle:                     "Missing title",
+	CodeMissingTagID:                     "missing userid / tagid / tag name / department (errcodes 41009 / 41017 / 41018 / 41019 in that order)",
+	CodeMissingTagName:                   "missing userid / tagid / tag name / department (errcodes 41009 / 41017 / 41018 / 41019 in that order)",
+	CodeMissingDepartment:                "missing userid / tagid / tag name / department (errcodes 41009 / 41017 / 41018 / 41019 in that order)",
+	CodeMissingSuiteID:                   "Missing suite_id",
+	CodeMissingSuiteToken:                "Missing suite_access_token",
+	CodeMissingSuiteTicket:               "Missing suite_ticket",
+	CodeMissingSuiteSecret:               "Missing suite_id / suite_access_token / suite_ticket / secret / permanent_code (errcodes 41021 / 41022 / 41023 / 41024 / 41025 in that order)",
+	CodeMissingPermanentCode:             "Missing permanent_code",
+	CodeMissingDescription:               "Missing description (text card)",
+	CodeMissingExternalUserID:            "missing external_userid",
+	CodeInvalidExternalCorpName:          "invalid external corp short name",
+	CodeContactWayTooManyUsers:           "too many members in a contact way (> 100)",
+	CodeInvalidContactWayStyle:           "invalid style",
+	CodeMissingConfigID:                  "missing / invalid config_id (errcodes 41043 / 41044 in that order)",
+	CodeInvalidConfigID:                  "missing / invalid config_id (errcodes 41043 / 41044 in that order)",
+	CodeContactWayQuota:                  "API contact-way quota reached",
+	CodeMissingMassMsgID:                 "缺少企业群发消息id",
+	CodeInvalidMassMsgID:                 "无效的企业群发消息id",
+	CodeNoCustomersToSend:                "no customers to send to",
+	CodeMissingWelcomeCode:               "missing / invalid or expired welcome_code (errcodes 41049 / 41050 in that order)",
+	CodeInvalidWelcomeCode:               "Invalid welcome code (usable only within 20 s after the contact was added)",
+	CodeCustomerAlreadyChatting:          "Customer and member already started chatting (no welcome message possible)",
+	CodeArchiveNoticeNotAccepted:         "customer has not accepted the archiving notice",
+	CodeMemberNotActivated:               "configured member not activated / not verified",
+	CodeGroupWelcomeTemplateLimit:        "群欢迎语模板数量达到上限",
+	CodeNoGroupWelcomeTemplatePermission: "无此群欢迎语模板的编辑权限",
+	CodeMissingMomentID:                  "缺少moment_id参数",
+	CodeInvalidMomentID:                  "不合法的moment_id参数",
+	CodeMomentNotByUser:                  "不合法朋友圈发送成员userid，当前朋友圈并非此用户发表",
+	CodeMomentNotPublished:               "企业创建的朋友圈尚未被成员userid发表",
+	CodeMassMessageDispatching:           "mass message still being dispatched",
+	CodeTooManyAttachments:               "too many attachments / invalid attachment type (errcodes 41064 / 41065 in that order)",
+	CodeInvalidAttachmentType:            "too many attachments / invalid attachment type (errcodes 41064 / 41065 in that order)",
+	CodeMomentIDTypeMismatch:             "朋友圈moment_id类型错误",
+	CodeInterceptWordsLimit:              "聊天敏感词列表超过了限制",
+	CodeInterceptRuleLimit:               "聊天敏感词规则总数超过了限制",
+	CodeInvalidInterceptRuleID:           "无效的聊天敏感词规则id",
+	CodeInterceptRuleDeleted:             "聊天敏感词规则已经被删除",
+	CodeAttachmentSceneMismatch:          "资源附件场景使用错误",
+	CodeInvalidProductDescription:        "商品图册描述不符合标准",
+	CodeProductAlbumDeleted:              "商品图册数据已经被删除",
+	CodeInvalidProductID:                 "无效的商品图册id或者数据不存在",
+	CodeInterceptRangeLimit:              "聊天敏感词规则适用范围超过限制",
+	CodeInterceptRuleNameTaken:           "聊天敏感词规则名称不唯一",
+	CodeMomentJobsLimit:                  "创建朋友圈正在进行的异步任务总数超过了限制",
+	CodeMomentDispatching:                "朋友圈正在被派发中，请稍后再试",
+	CodeAttachmentTooLarge:               "附件资源大小超过限制",
+	CodeAttachmentResolutionTooHigh:      "附件资源的图片分辨率超过限制",
+	CodeAttachmentVideoTooLong:           "附件资源的视频时长超过限制",
+	CodeInvalidInterceptWord:             "敏感词关键字错误",
+	CodeInvalidInterceptSemantics:        "敏感词拦截语义规则错误",
+	CodeInvalidProductSN:                 "无效商品编码",
+	CodeInvalidProductPrice:              "无效商品价格",
+	CodeInvalidProductDesc:               "无效商品描述",
+	CodeEmptyAttachments:                 "附件列表为empty",
+	CodeEmptyMoment:                      "朋友圈附件与内容不能同时为empty",
+	CodeJoinWayChatLimit:                 "配置客户群进群方式最多只能关联5个群",
+	CodeMassMessageCancelled:             "群发任务已取消",
+	CodeMassRemindLimit:                  "群发提醒超过频率限制",
+	CodeAcquisitionLinkLimit:             "获客链接数量超过上限",
+	CodeWelcomeMessageSending:            "welcome message already being sent",
+	CodeMissingMenuName:                  "missing menu name",
+	CodeAcquisitionCategoryUnsupported:   "仅部分经营类目企业支持",
+	CodeInvalidAcquisitionChatKey:        "无效的获客助手会话信息chatkey",
+	CodeMomentMonthlyLimit:               "企业创建的朋友圈数量不能超过10w/月",
+	CodeAccessTokenExpired:               "access_token expired",
+	CodeOAuthCodeExpired:                 "OAuth code expired",
+	CodePreAuthCodeExpired:               "pre_auth_code expired",
+	CodeSuiteTokenExpired:                "suite_access_token expired",
+	CodeJSAPITicketUnusable:              "jsapi_ticket unusable (wrong ticket kind / cross-app)",
+	CodeMiniProgramSessionExpired:        "Mini program session missing or expired",
+	CodeInvalidTaskID:                    "Invalid task_id for a task card",
+	CodeUpdateAppMismatch:                "Card update from a different app than the sender",
+	CodeTaskIDNotFound:                   "task_id to update does not exist",
+	CodeButtonKeyNotFound:                "Button key does not exist",
+	CodeOAuthCodeUsed:                    "code already used",
+	CodeCardMissingKeyName:               "horizontal_content_list.keyname missing",
+	CodeCardMissingURL:                   "URL missing (card_action / horizontal_content_list / jump_list)",
+	CodeCardMissingMediaID:               "media_id missing in horizontal_content_list",
+	CodeCardMissingAppID:                 "appid missing (card_action / jump_list)",
+	CodeInvalidCardType:                  "Invalid card_type",
+	CodeCardMissingTitle:                 "Title missing (vertical_content_list / jump_list)",
+	CodeInvalidHorizontalContentCount:    "Invalid horizontal_content_list length",
+	CodeInvalidVerticalContentCount:      "Invalid vertical_content_list length",
+	CodeInvalidOptionCount:               "Invalid option_list length",
+	CodeInvalidButtonText:                "button_list.text missing/invalid",
+	CodeInvalidButtonKey:                 "button_list.key missing/invalid",
+	CodeInvalidOptionID:                  "option_list.id missing/invalid",
+	CodeInvalidOptionText:                "option_list.text missing/invalid",
+	CodeInvalidJumpListCount:             "Invalid jump_list length",
+	CodeInvalidQuestionKey:               "question_key missing/invalid",
+	CodeInvalidCardImageURL:              "card_image.url missing/invalid",
+	CodeInvalidCardAction:                "card_action missing/invalid",
+	CodeInvalidSubmitButtonKey:           "submit_button.key missing/invalid",
+	CodeInvalidSelectListCount:           "Invalid select_list length",
+	CodeInvalidSubmitButtonText:          "submit_button.text missing/invalid",
+	CodeInvalidHorizontalContentUserID:   "horizontal_content_list.userid missing/invalid",
+	CodeDuplicateActionKey:               "Duplicate action_menu.action_list.key",
+	CodeMsgIDExpired:                     "msgid expired (recall only within 24 h)",
+	CodeUserNotBoundToWeChat:             "User not bound to WeChat / not following the plugin",
+	CodeCorpNotVerified:                  "Corp subject not verified",
+	CodeCallbackURLRequired:              "App must configure callback URL",
+	CodeEmptyMediaFile:                   "Empty media file",
+	CodeEmptyContent:                     "Empty text content",
+	CodeMediaTooLarge:                    "Media file too large",
+	CodeContentTooLarge:                  "Message content too large (text ≤ 2,048 bytes)",
+	CodeInvalidAppDescriptionLength:      "App description length invalid (4–120 characters)",
+	CodeVoiceTooLong:                     "Voice longer than 60 s",
+	CodeTooManyArticles:                  "Too many articles (≤ 8)",
+	CodeFrequencyLimit:                   "API call frequency limit exceeded",
+	CodeInvalidAppNameLength:             "App name length invalid (≤ 32 characters)",
+	CodeSeatLimit:                        "Seat count limit reached",
+	CodeDeletionProtection:               "Deletion protection triggered (full-replace import would delete too many users)",
+	CodeResponseTooLarge:                 "Response too large (e.g. user/list with fetch_child on a huge org; page by department)",
+	CodeCorpSecretInsecure:               "corpsecret insecure, must be reset",
+	CodeArticleAuthorTooLong:             "Article author too long (≤ 64 bytes)",
+	CodeConcurrencyLimit:                 "Concurrent-call limit exceeded",
+	CodeURLMissingScheme:                 "URL must include a scheme",
+	CodeMenuNotSet:                       "Menu not set",
+	CodeUserNotFound:                     "User does not exist",
+	CodeAPIUnauthorized:                  "API function not authorized (e.g. invoice APIs need a verified corp)",
+	CodeAPIForbidden:                     "API not permitted for this token's app type",
+	CodeSuiteIDMismatch:                  "suite_id does not match the suite token",
+	CodeAuthInvalid:                      "Authorization relationship invalid",
+	CodeAPIDeprecated:                    "API deprecated",
+	CodeAPIPermissionRevoked:             "API permission revoked (app long unused)",
+	CodeAccountNotAuthorized:             "kf account not authorized to this app",
+	CodeContactsEditOnly:                 "Contacts edit-only authorization: this API not allowed",
+	CodeContactsNewIP:                    "Contacts sync helper may not read contact details from a new IP",
+	CodeSignatureMismatch:                "Signature mismatch",
+	CodeGroupDismissed:                   "Group already dismissed",
+	CodeRedirectDomainUntrusted:          "redirect_url domain not registered as trusted (must match exactly, port included)",
+	CodeOutOfScope:                       "Member outside the permission scope",
+	CodeAppDisabled:                      "App disabled",
+	CodeInvalidCursor:                    "Invalid pagination cursor",
+	CodeInvalidDepartmentNameLength:      "Department name length invalid",
+	CodeDepartmentNotFound:               "Department ID does not exist",
+	CodeParentDepartmentNotFound:         "Parent department does not exist",
+	CodeDepartmentHasMembers:             "Department still has members",
+	CodeDepartmentHasChildren:            "Department still has sub-departments",
+	CodeRootDepartmentUndeletable:        "Root department cannot be deleted",
+	CodeDepartmentExists:                 "Department ID or name already exists",
+	CodeDepartmentNameIllegal:            "Department name has illegal characters",
+	CodeDepartmentCycle:                  "Department cycle (parent is itself or a descendant)",
+	CodeNoPrivilege:                      "No privilege on the given member/department/tag",
+	CodeDefaultAppUndeletable:            "Default app cannot be deleted",
+	CodeInsecureIP:                       "Insecure access IP",
+	CodeUserOutOfScope:                   "userid outside the app's visible scope",
+	CodeHomeURLImmutable:                 "third-party apps cannot change the home URL",
+	CodeOutOfVisibleRange:                "outside the app's visibility range (the kf overview names it for servicers outside the range)",
+	CodeUserIDExists:                     "UserID already exists",
+	CodeInvalidMobile:                    "Mobile number invalid",
+	CodeMobileExists:                     "Mobile number already exists in the corp",
+	CodeInvalidEmail:                     "Email invalid",
+	CodeEmailExists:                      "Email already exists in the corp",
+	CodeTooManyDepartments:               "Member belongs to too many departments (≤ 20 per the error help)",
+	CodeUserIDNotFound:                   "UserID does not exist (left, deleted, outside scope, or plaintext id used after ID upgrade)",
+	CodeInvalidMemberName:                "Member name invalid (1–64 characters)",
+	CodeInvalidDepartmentID:              "Invalid department id",
+	CodeInvalidParentDepartmentID:        "Invalid parent department id",
+	CodeInvalidDepartmentName:            "Invalid department name",
+	CodeMissingDepartmentID:              "Missing department",
+	CodeMissingMobileAndEmail:            "Member has neither mobile nor email",
+	CodeLeaderListMismatch:               "is_leader_in_dept length differs from department",
+	CodeInvalidResponseCode:              "Invalid response_code",
+	CodeDepartmentNodeLimit:              "Too many nodes under a department (30,000)",
+	CodeDepartmentTooDeep:                "Department nesting too deep (15 levels)",
+	CodeTagNodeLimit:                     "subtree node limit / 15-level depth / tag node limit (errcodes 81001 / 81002 / 81003 in that order)",
+	CodeNoTagPrivilege:                   "No permission on the tag",
+	CodeAllRecipientsInvalid:             "UserID, department ID and tag ID all invalid or without permission",
+	CodeTooManyTagEntries:                "no permission on tag / too many entries per tag call (errcodes 81011 / 81014 in that order)",
+	CodeMailDomainMismatch:               "corporate mail domain mismatch",
+	CodeRequestTooLarge:                  "request too large (e.g. group list without owner filter over 1000 members)",
+	CodeNoRecipients:                     "All specified members/departments/tags empty",
+	CodeTooManyParties:                   "Party list too long (≤ 100 departments per send)",
+	CodeTooManyTags:                      "Tag list too long (≤ 100 tags per send)",
+	CodeInvalidMessageContent:            "Invalid message content",
+	CodeUpdateTargetEmpty:                "Update target empty",
+	CodeUpdateTargetNotRecipient:         "Update target not in the message's recipients",
+	CodeThirdPartyAppNotFound:            "third-party app does not exist",
+	CodeUserTicketExpired:                "user_ticket expired",
+	CodeInvalidUserTicket:                "invalid user_ticket",
+	CodeInvalidStateParam:                "invalid state (must be [a-zA-Z0-9], ≤ 128 bytes)",
+	CodeMissingAuthCorpID:                "Missing auth_corpid",
+	CodeNoExternalContactRelation:        "No external-contact relationship between member and customer",
+	CodeNoCustomerContactPrivilege:       "app lacks customer-contact permission",
+	CodeMissingUserTicket:                "missing user_ticket",
+	CodeForbiddenWords:                   "Contains forbidden words",
+	CodeTrustedDomainChangeLimit:         "more than 20 trusted-domain changes this month",
+	CodeTrustedDomainUnverified:          "trusted domain failed ownership verification",
+	CodeInvalidChatID:                    "Invalid chatid",
+	CodeChatNotFound:                     "chatid does not exist",
+	CodeInvalidChatName:                  "Invalid group name",
+	CodeInvalidChatOwner:                 "Invalid owner",
+	CodeInvalidChatMemberCount:           "Too many or too few members",
+	CodeInvalidChatMember:                "Invalid member",
+	CodeChatNotCreatedByApp:              "Group was not created by this app",
+	CodeChatOwnerOnly:                    "Only the owner may do this",
+	CodeMissingChatID:                    "chatid required",
+	CodeMissingChatName:                  "Group name required",
+	CodeMissingChatOwner:                 "Owner required",
+	CodeMissingChatMembers:               "Members required",
+	CodeChatIDTooLong:                    "String chatid too long",
+	CodeChatIDTooLarge:                   "Numeric chatid too large",
+	CodeChatOwnerNotMember:               "Owner not in member list",
+	CodeChatIDExists:                     "chatid already exists",
+	CodeInvalidChatMemberID:              "Invalid member ID (not in contacts, or removing a non-member)",
+	CodeCourseGroupOwnerRequired:         "Cannot remove the owner of a course group without naming a new owner",
+	CodeCourseGroupNoPrivilege:           "Course group owner lacks course-group permission",
+	CodeInvalidMiniProgramAppID:          "invalid mini program appid",
+	CodeBalanceAccountNotOpened:          "充值账户未开通",
+	CodeInsufficientBalance:              "账户余额不足",
+	CodeGroupOwnerNotResigned:            "群主并未离职",
+	CodeNotCustomerGroup:                 "该群不是客户群",
+	CodeGroupOwnerResigned:               "群主已经离职",
+	CodeGroupOwnerUnchanged:              "群主没变",
+	CodeResignedGroupTransferred:         "离职群已经继承",
+	CodeRobotInvalidWebhook:              "Webhook URL invalid, or the robot was removed from the group (observed errmsg \"invalid webhook url\")",
+	CodeRobotPushNotAllowed:              "Pushing messages is not allowed in this group",
+	CodeRobotDisabled:                    "The robot/message push is disabled",
+	CodeRobotInvalidGroupID:              "Invalid group ID",
+	CodeRobotNotInGroup:                  "Not in the group",
+	CodeRobotEmptyContent:                "Request content must not be empty",
+	CodeRobotImageTooLarge:               "Image size exceeds limit (message-push block of the global table; expected for robot image)",
+	CodeInvalidOpenKfID:                  "Invalid open_kfid",
+	CodeSendQuotaExceeded:                "kf send count limit: at most 5 messages after each customer message",
+	CodeSendWindowExceeded:               "kf send window closed (48 h after the customer's last message)",
+	CodeCustomerCapacity:                 "customer-capacity limit (corp has not completed identity verification: 100 customers in total)",
+	CodeAccountNotFound:                  "open_kfid does not exist (deleted or another corp)",
+	CodeTooManyAccounts:                  "too many kf accounts (and at least one must remain)",
+	CodeInvalidAccountName:               "invalid kf account name",
+	CodeInvalidSyncToken:                 "Invalid or expired kf msg token",
+	CodeTooManyMenuItems:                 "too many menu items (max 10)",
+	CodeInvalidMenuItemType:              "invalid menu item type",
+	CodeKfUsedInsideWeCom:                "kf is already used inside WeCom (mode mismatch: token from the standalone kf secret) — legacy",
+	CodeKfNotUsedInsideWeCom:             "kf is not used inside WeCom (mode mismatch: token from the WeCom-side secret) — legacy",
+	CodeSessionEnded:                     "kf session already ended",
+	CodeNotServicer:                      "user is not a servicer (or not activated in WeCom)",
+	CodeExclusiveServiceConfigured:       "admin console already configured exclusive service (专属服务)",
+	CodeTransitionNotAllowed:             "state transition not allowed",
+	CodeKfAPIDisabled:                    "API switch is off (basic app permission)",
+	CodeSessionStateNoSend:               "kf session state does not allow sending",
+	CodeServicerNotReceiving:             "servicer stopped receiving or suspended",
+	CodeServicerLimit:                    "servicer configuration exceeds the limit (2000 members / 20 departments per account)",
+	CodeUpgradeNotConfigured:             "specialist / group not configured in the admin console's upgrade-service settings (named on the upgrade-service page, not in the global table)",
+	CodeInvalidLocationType:              "invalid location_type",
+	CodeKfAPIGrantedToAgency:             "API switch has been granted to an agency-developed app (change in admin console)",
+	CodeNoCustomerMessage:                "not in the vendor table; reported for the standalone platform: no customer-initiated message in 48 h",
+	CodeBusinessCardLimit:                "not in the vendor table; reported: only one business card per 48 h",
+	CodeAccountUsageTooLow:               "kf account usage too low; new accounts refused for now",
+	CodeUnverifiedAccountLimit:           "unverified corp may create only 10 kf accounts",
+	CodeRecallMsgNotFound:                "not in the vendor table; reported: recall, msgid not found",
+	CodeRecallTooLate:                    "not in the vendor table; reported: recall, more than 2 minutes",
+	CodeMsgTypeForbidden:                 "message type forbidden by the kf component's settings",
+	CodeNoConsultation:                   "customer has not started a consultation within 48 h",
+	CodeChatHistoryPermissionExpired:     "kf component apps only: permission to read chat history has expired",
+	CodeDuplicateMsgID:                   "duplicate msgid",
+	CodeAppNoPrivilege:                   "No privilege on the specified app (agentid ≠ token's app)",
+	CodeCreatorUndeletable:               "corp creator cannot be deleted",
+	CodePositionTooLong:                  "position too long / invalid telephone / invalid avatar media id (errcodes 301012 / 301013 / 301015 in that order)",
+	CodeInvalidTelephone:                 "position too long / invalid telephone / invalid avatar media id (errcodes 301012 / 301013 / 301015 in that order)",
+	CodeInvalidAvatarMediaID:             "position too long / invalid telephone / invalid avatar media id (errcodes 301012 / 301013 / 301015 in that order)",
+	CodeMD5Mismatch:                      "MD5 mismatch (async upload)",
+	CodeUserIDUnchangeable:               "userid may not be changed",
+	CodeNotInShareScope:                  "App not in the share scope (downstream token)",
+	CodeInvalidChainID:                   "invalid chain_id",
+	CodeInvalidChainGroupID:              "invalid group id",
+	CodeCorpNotInChain:                   "corp is not in the chain",
+	CodeChainCorpLimit:                   "chain member-corp limit exceeded",
+	CodeInvalidRuleID:                    "invalid rule id / too many rule ids (errcodes 670006 / 670007 in that order)",
+	CodeTooManyRuleIDs:                   "invalid rule id / too many rule ids (errcodes 670006 / 670007 in that order)",
+	CodeChainGroupNotUnique:              "group not unique",
+	CodeCustomIDNotUnique:                "custom id not unique",
+	CodeTooManyPersonsInCharge:           "too many persons in charge",
+	CodeInvalidCustomID:                  "invalid custom id (≤ 64 letters/digits)",
+	CodeEmptyCorpName:                    "corp name empty / invalid (≤ 30 characters) (errcodes 670012 / 670013 in that order)",
+	CodeInvalidCorpName:                  "corp name empty / invalid (≤ 30 characters) (errcodes 670012 / 670013 in that order)",
+	CodeEmptyContactName:                 "contact name empty / invalid (errcodes 670014 / 670015 in that order)",
+	CodeInvalidContactName:               "contact name empty / invalid (errcodes 670014 / 670015 in that order)",
+	CodeInvalidIdentityType:              "invalid identity_type (only person in charge or member)",
+	CodeChainGroupNameConflict:           "group name equals a sibling corp name",
+	CodeContactAccountAbnormal:           "contact account abnormal, cannot be invited",
+	CodeCorpMemberLimit:                  "corp member count would exceed the limit after import",
+	CodeChainGroupTooDeep:                "group depth over 9 levels",
+	CodeInvalidChainGroupName:            "invalid group name",
+	CodeImportRunning:                    "an import job is already running",
+	CodeDailyImportLimit:                 "daily import limit exceeded",
+	CodeImportAccountAbnormal:            "account abnormal, cannot import",
+	CodeImportTooLarge:                   "import data over the limits (per corp, number of corps, total persons)",
+	CodeTooManyChainCorps:                "too many corps joined the chain space",
+	CodeChainCreatorUnremovable:          "the chain creator cannot be removed",
+	CodeCorpNameNotUnique:                "corp name not unique",
+	CodeOutOfChainScope:                  "members/departments outside the chain scope",
+	CodeNoChainGroupPrivilege:            "no permission for this groupid (not in the app's share scope)",
+	CodeChainJoinForbidden:               "admin settings forbid contacts from joining chains created by other corps",
+	CodeActiveCodeBound:                  "激活码已绑定",
+	CodeLicenseNotActivated:              "用户未激活该类型激活码，不允许续期",
+	CodeInvalidLicenseOrder:              "无效的license订单",
+	CodeInvalidLicenseAccountType:        "不合法的账号类型",
+	CodeNoInterfaceLicense:               "none of the requested members has an interface (interconnection) licence",
+	CodeUserLicenseBound:                 "userid已经绑定",
+	CodeLicenseJobTooLarge:               "jobid最多关联100w个userid",
+	CodeLicenseCorpNotAuthorized:         "没有第三方或者代开发授权，不允许下单",
+	CodeLicenseAccountInactive:           "账号未激活或者已经过期",
+	CodeLicenseTransferredRecently:       "账号30天内迁移过",
+	CodeLicenseTakeoverHasAccount:        "接收账号已有相同类型的账号且剩余有效时长超过20天",
+	CodeInvalidLicenseUser:               "用户userid非法或者跨企业",
+	CodeDuplicateLicenseUser:             "有重复的userid",
+	CodeInvalidActiveCode:                "非法的激活码",
+	CodeDuplicateActiveCode:              "有重复的激活码",
+	CodeLicenseBatchAllFailed:            "批量操作全部失败了",
+	CodeLicenseEmptyList:                 "批量操作传了空列表",
+	CodeLicenseListTooLong:               "列表数量超过最大值",
+	CodeTestCorpLicenseCount:             "测试企业购买账号个数超限。",
+	CodeTestCorpLicenseMonths:            "测试企业购买月份超限，最多只能购买一个月",
+	CodeLicenseOverFiveYears:             "新激活码有效期累加用户绑定的旧激活码有效期超过5年",
+	CodeActiveCodeFromUpstream:           "激活码分享自上游企业",
+	CodeActiveCodeSharedDownstream:       "激活码分享给了下游企业",
+	CodeLicenseShareLimit:                "总分享激活码数超上下游通讯录人数2倍",
+	CodeLicenseUpstreamNotAuthorized:     "服务商没有授权上游企业",
+	CodeLicenseCorpsNotLinked:            "来源企业和目标企业没有上下游关系",
+	CodeInvalidAutoActiveStatus:          "无效的自动激活状态",
+	CodeLicenseNeverBought:               "从未为授权企业购买过接口许可",
+	CodeNoFreeLicense:                    "该企业没有有效的未激活许可",
+	CodeLicenseOldCodeTooLong:            "该用户已经激活的情况下，使用新码重新激活的场景，旧码剩余的时长不能超过20天",
+	CodeLicenseOrderNotPending:           "订单不是未支付",
+	CodeLicenseOrderOtherCorp:            "订单不属于该企业",
+	CodeNoBaseLicense:                    "用户没有有效的接口许可",
+	CodeLicenseInvalidTime:               "时间戳不合法",
+	CodeLicenseLimitTooLarge:             "limit大小超过上限1000",
+	CodeLicensePolicyExpired:             "民生行业优惠政策已到期",
+	CodeLicenseParentOrder:               "该接口不支持传父订单id",
+	CodeTestCorpMultiOrder:               "测试企业不允许调用多企业下单接口",
+	CodeLicenseAllCorpsInvalid:           "多企业下单接口全部企业无效",
+	CodeLicenseMultiJobTooLarge:          "多企业下单接口每个jobid最多关联10万个企业",
+	CodeLicenseDuplicateCorp:             "corpid重复",
+	CodeLicenseJobNotSubmitted:           "jobid未提交",
+	CodeLicenseJobSubmitted:              "jobid已提交",
+	CodeLicensePayOverLimit:              "余额支付超过单次支付限额上限",
+	CodeInvalidLicenseJobID:              "jobid不正确或者已失效",
+	CodeLicenseOrderNotCancellable:       "只允许取消未支付的订单",
+	CodeInvalidUploadURL:                 "Async upload URL invalid (must support Range)",
+	CodeDownloadTooLarge:                 "File too large for a single download; use Range (§11)",
+	CodeUploadURLFetchFailed:             "Async upload failed to download the URL",
 }
 
 // codeHint maps an errcode to what the caller can do about it, where the SDK knows.
 var codeHint = map[int]string{
-	CodeBusy:                    "WeCom is busy: retry later with backoff",
-	CodeDataVersionConflict:     "several callers changed the same data at once: retry later",
-	CodeInvalidCredential:       "check the corp ID and the app secret (a secret reset in the admin console replaces the old one)",
-	CodeInvalidMediaID:          "media_ids expire after 3 days: upload the file again",
-	CodeInvalidCorpID:           "check the corp ID (admin console: 我的企业 → 企业信息 → 企业ID)",
-	CodeInvalidOAuthCode:        "OAuth codes are single use and valid 5 minutes: start the login again",
-	CodeInvalidCharacters:       "send raw UTF-8: the body must not contain \\uXXXX escapes",
-	CodeInvalidAgentID:          "use the integer agentid of an app of this corp",
-	CodeNewsNotConfidential:     "send mpnews instead of news when safe is set",
-	CodeInvalidPreAuthCode:      "get a new pre_auth_code",
-	CodeInvalidAuthCode:         "auth codes are single use and expire after 10 minutes: have the corp authorize again",
-	CodeInvalidSuiteSecret:      "check the suite secret in the provider console",
-	CodeInvalidPermanentCode:    "the corp may have cancelled the authorization: have it authorize the app again",
-	CodeInvalidSuiteTicket:      "use the newest suite_ticket (pushed every 10 minutes) or push one from the provider console",
-	CodeSecretInvalid:           "the secret belongs to another corp: use a corp ID and secret of the same corp",
-	CodeInvalidWelcomeCode:      "welcome codes are usable only within 20 seconds after the contact was added",
-	CodeMassMessageDispatching:  "the mass message is still being dispatched: retry later",
-	CodeOAuthCodeExpired:        "OAuth codes are valid 5 minutes: start the login again",
-	CodePreAuthCodeExpired:      "get a new pre_auth_code",
-	CodeUpdateAppMismatch:       "update a card with the app that sent it",
-	CodeOAuthCodeUsed:           "OAuth codes are single use: start the login again",
-	CodeMsgIDExpired:            "messages can be recalled only within 24 hours of sending",
-	CodeCallbackURLRequired:     "set the app's callback URL (接收消息) before sending interactive cards",
-	CodeFrequencyLimit:          "wait for the limit's window to pass (minute limits block for 60 seconds) and lower the call rate",
-	CodeResponseTooLarge:        "list department by department instead of with fetch_child",
-	CodeCorpSecretInsecure:      "reset the corpsecret in the admin console",
-	CodeConcurrencyLimit:        "too many concurrent calls to this API: lower the concurrency",
-	CodeAPIForbidden:            "this secret's app may not call this API: use the secret of an app that has the permission, or grant it in the admin console",
-	CodeAuthInvalid:             "the corp never authorized the app or cancelled the authorization",
-	CodeAPIPermissionRevoked:    "the app was unused for a long time: re-enable its API permission in the admin console",
-	CodeAccountNotAuthorized:    "hand the kf account to this app in the admin console (微信客服 → API)",
-	CodeContactsNewIP:           "the contacts-sync secret may not read contact details from a new IP: use an app secret for reads",
-	CodeRedirectDomainUntrusted: "register the redirect URL's domain as the app's trusted domain (exact match, port included)",
-	CodeOutOfScope:              "the member is outside the app's visible scope (可见范围): widen it in the admin console",
-	CodeAppDisabled:             "the app is disabled: enable it in the admin console",
-	CodeInvalidCursor:           "restart the listing without a cursor",
-	CodeNoPrivilege:             "the member, department or tag is outside the app's visible scope (可见范围), or the app may not edit it",
-	CodeInsecureIP:              "add this server's egress IP to the app's trusted IP list (企业可信IP)",
-	CodeUserOutOfScope:          "the userid is outside the app's visible scope (可见范围): widen it in the admin console",
-	CodeOutOfVisibleRange:       "the target is outside the app's visible scope (可见范围): widen it in the admin console",
-	CodeUserIDNotFound:          "the userid does not exist or is outside the app's scope; after the ID upgrade use the encrypted userid",
-	CodeInvalidResponseCode:     "response codes are single use and expire after 72 hours",
-	CodeAllRecipientsInvalid:    "no recipient was valid: check the userids, departments and tags and the app's visible scope",
-	CodeNoRecipients:            "set at least one of touser, toparty and totag",
-	CodeRobotInvalidWebhook:     "the robot's webhook key is invalid or the robot was removed from its group: add a robot and use its new key",
-	CodeSendQuotaExceeded:       "wait for the customer's next message: each one allows 5 replies",
-	CodeSendWindowExceeded:      "wait for the customer's next message: replies are allowed within 48 hours of it",
-	CodeCustomerCapacity:        "complete the corp's identity verification to serve more than 100 customers",
-	CodeInvalidSyncToken:        "sync again without the token, or wait for the next callback's token",
-	CodeTransitionNotAllowed:    "read the session's current state and pick a transition it allows",
-	CodeAppNoPrivilege:          "the agentid is not the app whose secret issued the token: use that app's secret",
-	CodeNotInShareScope:         "share the app with this downstream corp in the upstream corp's admin console",
-	CodeDownloadTooLarge:        "download the file in parts with a Range header",
+	CodeBusy:                       "WeCom is busy: retry later with backoff",
+	CodeDataVersionConflict:        "several callers changed the same data at once: retry later",
+	CodeInvalidCredential:          "check the corp ID and the app secret (a secret reset in the admin console replaces the old one)",
+	CodeInvalidMediaID:             "media_ids expire after 3 days: upload the file again",
+	CodeInvalidCorpID:              "check the corp ID (admin console: 我的企业 → 企业信息 → 企业ID)",
+	CodeInvalidOAuthCode:           "OAuth codes are single use and valid 5 minutes: start the login again",
+	CodeInvalidCharacters:          "send raw UTF-8: the body must not contain \\uXXXX escapes",
+	CodeInvalidAgentID:             "use the integer agentid of an app of this corp",
+	CodeNewsNotConfidential:        "send mpnews instead of news when safe is set",
+	CodeInvalidPreAuthCode:         "get a new pre_auth_code",
+	CodeInvalidAuthCode:            "auth codes are single use and expire after 10 minutes: have the corp authorize again",
+	CodeInvalidSuiteSecret:         "check the suite secret in the provider console",
+	CodeInvalidPermanentCode:       "the corp may have cancelled the authorization: have it authorize the app again",
+	CodeInvalidSuiteTicket:         "use the newest suite_ticket (pushed every 10 minutes) or push one from the provider console",
+	CodeSecretInvalid:              "the secret belongs to another corp: use a corp ID and secret of the same corp",
+	CodeInvalidWelcomeCode:         "welcome codes are usable only within 20 seconds after the contact was added",
+	CodeMassMessageDispatching:     "the mass message is still being dispatched: retry later",
+	CodeMassRemindLimit:            "at most 3 reminders a day: try tomorrow",
+	CodeOAuthCodeExpired:           "OAuth codes are valid 5 minutes: start the login again",
+	CodePreAuthCodeExpired:         "get a new pre_auth_code",
+	CodeUpdateAppMismatch:          "update a card with the app that sent it",
+	CodeOAuthCodeUsed:              "OAuth codes are single use: start the login again",
+	CodeMsgIDExpired:               "messages can be recalled only within 24 hours of sending",
+	CodeCallbackURLRequired:        "set the app's callback URL (接收消息) before sending interactive cards",
+	CodeFrequencyLimit:             "wait for the limit's window to pass (minute limits block for 60 seconds) and lower the call rate",
+	CodeResponseTooLarge:           "list department by department instead of with fetch_child",
+	CodeCorpSecretInsecure:         "reset the corpsecret in the admin console",
+	CodeConcurrencyLimit:           "too many concurrent calls to this API: lower the concurrency",
+	CodeAPIForbidden:               "this secret's app may not call this API: use the secret of an app that has the permission, or grant it in the admin console",
+	CodeAuthInvalid:                "the corp never authorized the app or cancelled the authorization",
+	CodeAPIPermissionRevoked:       "the app was unused for a long time: re-enable its API permission in the admin console",
+	CodeAccountNotAuthorized:       "hand the kf account to this app in the admin console (微信客服 → API)",
+	CodeContactsNewIP:              "the contacts-sync secret may not read contact details from a new IP: use an app secret for reads",
+	CodeRedirectDomainUntrusted:    "register the redirect URL's domain as the app's trusted domain (exact match, port included)",
+	CodeOutOfScope:                 "the member is outside the app's visible scope (可见范围): widen it in the admin console",
+	CodeAppDisabled:                "the app is disabled: enable it in the admin console",
+	CodeInvalidCursor:              "restart the listing without a cursor",
+	CodeNoPrivilege:                "the member, department or tag is outside the app's visible scope (可见范围), or the app may not edit it",
+	CodeInsecureIP:                 "add this server's egress IP to the app's trusted IP list (企业可信IP)",
+	CodeUserOutOfScope:             "the userid is outside the app's visible scope (可见范围): widen it in the admin console",
+	CodeOutOfVisibleRange:          "the target is outside the app's visible scope (可见范围): widen it in the admin console",
+	CodeUserIDNotFound:             "the userid does not exist or is outside the app's scope; after the ID upgrade use the encrypted userid",
+	CodeInvalidResponseCode:        "response codes are single use and expire after 72 hours",
+	CodeAllRecipientsInvalid:       "no recipient was valid: check the userids, departments and tags and the app's visible scope",
+	CodeNoRecipients:               "set at least one of touser, toparty and totag",
+	CodeInsufficientBalance:        "top up the provider account balance",
+	CodeRobotInvalidWebhook:        "the robot's webhook key is invalid or the robot was removed from its group: add a robot and use its new key",
+	CodeSendQuotaExceeded:          "wait for the customer's next message: each one allows 5 replies",
+	CodeSendWindowExceeded:         "wait for the customer's next message: replies are allowed within 48 hours of it",
+	CodeCustomerCapacity:           "complete the corp's identity verification to serve more than 100 customers",
+	CodeInvalidSyncToken:           "sync again without the token, or wait for the next callback's token",
+	CodeTransitionNotAllowed:       "read the session's current state and pick a transition it allows",
+	CodeAppNoPrivilege:             "the agentid is not the app whose secret issued the token: use that app's secret",
+	CodeNotInShareScope:            "share the app with this downstream corp in the upstream corp's admin console",
+	CodeLicenseTransferredRecently: "an account moves once in 30 days",
+	CodeNoBaseLicense:              "activate a base licence (基础许可) for the member",
+	CodeDownloadTooLarge:           "download the file in parts with a Range header",
 }
 
 // codeHintOf returns what the caller can do about code, or "".

@@ -25,7 +25,7 @@ import (
 const DefaultAcquisitionQuota = 1000
 
 // The simulator's limits and errcodes of customer acquisition. WeCom documents no number for
-// the link limit (41095); the errcodes have no client constants yet.
+// the link limit (41095); errcodes from the official global errcode page.
 const (
 	maxAcquisitionLinks  = 10000
 	maxLinkRangeUsers    = 500
@@ -34,8 +34,8 @@ const (
 	chatKeyTTL           = 30 * time.Minute
 	maxChannelBytes      = 64 // customer_channel is cut to this
 
-	codeTooManyLinks   = 41095 // 获客链接数量超过上限
-	codeInvalidChatKey = 41201 // 无效的获客助手会话信息chatkey
+	codeTooManyLinks   = client.CodeAcquisitionLinkLimit      // 获客链接数量超过上限
+	codeInvalidChatKey = client.CodeInvalidAcquisitionChatKey // 无效的获客助手会话信息chatkey
 )
 
 // ErrAcquisitionQuotaExhausted is returned by [Server.AddCustomerViaLink] when the corp has no

@@ -14,8 +14,8 @@ import (
 
 // Errcodes of upload_attachment without client constants yet.
 const (
-	codeAttachmentScene    = 41072 // 资源附件场景使用错误 (media_type does not fit attachment_type)
-	codeAttachmentTooLarge = 41080 // 附件资源大小超过限制
+	codeAttachmentScene    = client.CodeAttachmentSceneMismatch // 资源附件场景使用错误 (media_type does not fit attachment_type)
+	codeAttachmentTooLarge = client.CodeAttachmentTooLarge      // 附件资源大小超过限制
 )
 
 const maxAttachmentBytes = 10 << 20

@@ -17,12 +17,12 @@ import (
 
 // Errcodes of the product album; the client has no constants for them yet.
 const (
-	codeAlbumDeleted        = 41074 // 商品图册数据已经被删除
-	codeInvalidAlbumID      = 41075 // 无效的商品图册id或者数据不存在
-	codeInvalidProductSN    = 41085 // 无效商品编码
-	codeInvalidProductPrice = 41086 // 无效商品价格
-	codeInvalidProductDesc  = 41087 // 无效商品描述
-	codeEmptyAttachments    = 41088 // 附件列表为empty
+	codeAlbumDeleted        = client.CodeProductAlbumDeleted // 商品图册数据已经被删除
+	codeInvalidAlbumID      = client.CodeInvalidProductID    // 无效的商品图册id或者数据不存在
+	codeInvalidProductSN    = client.CodeInvalidProductSN    // 无效商品编码
+	codeInvalidProductPrice = client.CodeInvalidProductPrice // 无效商品价格
+	codeInvalidProductDesc  = client.CodeInvalidProductDesc  // 无效商品描述
+	codeEmptyAttachments    = client.CodeEmptyAttachments    // 附件列表为empty
 )
 
 type simAlbum struct {

@@ -19,14 +19,14 @@ import (
 
 // Errcodes of the sensitive-word rules; the client has no constants for them yet.
 const (
-	codeInterceptWordLimit  = 41068 // 聊天敏感词列表超过了限制
-	codeInterceptRuleLimit  = 41069 // 聊天敏感词规则总数超过了限制
-	codeInvalidInterceptID  = 41070 // 无效的聊天敏感词规则id
-	codeInterceptDeleted    = 41071 // 聊天敏感词规则已经被删除
-	codeInterceptRangeLimit = 41076 // 聊天敏感词规则适用范围超过限制
-	codeInterceptNameTaken  = 41077 // 聊天敏感词规则名称不唯一
-	codeInvalidInterceptKey = 41083 // 敏感词关键字错误
-	codeInvalidSemantics    = 41084 // 敏感词拦截语义规则错误
+	codeInterceptWordLimit  = client.CodeInterceptWordsLimit       // 聊天敏感词列表超过了限制
+	codeInterceptRuleLimit  = client.CodeInterceptRuleLimit        // 聊天敏感词规则总数超过了限制
+	codeInvalidInterceptID  = client.CodeInvalidInterceptRuleID    // 无效的聊天敏感词规则id
+	codeInterceptDeleted    = client.CodeInterceptRuleDeleted      // 聊天敏感词规则已经被删除
+	codeInterceptRangeLimit = client.CodeInterceptRangeLimit       // 聊天敏感词规则适用范围超过限制
+	codeInterceptNameTaken  = client.CodeInterceptRuleNameTaken    // 聊天敏感词规则名称不唯一
+	codeInvalidInterceptKey = client.CodeInvalidInterceptWord      // 敏感词关键字错误
+	codeInvalidSemantics    = client.CodeInvalidInterceptSemantics // 敏感词拦截语义规则错误
 )
 
 const (

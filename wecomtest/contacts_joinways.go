@@ -15,7 +15,7 @@ import (
 // "contact me" ways share the corp's quota of 500,000.
 
 const (
-	codeJoinWayTooManyChats = 41091 // 配置客户群进群方式最多只能关联5个群
+	codeJoinWayTooManyChats = client.CodeJoinWayChatLimit // 配置客户群进群方式最多只能关联5个群
 	maxJoinWayChats         = 5
 	maxJoinWays             = 500000
 )

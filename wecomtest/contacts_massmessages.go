@@ -16,13 +16,12 @@ import (
 // (get_groupmsg_list_v2, get_groupmsg_task, get_groupmsg_send_result) read them back, and
 // remind_groupmsg_send / cancel_groupmsg_send act on the unsent part.
 
-// Errcodes of the mass-message records that have no client constant: the global errcode page
-// lists them, the spec's errcode tables do not.
+// Errcodes of the mass-message records (the official global errcode page's).
 const (
-	codeMissingMassMsgID = 41046 // 缺少企业群发消息id
-	codeInvalidMassMsgID = 41047 // 无效的企业群发消息id
-	codeMassCancelled    = 41093 // 群发任务已取消
-	codeMassRemindLimit  = 41094 // 群发提醒超过频率限制
+	codeMissingMassMsgID = client.CodeMissingMassMsgID     // 缺少企业群发消息id
+	codeInvalidMassMsgID = client.CodeInvalidMassMsgID     // 无效的企业群发消息id
+	codeMassCancelled    = client.CodeMassMessageCancelled // 群发任务已取消
+	codeMassRemindLimit  = client.CodeMassRemindLimit      // 群发提醒超过频率限制
 )
 
 // Member task states (get_groupmsg_task) and per-recipient results (get_groupmsg_send_result).

@@ -24,13 +24,13 @@ import (
 // Errcodes of customer moments that have no client constant: the global errcode page lists
 // them, the spec's errcode tables do not.
 const (
-	codeMissingMomentID    = 41059 // 缺少moment_id参数
-	codeInvalidMomentID    = 41060 // 不合法的moment_id参数
-	codeMomentNotByUser    = 41061 // 当前朋友圈并非此用户发表
-	codeMomentNotPublished = 41062 // 企业创建的朋友圈尚未被成员userid发表
-	codeMomentWrongType    = 41067 // 朋友圈moment_id类型错误
-	codeMomentEmpty        = 41089 // 朋友圈附件与内容不能同时为empty
-	codeMomentMonthlyLimit = 41210 // 企业创建的朋友圈数量不能超过10w/月
+	codeMissingMomentID    = client.CodeMissingMomentID      // 缺少moment_id参数
+	codeInvalidMomentID    = client.CodeInvalidMomentID      // 不合法的moment_id参数
+	codeMomentNotByUser    = client.CodeMomentNotByUser      // 当前朋友圈并非此用户发表
+	codeMomentNotPublished = client.CodeMomentNotPublished   // 企业创建的朋友圈尚未被成员userid发表
+	codeMomentWrongType    = client.CodeMomentIDTypeMismatch // 朋友圈moment_id类型错误
+	codeMomentEmpty        = client.CodeEmptyMoment          // 朋友圈附件与内容不能同时为empty
+	codeMomentMonthlyLimit = client.CodeMomentMonthlyLimit   // 企业创建的朋友圈数量不能超过10w/月
 )
 
 // Documented limits of customer moments.

@@ -109,7 +109,7 @@ func (s *Server) tfaSucc(c *Call) (any, error) {
 	st := &b.exports.tfa
 	r := st.tfaCodes[in.TFACode]
 	if r == nil || r.tfaUsed || !strings.EqualFold(r.user, in.UserID) || !time.Now().Before(r.tfaExp) {
-		return nil, errc(40207, "invalid tfa_code") // no client constant: 40207 不合法的tfa_code
+		return nil, errc(client.CodeInvalidTFACode, "invalid tfa_code") // no client constant: 40207 不合法的tfa_code
 	}
 	r.tfaUsed = true
 	st.passed[strings.ToLower(r.user)]++

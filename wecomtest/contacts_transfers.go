@@ -27,13 +27,13 @@ import (
 
 // Errcodes of these pages that package client has no constant for.
 const (
-	codeTakeoverCustomerLimit = 40099 // 成员的外部联系人数量已达上限
-	codeCustomerInTransfer    = 40129 // 当前客户正在转接中
-	codeChatOwnerNotResigned  = 90500 // 群主并未离职
-	codeNotCustomerGroup      = 90501 // 该群不是客户群
-	codeChatOwnerResigned     = 90502 // 群主已经离职
-	codeChatOwnerUnchanged    = 90504 // 群主没变
-	codeChatAlreadyInherited  = 90508 // 离职群已经继承
+	codeTakeoverCustomerLimit = client.CodeCustomerLimitReached     // 成员的外部联系人数量已达上限
+	codeCustomerInTransfer    = client.CodeCustomerInTransfer       // 当前客户正在转接中
+	codeChatOwnerNotResigned  = client.CodeGroupOwnerNotResigned    // 群主并未离职
+	codeNotCustomerGroup      = client.CodeNotCustomerGroup         // 该群不是客户群
+	codeChatOwnerResigned     = client.CodeGroupOwnerResigned       // 群主已经离职
+	codeChatOwnerUnchanged    = client.CodeGroupOwnerUnchanged      // 群主没变
+	codeChatAlreadyInherited  = client.CodeResignedGroupTransferred // 离职群已经继承
 )
 
 // Handover statuses (接替状态) of transfer_result.

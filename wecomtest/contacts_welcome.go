@@ -86,10 +86,10 @@ func (s *Server) welcomeSend(c *Call) (any, error) {
 // video. Only the app that added a template may edit or delete it; any app may read it.
 
 const (
-	codeGroupWelcomeQuota   = 41055 // 群欢迎语模板数量达到上限
-	codeGroupWelcomeNotMine = 41058 // 无此群欢迎语模板的编辑权限
-	codeInvalidTemplateID   = 40037 // 无效的模板id
-	codeMissingURL          = 41010 // 缺少url参数
+	codeGroupWelcomeQuota   = client.CodeGroupWelcomeTemplateLimit        // 群欢迎语模板数量达到上限
+	codeGroupWelcomeNotMine = client.CodeNoGroupWelcomeTemplatePermission // 无此群欢迎语模板的编辑权限
+	codeInvalidTemplateID   = client.CodeInvalidTemplateID                // 无效的模板id
+	codeMissingURL          = client.CodeMissingURL                       // 缺少url参数
 	maxGroupWelcomes        = 100
 )
 

@@ -24,11 +24,12 @@ type Errcode struct {
 	Source  string // spec file and section the meaning comes from
 }
 
-// errcodeFiles are the spec extracts with errcode tables. A code's meaning comes from the global
+// errcodeFiles are the spec extracts with errcode tables (errcodes-official.md: rows of the
+// official global errcode page beyond the spec). A code's meaning comes from the global
 // table (platform.md §13) when it lists the code, else from the first row naming the code alone in
 // this order, else from the first row naming it with others. webhook.md's table is left out: it
 // lists the crypto library's return values, which no API answers.
-var errcodeFiles = []string{"platform.md", "messages.md", "customerservice.md", "contacts-apps.md"}
+var errcodeFiles = []string{"platform.md", "messages.md", "customerservice.md", "contacts-apps.md", "errcodes-official.md"}
 
 const globalTable = "platform.md §13."
 

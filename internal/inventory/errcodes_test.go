@@ -148,8 +148,9 @@ func TestErrcodeTables(t *testing.T) {
 			"## 13. Global error code table\n\n| errcode | Meaning | Action |\n|---|---|---|\n| -1 | busy | R |\n| 40001 | global text | F |\n",
 		"messages.md": "## 7. Table\n\n| errcode | Meaning |\n| --- | --- |\n| 86001–86227 | range |\n| 100 / 101 | a / b |\n| `102` | `code` text **bold** |\n" +
 			"| 103 (typical) | annotated |\n\n| Item | Limit |\n|---|---|\n| 104 | not an errcode table |\n",
-		"customerservice.md": "## 17. Error codes\n\n| errcode | Class | meaning |\n|---|---|---|\n| 101 | P | single b |\n",
-		"contacts-apps.md":   "",
+		"customerservice.md":   "## 17. Error codes\n\n| errcode | Class | meaning |\n|---|---|---|\n| 101 | P | single b |\n",
+		"contacts-apps.md":     "",
+		"errcodes-official.md": "| errcode | meaning |\n|---|---|\n| 105 | 官方页面 |\n",
 	}
 	for name, s := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
@@ -166,6 +167,7 @@ func TestErrcodeTables(t *testing.T) {
 		100:   "a / b (errcodes 100 / 101 in that order)",
 		101:   "single b",
 		102:   "code text bold",
+		105:   "官方页面",
 	}
 	if len(docs) != len(want) {
 		t.Errorf("parsed %d codes, want %d: %v", len(docs), len(want), docs)
