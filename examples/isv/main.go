@@ -6,8 +6,8 @@
 //     code (永久授权码), saved in the ISV's database, from which a client.Fleet builds one
 //     client per corp; the installing admin is welcomed and the app's settings read there;
 //  2. licences: the provider buys interface licences (接口调用许可) for each corp, the buyer
-//     pays, and the order's active codes activate the admin and -members members (default
-//  3. of the app's visible range;
+//     pays, and the order's active codes activate the admin and a few members of the app's
+//     visible range (-members, default 3);
 //  3. IDs: the corp ID and the members' userids are converted into the provider's encrypted
 //     IDs (open corp ID, open_userid) and back (账号ID转换);
 //  4. H5: the app's H5 page gets its wx.config and wx.agentConfig signatures (JS-SDK 签名).
