@@ -53,11 +53,14 @@ var examples = []struct {
 			t.Errorf("last line %q, want %q", last, "handled 21 events")
 		}
 	}, ""},
+	// 3 corps: each licenses its admin and 3 members, converts its corp ID and 4 userids and
+	// back, and signs its H5 page.
 	{"isv", []string{"-corps", "3"}, func(t *testing.T, last string) {
-		if last != "isv: 3 corps served" {
-			t.Errorf("last line %q, want %q", last, "isv: 3 corps served")
+		const want = "isv: 3 corps served, 12 licences active, 15 ids converted, 3 pages signed"
+		if last != want {
+			t.Errorf("last line %q, want %q", last, want)
 		}
-	}, ""},
+	}, `^licences: Customer Corp 1: trial over, .* refused \(errcode 701008\); .* paid, .*, [a-z.]+ reads 2 customers; 4 licences active$`},
 	{"kfdesk", nil, func(t *testing.T, last string) {
 		if !strings.HasPrefix(last, "summary:") || !regexp.MustCompile(`\ball [1-9]\d* customers answered\b`).MatchString(last) {
 			t.Errorf("last line %q, want a summary with all N customers answered", last)
@@ -122,6 +125,11 @@ var badFlags = []struct {
 	{"isv", []string{"-corps", "-1"}, "isv: invalid value -1 for flag -corps: must be from 1 to 1000"},
 	{"isv", []string{"-corps", "0"}, "isv: invalid value 0 for flag -corps: must be from 1 to 1000"},
 	{"isv", []string{"-corps", "1001"}, "isv: invalid value 1001 for flag -corps: must be from 1 to 1000"},
+	{"isv", []string{"-members", "-1"}, "isv: invalid value -1 for flag -members: must be from 0 to 100"},
+	{"isv", []string{"-members", "101"}, "isv: invalid value 101 for flag -members: must be from 0 to 100"},
+	{"isv", []string{"-pay-timeout", "0"}, "isv: invalid value 0s for flag -pay-timeout: must be from 1s to 24h"},
+	{"isv", []string{"-pay-timeout", "25h"}, "isv: invalid value 25h0m0s for flag -pay-timeout: must be from 1s to 24h"},
+	{"isv", []string{"-corps", "2", "extra"}, `isv: unexpected argument "extra"`},
 	{"callbackserver", []string{"-simulate", "-1"}, "callbackserver: invalid value -1 for flag -simulate: must be from 0 (serve) to 10000"},
 	{"callbackserver", []string{"-simulate", "10001"}, "callbackserver: invalid value 10001 for flag -simulate: must be from 0 (serve) to 10000"},
 	{"kfdesk", []string{"-customers", "0"}, "kfdesk: invalid value 0 for flag -customers: must be from 1 to 10000"},

@@ -1,16 +1,30 @@
-// Command isv is a third-party app (第三方应用) of a service provider (服务商) serving several
-// corps: its instruction callback URL (指令回调) receives the suite_ticket pushes and the
-// create_auth notices of installs; each install's auth code is exchanged for a permanent code
-// (永久授权码), and a per-corp client (client.AuthCorp) acts as that corp: it welcomes the
-// installing admin and reads the app's settings there.
+// Command isv is a third-party app (第三方应用) of a service provider (服务商), the shared
+// Production Progress app, serving several corps through the whole ISV flow:
+//
+//  1. install: its instruction callback URL (指令回调) receives the suite_ticket pushes and the
+//     create_auth notices of installs; each install's auth code is exchanged for a permanent
+//     code (永久授权码), saved in the ISV's database, from which a client.Fleet builds one
+//     client per corp; the installing admin is welcomed and the app's settings read there;
+//  2. licences: the provider buys interface licences (接口调用许可) for each corp, the buyer
+//     pays, and the order's active codes activate the admin and a few members of the app's
+//     visible range (-members, default 3);
+//  3. IDs: the corp ID and the members' userids are converted into the provider's encrypted
+//     IDs (open corp ID, open_userid) and back (账号ID转换);
+//  4. H5: the app's H5 page gets its wx.config and wx.agentConfig signatures (JS-SDK 签名).
+//
+// It prints one line per step and corp and a summary.
 //
 // Without WECOM_* variables it runs on the in-process wecomtest simulator, which pushes the
-// suite ticket and has the admins of -corps corps install the app:
+// suite ticket, has the admins of -corps corps install the app, ends their free licence trial
+// (so a call for an unlicensed member is refused with errcode 701008 until the member is
+// activated), pays the orders as the buyer would, plays each corp's own internal app for the
+// conversions back, and checks the page signatures as the WeCom client does:
 //
 //	go run ./examples/isv -corps 3
 //
 // Against the real API set the suite's settings from the provider console and install the app
-// in test corps; it serves until -corps corps are installed or it is interrupted:
+// in test corps; it serves until -corps corps are installed (or it is interrupted), then runs
+// the steps whose settings are set and says which it skips:
 //
 //	WECOM_SUITE_ID          the suite ID
 //	WECOM_SUITE_SECRET      the suite secret
@@ -18,6 +32,19 @@
 //	WECOM_CALLBACK_AES_KEY
 //	WECOM_CALLBACK_ADDR     optional: where the instruction callback URL listens (default :8080)
 //	WECOM_BASE_URL          optional: another API host, e.g. a forwarding proxy
+//	WECOM_PROVIDER_CORP_ID  licences and open corp IDs: the provider's corp ID and its
+//	WECOM_PROVIDER_SECRET   ProviderSecret (服务商的secret)
+//	WECOM_LICENSE_BUYER     licences: the provider member who places the orders (buyer_userid,
+//	                        a plaintext userid with the 购买接口许可 permission)
+//	WECOM_H5_URL            H5: the app's page URL (on its trusted domain); each corp's page is
+//	                        this URL with the query parameter corpid=… added
+//	WECOM_AGENT_ID          not read: the agentid wx.agentConfig names differs per corp and
+//	                        comes from each install's auth_info
+//
+// On the real API each licence order buys one-month 互通 accounts and waits up to -pay-timeout
+// for the buyer to pay it in the provider admin console (a test corp's order is free and paid
+// at once); an order still unpaid then is cancelled. Converting IDs back needs each corp's own
+// internal app, which a provider does not hold, so the real API converts one way only.
 //
 // WeCom pushes a suite_ticket every 10 minutes; until the first one arrives the suite has no
 // token and installs fail with client.ErrNoSuiteTicket.
@@ -30,40 +57,52 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"time"
 
 	"github.com/wecom-connector/wecom/apps"
 	"github.com/wecom-connector/wecom/client"
-	"github.com/wecom-connector/wecom/messages"
 	"github.com/wecom-connector/wecom/store"
 	"github.com/wecom-connector/wecom/webhook"
 	"github.com/wecom-connector/wecom/wecomtest"
 )
 
-// installed is an authorising corp as the ISV keeps it (in a database, in real life).
-type installed struct {
-	name    string
-	agentID int
-	client  *client.Client
+// Flag ranges.
+const (
+	maxCorps      = 1000 // each install is held in memory until all have arrived
+	maxMembers    = 100  // members activated per corp besides the admin
+	minPayTimeout = time.Second
+	maxPayTimeout = 24 * time.Hour
+)
+
+// config is what the flags set.
+type config struct {
+	corps      int
+	members    int
+	payTimeout time.Duration
 }
 
-// maxCorps bounds -corps: each install is held in memory until all have arrived.
-const maxCorps = 1000
-
 func main() {
-	corps := flag.Int("corps", 3, fmt.Sprintf("installs to serve before exiting, 1 to %d", maxCorps))
+	var cfg config
+	flag.IntVar(&cfg.corps, "corps", 3, fmt.Sprintf("installs to serve before exiting, 1 to %d", maxCorps))
+	flag.IntVar(&cfg.members, "members", 3, fmt.Sprintf("members per corp to license besides the installing admin, 0 to %d", maxMembers))
+	flag.DurationVar(&cfg.payTimeout, "pay-timeout", 30*time.Minute, "real API only: how long to wait for the buyer to pay each licence order, 1s to 24h")
 	flag.Parse()
 	switch {
-	case *corps < 1 || *corps > maxCorps:
-		badFlag("invalid value %d for flag -corps: must be from 1 to %d", *corps, maxCorps)
+	case cfg.corps < 1 || cfg.corps > maxCorps:
+		badFlag("invalid value %d for flag -corps: must be from 1 to %d", cfg.corps, maxCorps)
+	case cfg.members < 0 || cfg.members > maxMembers:
+		badFlag("invalid value %d for flag -members: must be from 0 to %d", cfg.members, maxMembers)
+	case cfg.payTimeout < minPayTimeout || cfg.payTimeout > maxPayTimeout:
+		badFlag("invalid value %s for flag -pay-timeout: must be from 1s to 24h", cfg.payTimeout)
 	case flag.NArg() > 0:
 		badFlag("unexpected argument %q", flag.Arg(0))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *corps); err != nil {
+	if err := run(ctx, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "isv:", err)
 		os.Exit(1)
 	}
@@ -76,45 +115,67 @@ func badFlag(format string, args ...any) {
 	os.Exit(2)
 }
 
-func run(ctx context.Context, want int) error {
-	suiteID, secret := os.Getenv("WECOM_SUITE_ID"), os.Getenv("WECOM_SUITE_SECRET")
-	cb := wecomtest.CallbackConfig{Token: os.Getenv("WECOM_CALLBACK_TOKEN"), EncodingAESKey: os.Getenv("WECOM_CALLBACK_AES_KEY")}
-	addr := os.Getenv("WECOM_CALLBACK_ADDR")
-	var opts []client.Option
-	var sim *wecomtest.Server
-	if suiteID == "" || secret == "" {
-		sim = wecomtest.NewServer()
-		defer sim.Close()
-		suiteID, secret = "wwsuiteprogress01", "sim-suite-secret"
-		sim.AddSuite(wecomtest.Suite{ID: suiteID, Secret: secret})
-		cb = wecomtest.CallbackConfig{Token: "IsvCommandToken", EncodingAESKey: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"}
-		addr = "127.0.0.1:0"
-		opts = append(opts, client.WithBaseURL(sim.URL()))
-		fmt.Println("No WECOM_SUITE_ID/WECOM_SUITE_SECRET set: using the in-process simulator at", sim.URL())
+// settings are the API settings: the simulator's, or the WECOM_* variables.
+type settings struct {
+	suiteID, suiteSecret string
+	cb                   wecomtest.CallbackConfig
+	addr                 string
+	providerCorpID       string
+	providerSecret       string
+	buyer                string
+	h5URL                string
+	opts                 []client.Option
+}
+
+func run(ctx context.Context, cfg config) error {
+	set := settings{
+		suiteID: os.Getenv("WECOM_SUITE_ID"), suiteSecret: os.Getenv("WECOM_SUITE_SECRET"),
+		cb:             wecomtest.CallbackConfig{Token: os.Getenv("WECOM_CALLBACK_TOKEN"), EncodingAESKey: os.Getenv("WECOM_CALLBACK_AES_KEY")},
+		addr:           os.Getenv("WECOM_CALLBACK_ADDR"),
+		providerCorpID: os.Getenv("WECOM_PROVIDER_CORP_ID"), providerSecret: os.Getenv("WECOM_PROVIDER_SECRET"),
+		buyer: os.Getenv("WECOM_LICENSE_BUYER"), h5URL: os.Getenv("WECOM_H5_URL"),
+	}
+	var sim *simulator
+	if set.suiteID == "" || set.suiteSecret == "" {
+		sim = newSimulator(cfg)
+		defer sim.srv.Close()
+		set = sim.settings()
+		fmt.Println("No WECOM_SUITE_ID/WECOM_SUITE_SECRET set: using the in-process simulator at", sim.srv.URL())
 	} else {
-		if addr == "" {
-			addr = ":8080"
+		if set.addr == "" {
+			set.addr = ":8080"
 		}
 		if base := os.Getenv("WECOM_BASE_URL"); base != "" {
-			opts = append(opts, client.WithBaseURL(base))
+			set.opts = append(set.opts, client.WithBaseURL(base))
+		}
+		if set.h5URL != "" {
+			if u, err := url.Parse(set.h5URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				return fmt.Errorf("WECOM_H5_URL %q: want the page's absolute http(s) URL", set.h5URL)
+			}
 		}
 	}
 
 	// Tickets, tokens and the suite's other shared state live in one store (Redis for a fleet).
 	st := store.NewMemory()
-	suite, err := client.New(client.Suite{SuiteID: suiteID, Secret: secret}, append(opts, client.WithStore(st))...)
+	suite, err := client.New(client.Suite{SuiteID: set.suiteID, Secret: set.suiteSecret}, append(set.opts, client.WithStore(st))...)
+	if err != nil {
+		return err
+	}
+	// One client per corp, built on first use from the permanent code in the ISV's database.
+	db := newDatabase()
+	fleet, err := client.NewFleet(suite, db.permanentCode)
 	if err != nil {
 		return err
 	}
 
 	// The instruction callback URL: the receive ID of command callbacks is the suite ID.
-	crypto, err := webhook.NewCrypto(cb.Token, cb.EncodingAESKey, suiteID)
+	crypto, err := webhook.NewCrypto(set.cb.Token, set.cb.EncodingAESKey, set.suiteID)
 	if err != nil {
 		return err
 	}
 	h := webhook.NewHandler(crypto)
 	apps.HandleSuiteTickets(h, st)
-	authCodes := make(chan string, want)
+	authCodes := make(chan string, cfg.corps)
 	webhook.On(h, func(ctx context.Context, ev *webhook.CreateAuth) (webhook.Reply, error) {
 		// Answer at once (WeCom waits 1 s); the exchange happens in the main loop.
 		select {
@@ -125,108 +186,60 @@ func run(ctx context.Context, want int) error {
 		}
 	})
 	webhook.On(h, func(ctx context.Context, ev *webhook.CancelAuth) (webhook.Reply, error) {
+		// The permanent code is void: forget it and the corp's client.
+		db.remove(ev.AuthCorpID)
+		fleet.Drop(ev.AuthCorpID)
 		fmt.Println("corp", ev.AuthCorpID, "uninstalled the app")
 		return nil, nil
 	})
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", set.addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	defer func() { _ = srv.Shutdown(context.Background()) }()
-	url := "http://" + ln.Addr().String()
-	fmt.Println("Instruction callback URL listening on", url)
+	callbackURL := "http://" + ln.Addr().String()
+	fmt.Println("Instruction callback URL listening on", callbackURL)
 	if sim != nil {
-		if err := simulateInstalls(ctx, sim, url, cb, suiteID, want); err != nil {
+		if err := sim.installs(ctx, callbackURL, cfg.corps); err != nil {
 			return err
 		}
 	} else {
-		fmt.Printf("Waiting for %d installs of suite %s\n", want, suiteID)
+		fmt.Printf("Waiting for %d installs of suite %s\n", cfg.corps, set.suiteID)
 	}
 
 	isv, err := apps.NewSuite(suite)
 	if err != nil {
 		return err
 	}
-	var corps []installed
-	for len(corps) < want {
+	f := &flow{cfg: cfg, set: set, sim: sim, db: db, fleet: fleet}
+	for len(f.corps) < cfg.corps {
 		var code string
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case code = <-authCodes:
 		}
-		corp, err := install(ctx, suite, isv, code)
+		c, err := f.install(ctx, isv, code)
 		if errors.Is(err, client.ErrNoSuiteTicket) {
 			return fmt.Errorf("%w (WeCom pushes one every 10 minutes: retry the install then)", err)
 		}
 		if err != nil {
 			return err
 		}
-		corps = append(corps, corp)
+		f.corps = append(f.corps, c)
 	}
 
-	// Serving: one cheap client per corp, all sharing the suite's transport and store.
-	for _, c := range corps {
-		a, err := apps.New(c.client).GetAgent(ctx, c.agentID)
-		if err != nil {
-			return fmt.Errorf("%s: %w", c.name, err)
-		}
-		fmt.Printf("serving %s: app %q (agent %d)\n", c.name, a.Name, a.AgentID)
-	}
-	fmt.Printf("isv: %d corps served\n", len(corps))
-	return nil
-}
-
-// install exchanges an install's auth code for the corp's permanent code and welcomes the admin
-// as that corp.
-func install(ctx context.Context, suite *client.Client, isv *apps.SuiteService, authCode string) (installed, error) {
-	perm, err := isv.GetPermanentCode(ctx, authCode)
-	if err != nil {
-		return installed{}, fmt.Errorf("permanent code: %w", err)
-	}
-	info := perm.AuthCorpInfo
-	// Store perm.PermanentCode securely: with it the suite gets the corp's token from now on.
-	corp, err := suite.AuthCorp(info.CorpID, perm.PermanentCode)
-	if err != nil {
-		return installed{}, err
-	}
-	if perm.AuthInfo == nil || len(perm.AuthInfo.Agents) == 0 {
-		return installed{}, fmt.Errorf("%s authorised no app", info.CorpName)
-	}
-	agentID := perm.AuthInfo.Agents[0].AgentID
-	fmt.Printf("installed in %s (%s), agent %d; permanent code stored\n", info.CorpName, info.CorpID, agentID)
-	if perm.AuthUserInfo != nil {
-		_, err := messages.New(corp).Send(ctx, messages.SendParams{
-			To: messages.ToUsers(perm.AuthUserInfo.UserID), AgentID: agentID,
-			Message: messages.Text{Content: "Thanks for installing Production Progress! Open it from the workbench to start."},
-		})
-		if err != nil {
-			return installed{}, fmt.Errorf("welcome in %s: %w", info.CorpName, err)
-		}
-		fmt.Printf("  welcomed the admin %s, acting as %s\n", perm.AuthUserInfo.UserID, info.CorpName)
-	}
-	return installed{name: info.CorpName, agentID: agentID, client: corp}, nil
-}
-
-// simulateInstalls plays WeCom: it pushes a suite_ticket, then has the admins of n corps install
-// the app from the marketplace, each install notified by a create_auth callback.
-func simulateInstalls(ctx context.Context, sim *wecomtest.Server, url string, cb wecomtest.CallbackConfig, suiteID string, n int) error {
-	if _, err := sim.DeliverCallback(ctx, url, cb, wecomtest.SuiteTicketCallback(suiteID, sim.IssueSuiteTicket(suiteID))); err != nil {
-		return fmt.Errorf("suite ticket: %w", err)
-	}
-	fmt.Println("Simulator: suite_ticket pushed and stored")
-	for i := 1; i <= n; i++ {
-		code, err := sim.AuthorizeCorp(wecomtest.Authorization{SuiteID: suiteID, CorpID: fmt.Sprintf("wwcustomer%07d", i),
-			CorpName: fmt.Sprintf("Customer Corp %d", i), AgentID: 1000100 + i, AdminUserID: fmt.Sprintf("admin%02d", i)})
+	// The provider's own credential: licence orders and open corp IDs.
+	if set.providerCorpID != "" && set.providerSecret != "" {
+		pc, err := client.New(client.Provider{CorpID: set.providerCorpID, ProviderSecret: set.providerSecret}, set.opts...)
 		if err != nil {
 			return err
 		}
-		if _, err := sim.DeliverCallback(ctx, url, cb, wecomtest.CreateAuthCallback(suiteID, code, "")); err != nil {
-			return fmt.Errorf("create_auth: %w", err)
+		if f.provider, err = apps.NewProvider(pc); err != nil {
+			return err
 		}
 	}
-	fmt.Printf("Simulator: %d admins installed the app from the marketplace\n", n)
-	return nil
+	return f.serve(ctx)
 }
