@@ -70,7 +70,7 @@ var examples = []struct {
 
 // secrets are values an example's output must never show.
 var secrets = []string{
-	wecomtest.Secret, "sim-suite-secret", "supplychain-robot-key", "quickstart-robot-key", // app and suite secrets, robot keys
+	wecomtest.Secret, "sim-suite-secret", "sim-provider-secret", "supplychain-robot-key", "quickstart-robot-key", // app, suite and provider secrets, robot keys
 	"jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", // EncodingAESKeys
 	"sim-access_token-", "sim-suite_access_token-", "sim-perm-", "sim-ticket-", // how the simulator's tokens, permanent codes and suite tickets begin
 }
