@@ -131,12 +131,23 @@ type Counts struct {
 // Done is how many targets have been delivered so far, by this run or before it.
 func (c Counts) Done() int { return c.Sent + c.AlreadyDone }
 
+// Outcome is what became of one target in a run.
+type Outcome int
+
+// Outcomes of a target.
+const (
+	OutcomeSent        Outcome = iota + 1 // delivered by this run
+	OutcomeResent                         // delivered by this run after an interrupted attempt (see Target.Resend)
+	OutcomeAlreadyDone                    // found done: delivered by an earlier run or another runner
+	OutcomeFailed                         // the send failed; a later Run tries again
+)
+
 // Progress is reported after each target's outcome.
 type Progress struct {
 	Counts
-	Target string // the target just finished
-	Resent bool   // it was sent again (see Target.Resend)
-	Err    error  // its send's error; nil unless it failed
+	Target  string  // the target just finished
+	Outcome Outcome // what became of it
+	Err     error   // its send's error; nil unless it failed
 }
 
 // Result is what a run did.
@@ -550,7 +561,18 @@ func (r *run) report(target string, out outcome, resent bool, err error) outcome
 		r.errs = append(r.errs, TargetError{Target: target, Err: err})
 	}
 	if r.j.OnProgress != nil {
-		r.j.OnProgress(Progress{Counts: r.counts, Target: target, Resent: resent, Err: err})
+		p := Progress{Counts: r.counts, Target: target, Err: err}
+		switch {
+		case out == outSent && resent:
+			p.Outcome = OutcomeResent
+		case out == outSent:
+			p.Outcome = OutcomeSent
+		case out == outAlreadyDone:
+			p.Outcome = OutcomeAlreadyDone
+		default:
+			p.Outcome = OutcomeFailed
+		}
+		r.j.OnProgress(p)
 	}
 	return out
 }

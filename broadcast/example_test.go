@@ -28,11 +28,11 @@ func ExampleJob_Run() {
 		client.WithBaseURL(srv.URL()), client.WithStore(st))
 	send := func(ctx context.Context, t broadcast.Target) error {
 		i := map[string]int{"wwstore001": 0, "wwstore002": 1, "wwstore003": 2}[t.ID]
-		store, err := brand.Downstream(t.ID, 1000200+i) // the store's own token, cached in st
+		sc, err := brand.Downstream(t.ID, 1000200+i) // the store's own token, cached in st
 		if err != nil {
 			return err
 		}
-		_, err = messages.New(store).Send(ctx, messages.SendParams{
+		_, err = messages.New(sc).Send(ctx, messages.SendParams{
 			To: messages.ToUsers(t.ID + ".manager"), AgentID: 1000200 + i,
 			Message: messages.TemplateCard{ // the same bytes on every attempt: duplicate check
 				CardType:   messages.CardButtonInteraction,
