@@ -88,9 +88,10 @@ type Target struct {
 	// target, different for every other job or target. It is 32 lower-case hex digits, valid
 	// as a template card task_id and as a kf msgid.
 	Key string
-	// Resend reports that an earlier attempt may have reached WeCom (its runner was cancelled
-	// or died before recording the outcome): the SendFunc must rely on the message's
-	// idempotency, and treat "already used" answers for Key as delivered.
+	// Resend reports that an earlier attempt may have reached WeCom (it failed without a
+	// clear answer, or its runner was cancelled or died before recording the outcome): the
+	// SendFunc must rely on the message's idempotency, and treat "already used" answers for
+	// Key as delivered (see AlreadySent).
 	Resend bool
 }
 
@@ -222,6 +223,7 @@ type run struct {
 	counts Counts
 	errs   []TargetError
 	seq    uint64
+	fatal  error // the first store error: it ends the run
 }
 
 func (j *Job) newRun() (*run, error) {
@@ -355,33 +357,39 @@ func (r *run) run(ctx context.Context) (*Result, error) {
 	defer cancel(nil)
 	pending := r.j.Targets
 	poll := min(max(r.lease/8, 5*time.Millisecond), time.Second)
-	for len(pending) > 0 {
-		busy := r.pass(ctx, cancel, pending)
-		if ctx.Err() != nil {
+	for {
+		pending = r.pass(ctx, cancel, pending)
+		if len(pending) == 0 || ctx.Err() != nil {
 			break
 		}
-		if len(busy) > 0 {
-			t := time.NewTimer(poll)
-			select {
-			case <-ctx.Done():
-			case <-t.C:
-			}
-			t.Stop()
+		t := time.NewTimer(poll) // another runner holds them: look again soon
+		select {
+		case <-ctx.Done():
+		case <-t.C:
 		}
-		pending = busy
+		t.Stop()
 	}
-	res := &Result{Counts: r.counts, Errors: r.errs}
-	if ctx.Err() != nil {
+	r.mu.Lock()
+	res, fatal := &Result{Counts: r.counts, Errors: r.errs}, r.fatal
+	r.mu.Unlock()
+	if fatal != nil {
+		return res, fatal // a target may be delivered without its done mark: not complete
+	}
+	if len(pending) > 0 {
 		return res, context.Cause(ctx)
 	}
 	if res.Failed > 0 {
 		return res, fmt.Errorf("%w: %d of %d (first: %w)", ErrIncomplete, res.Failed, res.Total, res.Errors[0])
 	}
-	return res, r.complete(ctx)
+	// Every target is done, even if ctx ended as the last one finished.
+	wctx, wcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer wcancel()
+	return res, r.complete(wctx)
 }
 
-// pass starts every target of pending on the workers and returns those another runner holds.
-// A store error ends the run through cancel.
+// pass starts every target of pending on the workers and returns those it could not finish:
+// held by another runner, or not started or abandoned because ctx ended. A store error ends
+// the run through cancel.
 func (r *run) pass(ctx context.Context, cancel context.CancelCauseFunc, pending []string) []string {
 	var (
 		wg   sync.WaitGroup
@@ -394,6 +402,11 @@ func (r *run) pass(ctx context.Context, cancel context.CancelCauseFunc, pending 
 			for t := range next {
 				out, err := r.one(ctx, t)
 				if err != nil {
+					r.mu.Lock()
+					if r.fatal == nil && (ctx.Err() == nil || !errors.Is(err, ctx.Err())) {
+						r.fatal = err
+					}
+					r.mu.Unlock()
 					cancel(err)
 					continue
 				}
@@ -405,16 +418,19 @@ func (r *run) pass(ctx context.Context, cancel context.CancelCauseFunc, pending 
 			}
 		})
 	}
+	fed := 0
 feed:
 	for _, t := range pending {
 		select {
 		case next <- t:
+			fed++
 		case <-ctx.Done():
 			break feed
 		}
 	}
 	close(next)
 	wg.Wait()
+	busy = append(busy, pending[fed:]...)
 	// Keep the job's order among the busy targets.
 	order := make(map[string]int, len(busy))
 	for i, t := range pending {

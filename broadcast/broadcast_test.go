@@ -53,7 +53,12 @@ func TestRunSendsEachOnce(t *testing.T) {
 			var seen []string
 			var last broadcast.Progress
 			job := &broadcast.Job{ID: "price-2024-07", Targets: nw.corps, Send: nw.send, Store: st, Workers: 4,
-				OnProgress: func(p broadcast.Progress) { seen, last = append(seen, p.Target), p }}
+				OnProgress: func(p broadcast.Progress) {
+					seen, last = append(seen, p.Target), p
+					if p.Outcome != broadcast.OutcomeSent {
+						t.Errorf("%s: outcome %d, want OutcomeSent", p.Target, p.Outcome)
+					}
+				}}
 			res, err := job.Run(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -204,6 +209,26 @@ func TestStoreFailureAfterDelivery(t *testing.T) {
 		t.Errorf("the resumed run took %s: it cannot have waited for the 100 ms lease left behind", waited)
 	}
 	checkOnce(t, nw.srv, "j", 10)
+}
+
+// A done mark lost on the last target leaves the job incomplete: the next run resends it.
+func TestStoreFailureOnLastTarget(t *testing.T) {
+	t.Parallel()
+	mem := store.NewMemory()
+	fs := &failingStore{Store: mem}
+	nw := newNetwork(t, 1, mem)
+	ctx := ctxFor(t, 30*time.Second)
+	fs.armed.Store(true)
+	job := &broadcast.Job{ID: "last", Targets: nw.corps, Store: fs, Send: nw.send, Lease: 50 * time.Millisecond}
+	if res, err := job.Run(ctx); !errors.Is(err, errStoreDown) || res.Sent != 1 {
+		t.Fatalf("run: %+v, %v; want the store's error after the send", res, err)
+	}
+	fs.armed.Store(false)
+	res, err := job.Run(ctx)
+	if err != nil || res.Sent != 1 || res.Resent != 1 {
+		t.Fatalf("second run: %+v, %v; want the target resent", res, err)
+	}
+	checkOnce(t, nw.srv, "last", 1)
 }
 
 // Past the duplicate-check window a resend is refused by its task_id (42014): AlreadySent

@@ -25,6 +25,7 @@ type network struct {
 
 	mu      sync.Mutex
 	clients map[string]*messages.Service
+	raw     map[string]*client.Client
 }
 
 func corpID(i int) string  { return fmt.Sprintf("wwstore%05d", i) }
@@ -64,7 +65,7 @@ func dialNetwork(t testing.TB, url string, n int, st store.Store, srv *wecomtest
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &network{srv: srv, up: up, corps: targetsOf(n), clients: map[string]*messages.Service{}}
+	return &network{srv: srv, up: up, corps: targetsOf(n), clients: map[string]*messages.Service{}, raw: map[string]*client.Client{}}
 }
 
 func (nw *network) index(corp string) int {
@@ -84,22 +85,45 @@ func card(key string) messages.TemplateCard {
 	}
 }
 
+// messagesOf returns the messages service acting as corp.
+func (nw *network) messagesOf(corp string) (*messages.Service, error) {
+	nw.mu.Lock()
+	defer nw.mu.Unlock()
+	m := nw.clients[corp]
+	if m == nil {
+		c, err := nw.up.Downstream(corp, agentOf(nw.index(corp)))
+		if err != nil {
+			return nil, err
+		}
+		m = messages.New(c)
+		nw.clients[corp], nw.raw[corp] = m, c
+	}
+	return m, nil
+}
+
+// clientOf fetches corp's downstream token ahead of the sends.
+func (nw *network) clientOf(t testing.TB, corp string) {
+	t.Helper()
+	_, err := nw.messagesOf(corp)
+	if err == nil {
+		nw.mu.Lock()
+		c := nw.raw[corp]
+		nw.mu.Unlock()
+		err = c.Do(context.Background(), "GET", "/cgi-bin/agent/get", map[string][]string{"agentid": {fmt.Sprint(agentOf(nw.index(corp)))}}, nil, nil)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // send is the job's SendFunc.
 func (nw *network) send(ctx context.Context, t broadcast.Target) error {
 	i := nw.index(t.ID)
-	nw.mu.Lock()
-	m := nw.clients[t.ID]
-	if m == nil {
-		c, err := nw.up.Downstream(t.ID, agentOf(i))
-		if err != nil {
-			nw.mu.Unlock()
-			return err
-		}
-		m = messages.New(c)
-		nw.clients[t.ID] = m
+	m, err := nw.messagesOf(t.ID)
+	if err != nil {
+		return err
 	}
-	nw.mu.Unlock()
-	_, err := m.Send(ctx, messages.SendParams{To: messages.ToUsers(manager(i)), AgentID: agentOf(i), Message: card(t.Key)})
+	_, err = m.Send(ctx, messages.SendParams{To: messages.ToUsers(manager(i)), AgentID: agentOf(i), Message: card(t.Key)})
 	if broadcast.AlreadySent(t, err) {
 		return nil
 	}

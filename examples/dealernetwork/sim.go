@@ -40,7 +40,7 @@ const (
 func simulated() config {
 	s := &dealerSim{
 		Server:   wecomtest.NewServer(),
-		cb:       wecomtest.CallbackConfig{Token: "DealerNetworkToken", EncodingAESKey: "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"},
+		cb:       wecomtest.CallbackConfig{Token: "DealerNetworkToken", EncodingAESKey: "Dn7vQ2xLpR9sT4wY6zB1cE3fH5jK8mN0aG2dS4uW6yX"},
 		managers: map[string]string{},
 		clicked:  map[string]bool{},
 	}
@@ -132,7 +132,7 @@ func (s *dealerSim) onboard(ctx context.Context, book *contacts.Service, n int) 
 		}
 		jobs++
 	}
-	fmt.Printf("Imported %d corps into chain %s in %d import jobs\n", len(corps), simChain, jobs)
+	fmt.Printf("Imported %d corps into chain %s in %d import job%s\n", len(corps), simChain, jobs, plural(jobs))
 
 	byCustom := map[string]plannedCorp{}
 	for _, c := range corps {
@@ -239,4 +239,11 @@ func (s *dealerSim) verify(nw *network, res *broadcast.Result) error {
 		len(nw.dealers), sends, sends-len(nw.dealers), s.Calls("/cgi-bin/corpgroup/corp/gettoken"))
 	_ = res
 	return nil
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
