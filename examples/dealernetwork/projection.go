@@ -40,7 +40,7 @@ func project(corps, workers int, rtt time.Duration) projection {
 	p.total = max(p.calls, p.limits)
 	wait := "add no wait"
 	if p.limits > 0 {
-		wait = fmt.Sprintf("make the token fetches wait %s", round(p.limits))
+		wait = fmt.Sprintf("make the token fetches take %s at least", round(p.limits))
 	}
 	p.explain = fmt.Sprintf("%d token fetches and %d sends, %d at a time, %s a call (%d rounds × 2 calls); WeCom's limits (%d token fetches a minute per corp, %d messages a minute per member) %s",
 		corps, corps, workers, rtt, rounds, corpAPIPerMinute, memberPerMinute, wait)

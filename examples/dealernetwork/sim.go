@@ -212,7 +212,7 @@ func (s *dealerSim) pressed(ctx context.Context) error {
 
 // verify checks, from the simulator's records, that every manager holds exactly one price card
 // (the job's: its task_id is the corp's key) and that the press greyed it out once.
-func (s *dealerSim) verify(nw *network, res *broadcast.Result) error {
+func (s *dealerSim) verify(nw *network) error {
 	bad := 0
 	var first string
 	for _, d := range nw.dealers {
@@ -237,7 +237,6 @@ func (s *dealerSim) verify(nw *network, res *broadcast.Result) error {
 	sends := s.Served("/cgi-bin/message/send")
 	fmt.Printf("Simulator: each of the %d managers holds exactly one price card, acknowledged; %d message/send calls (%d answered by the duplicate check), %d downstream tokens fetched\n",
 		len(nw.dealers), sends, sends-len(nw.dealers), s.Calls("/cgi-bin/corpgroup/corp/gettoken"))
-	_ = res
 	return nil
 }
 
