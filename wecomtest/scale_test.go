@@ -183,6 +183,9 @@ func TestScale4000Corps(t *testing.T) {
 	if testing.Short() {
 		t.Skip("scale: skipped with -short")
 	}
+	if wecomtest.ScaleRace() {
+		t.Skip("scale figures are measured without the race detector (TestScaleHandlersPerCorp runs with it)")
+	}
 	start := time.Now()
 	f := scaleRun(t, 4000)
 	if f.gettokens != 4000 || f.sends != 4000 {
