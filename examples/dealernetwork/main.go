@@ -60,7 +60,8 @@
 //	WECOM_BASE_URL          optional: another API host, e.g. a forwarding proxy
 //
 // The real run publishes to the chain as it is, to every joined corp the app is shared with, the
-// tier of a corp being the depth of its group (the root group is the brand's tier), and sends
+// tier of a corp being the depth of its group (the root group is the brand's tier; a corp in it
+// counts as the first tier below, one deeper than the stores as a store), and sends
 // the card to everyone the app is visible to in that corp (the people who act on prices; in a
 // store, its manager). It waits -wait for acknowledgements.
 package main
@@ -291,7 +292,9 @@ func discover(ctx context.Context, up *client.Client, agentID int, chainID strin
 			if err != nil {
 				return nil, fmt.Errorf("chain corps of group %d: %w", g.ID, err)
 			}
-			members[c.CorpID] = member{tier: min(depth(g.ID)+1, tiers), customID: c.CustomID}
+			// A corp in the root group sits right under the brand; deeper than the stores'
+			// depth counts as a store.
+			members[c.CorpID] = member{tier: min(max(depth(g.ID)+1, 2), tiers), customID: c.CustomID}
 		}
 	}
 	nw := &network{up: up, agentID: agentID, byCorp: map[string]*dealer{}}
@@ -300,7 +303,7 @@ func discover(ctx context.Context, up *client.Client, agentID int, chainID strin
 			return nil, fmt.Errorf("share info: %w", err)
 		}
 		m, ok := members[sc.CorpID]
-		if !ok || m.tier < 2 {
+		if !ok {
 			continue // shared, but not a joined corp of this chain
 		}
 		d := &dealer{corp: sc, tier: m.tier, customID: m.customID}

@@ -2,11 +2,17 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/wecom-connector/wecom/client"
+	"github.com/wecom-connector/wecom/wecomtest"
 )
 
 // The simulated network has the six tiers, each corp in a group at its tier's depth under its
@@ -95,5 +101,44 @@ func TestInterruptAtRandomPoints(t *testing.T) {
 		if err != nil {
 			t.Fatalf("interrupted after %d: %v", at, err)
 		}
+	}
+}
+
+// discover takes a corp's tier from its group's depth on any chain: the root group's corps are
+// the first tier below the brand, corps deeper than the stores count as stores, and corps the
+// app is not shared with, or that have not joined, are left out.
+func TestDiscoverTiers(t *testing.T) {
+	srv := wecomtest.NewServer()
+	defer srv.Close()
+	srv.AddChain(wecomtest.CorpID, "ch1", "Chain")
+	for g := 2; g <= 8; g++ { // a line of groups: 2 at depth 1, 3 at depth 2, … 8 at depth 7
+		srv.AddChainGroup(wecomtest.CorpID, "ch1", g, g-1, fmt.Sprintf("G%d", g))
+	}
+	want := map[string]int{}
+	for g := 1; g <= 8; g++ {
+		corp := fmt.Sprintf("wwcorp%d", g)
+		srv.AddChainCorp(wecomtest.CorpID, "ch1", wecomtest.ChainCorp{CorpID: corp, Name: corp, GroupID: g, CustomID: fmt.Sprintf("C%d", g)})
+		srv.AddDownstreamCorp(wecomtest.DownstreamCorp{CorpID: corp, AgentID: 1000100 + g, BusinessType: 1})
+		want[corp] = min(max(g, 2), tiers)
+	}
+	srv.AddChainCorp(wecomtest.CorpID, "ch1", wecomtest.ChainCorp{PendingCorpID: "pend1", Name: "Not joined", GroupID: 3})
+	srv.AddChainCorp(wecomtest.CorpID, "ch1", wecomtest.ChainCorp{CorpID: "wwnotshared", Name: "Not shared", GroupID: 3})
+	up, err := client.New(client.CorpApp{CorpID: wecomtest.CorpID, Secret: wecomtest.Secret}, client.WithBaseURL(srv.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nw, err := discover(context.Background(), up, wecomtest.AgentID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, d := range nw.dealers {
+		got[d.corp.CorpID] = d.tier
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("tiers %v, want %v", got, want)
+	}
+	if !slices.IsSortedFunc(nw.dealers, func(a, b *dealer) int { return a.tier - b.tier }) {
+		t.Error("dealers are not in tier order")
 	}
 }
