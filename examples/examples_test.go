@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,6 +73,7 @@ var examples = []struct {
 var secrets = []string{
 	wecomtest.Secret, "sim-suite-secret", "sim-provider-secret", "supplychain-robot-key", "quickstart-robot-key", // app, suite and provider secrets, robot keys
 	"jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", // EncodingAESKeys
+	"Dn7vQ2xLpR9sT4wY6zB1cE3fH5jK8mN0aG2dS4uW6yX", "DealerNetworkToken", // dealernetwork's callback settings
 	"sim-access_token-", "sim-suite_access_token-", "sim-perm-", "sim-ticket-", // how the simulator's tokens, permanent codes and suite tickets begin
 }
 
@@ -103,6 +105,92 @@ func TestExamples(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDealerNetwork runs dealernetwork on the simulator with the default network (4,000 stores
+// under 250 distributors in six tiers), straight through and interrupted once then resumed, and
+// checks its per-tier table, the projection and the simulator's count of one acknowledged card
+// per corp. Each run must finish well inside two minutes on a 2-core machine.
+func TestDealerNetwork(t *testing.T) {
+	bin := build(t, "dealernetwork")
+	tiers := []struct {
+		name  string
+		corps int
+	}{{"national distributors", 2}, {"provincial distributors", 8}, {"city distributors", 40}, {"district distributors", 200}, {"stores", 4000}}
+	for _, args := range [][]string{nil, {"-interrupt", "1500"}} {
+		t.Run(strings.Join(append([]string{"dealernetwork"}, args...), " "), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, args...)
+			cmd.Env = simulatorEnv()
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			start := time.Now()
+			out, err := cmd.Output()
+			took := time.Since(start)
+			if err != nil {
+				t.Fatalf("dealernetwork %v: %v\nstdout:\n%s\nstderr:\n%s", args, err, out, stderr.Bytes())
+			}
+			t.Logf("dealernetwork %v took %v", args, took.Round(time.Millisecond))
+			for _, s := range secrets {
+				if bytes.Contains(out, []byte(s)) || bytes.Contains(stderr.Bytes(), []byte(s)) {
+					t.Errorf("output shows the secret %q", s)
+				}
+			}
+			text := string(out)
+			lines := strings.Split(strings.TrimSpace(text), "\n")
+			// The per-tier table: every corp of every tier reached and acknowledged, with the
+			// time its tier's last corp was.
+			if !regexp.MustCompile(`(?m)^1 +brand +1 +- +- +published +-$`).MatchString(text) {
+				t.Errorf("no table row for the brand:\n%s", text)
+			}
+			for i, tr := range tiers {
+				re := regexp.MustCompile(fmt.Sprintf(`(?m)^%d +%s +%d +%d +%d +(\S+) +(\S+)$`, i+2, tr.name, tr.corps, tr.corps, tr.corps))
+				m := re.FindStringSubmatch(text)
+				if m == nil {
+					t.Errorf("no table row for tier %d (%s) with %d corps all reached and acknowledged:\n%s", i+2, tr.name, tr.corps, text)
+					continue
+				}
+				for _, d := range m[1:] {
+					if v, err := time.ParseDuration(d); err != nil || v <= 0 {
+						t.Errorf("tier %d: time %q is not a duration", i+2, d)
+					}
+				}
+			}
+			if !slices.ContainsFunc(lines, regexp.MustCompile(`^Real API, projected: 42\.6s for 4250 corps: 4250 token fetches and 4250 sends, 16 at a time, 80ms a call \(266 rounds × 2 calls\); .* add no wait$`).MatchString) {
+				t.Errorf("no projection line for 4,250 corps:\n%s", text)
+			}
+			if !slices.ContainsFunc(lines, regexp.MustCompile(`^Simulator: each of the 4250 managers holds exactly one price card, acknowledged; `).MatchString) {
+				t.Errorf("the simulator does not report one acknowledged card per corp:\n%s", text)
+			}
+			m := regexp.MustCompile(`^summary: 4000 stores in 6 tiers, 4250 corps reached in (\S+) \(real API projected: 42\.6s\), 4250 of 4250 acknowledged$`).FindStringSubmatch(lines[len(lines)-1])
+			if m == nil {
+				t.Fatalf("last line %q does not report 4,000 stores in 6 tiers, all 4,250 corps reached and acknowledged", lines[len(lines)-1])
+			}
+			if d, err := time.ParseDuration(m[1]); err != nil || d >= 2*time.Minute {
+				t.Errorf("every corp reached after %s, want under two minutes", m[1])
+			}
+			if args != nil {
+				m := regexp.MustCompile(`(?m)^Resumed: (\d+) corps already done, (\d+) sent now `).FindStringSubmatch(text)
+				if !strings.Contains(text, "Interrupted after ") || m == nil {
+					t.Fatalf("no interruption and resumption reported:\n%s", text)
+				}
+				done, sent := atoi(t, m[1]), atoi(t, m[2])
+				if done < 1500 || done+sent != 4250 {
+					t.Errorf("resumed with %d done and %d sent, want at least 1,500 done and 4,250 in all", done, sent)
+				}
+			}
+		})
+	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // badFlags are odd values of every numeric flag (and a stray argument) that each example must
@@ -137,6 +225,15 @@ var badFlags = []struct {
 	{"kfdesk", []string{"-servicers", "5"}, "kfdesk: invalid value 5 for flag -servicers: must be from 6 to 15000"},
 	{"kfdesk", []string{"-servicers", "15001"}, "kfdesk: invalid value 15001 for flag -servicers: must be from 6 to 15000"},
 	{"kfdesk", []string{"-duration", "-1s"}, "kfdesk: invalid value -1s for flag -duration: must be 0 (until interrupted) or more"},
+	{"dealernetwork", []string{"-stores", "0"}, "dealernetwork: invalid value 0 for flag -stores: must be from 1 to 10000"},
+	{"dealernetwork", []string{"-stores", "10001"}, "dealernetwork: invalid value 10001 for flag -stores: must be from 1 to 10000"},
+	{"dealernetwork", []string{"-workers", "0"}, "dealernetwork: invalid value 0 for flag -workers: must be from 1 to 256"},
+	{"dealernetwork", []string{"-workers", "257"}, "dealernetwork: invalid value 257 for flag -workers: must be from 1 to 256"},
+	{"dealernetwork", []string{"-interrupt", "-1"}, "dealernetwork: invalid value -1 for flag -interrupt: must be 0 (never) or more"},
+	{"dealernetwork", []string{"-rtt", "0"}, "dealernetwork: invalid value 0s for flag -rtt: must be from 1ms to 10s"},
+	{"dealernetwork", []string{"-rtt", "11s"}, "dealernetwork: invalid value 11s for flag -rtt: must be from 1ms to 10s"},
+	{"dealernetwork", []string{"-wait", "-1s"}, "dealernetwork: invalid value -1s for flag -wait: must be 0 or more"},
+	{"dealernetwork", []string{"extra"}, `dealernetwork: unexpected argument "extra"`},
 }
 
 func TestBadFlags(t *testing.T) {

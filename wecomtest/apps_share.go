@@ -86,27 +86,37 @@ func (s *Server) listAppShareInfo(c *Call) (any, error) {
 	if !ok {
 		return nil, errc(client.CodeNotInShareScope, "app is not in the share scope")
 	}
-	var list []J
-	for _, d := range shares {
-		if d.BusinessType == business && (in.CorpID == "" || in.CorpID == d.CorpID) {
-			list = append(list, J{"corpid": d.CorpID, "corp_name": d.CorpName, "agentid": d.AgentID})
-		}
-	}
 	start := 0
 	if in.Cursor != "" {
 		n, err := strconv.Atoi(strings.TrimPrefix(in.Cursor, "cur-"))
-		if err != nil || n < 0 || n > len(list) {
+		if err != nil || n < 0 {
 			return nil, errc(client.CodeInvalidCursor, "invalid cursor")
 		}
 		start = n
 	}
-	end := len(list)
-	if limit > 0 {
-		end = min(start+limit, len(list))
+	// One pass over the shares that stops after the page: a network of thousands read 100 at a
+	// time costs each page its position, not the whole list.
+	page := []J{}
+	matched, more := 0, false
+	for _, d := range shares {
+		if d.BusinessType != business || (in.CorpID != "" && in.CorpID != d.CorpID) {
+			continue
+		}
+		if limit > 0 && matched >= start+limit {
+			more = true
+			break
+		}
+		if matched >= start {
+			page = append(page, J{"corpid": d.CorpID, "corp_name": d.CorpName, "agentid": d.AgentID})
+		}
+		matched++
 	}
-	out := J{"ending": 1, "next_cursor": "", "corp_list": append([]J{}, list[start:end]...)}
-	if end < len(list) {
-		out["ending"], out["next_cursor"] = 0, fmt.Sprintf("cur-%d", end)
+	if start > matched {
+		return nil, errc(client.CodeInvalidCursor, "invalid cursor")
+	}
+	out := J{"ending": 1, "next_cursor": "", "corp_list": page}
+	if more {
+		out["ending"], out["next_cursor"] = 0, fmt.Sprintf("cur-%d", start+limit)
 	}
 	return out, nil
 }

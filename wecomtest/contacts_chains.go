@@ -55,6 +55,59 @@ type simChain struct {
 	Corps    []*ChainCorp
 	Rules    map[int]J
 	nextRule int
+
+	// Indexes, so that a chain of thousands of corps answers without scanning them: the first
+	// corp with each corp ID and pending corp ID, how many corps carry each name and custom ID,
+	// and the group of each (parent, name).
+	byCorp, byPending map[string]*ChainCorp
+	byGroup           map[int][]*ChainCorp // in the order they were added
+	names, customIDs  map[string]int
+	groupByName       map[chainGroupKey]int
+}
+
+type chainGroupKey struct {
+	parent int
+	name   string
+}
+
+// addCorp appends c to the chain and its indexes.
+func (ch *simChain) addCorp(c *ChainCorp) {
+	ch.Corps = append(ch.Corps, c)
+	ch.index(c)
+}
+
+func (ch *simChain) index(c *ChainCorp) {
+	if c.CorpID != "" && ch.byCorp[c.CorpID] == nil {
+		ch.byCorp[c.CorpID] = c
+	}
+	if c.PendingCorpID != "" && ch.byPending[c.PendingCorpID] == nil {
+		ch.byPending[c.PendingCorpID] = c
+	}
+	ch.byGroup[c.GroupID] = append(ch.byGroup[c.GroupID], c)
+	ch.names[c.Name]++
+	if c.CustomID != "" {
+		ch.customIDs[c.CustomID]++
+	}
+}
+
+// reindex rebuilds the corp indexes after a removal.
+func (ch *simChain) reindex() {
+	ch.byCorp, ch.byPending = map[string]*ChainCorp{}, map[string]*ChainCorp{}
+	ch.byGroup, ch.names, ch.customIDs = map[int][]*ChainCorp{}, map[string]int{}, map[string]int{}
+	for _, c := range ch.Corps {
+		ch.index(c)
+	}
+}
+
+// setGroup adds or replaces a group and indexes it by parent and name.
+func (ch *simChain) setGroup(g *simChainGroup) {
+	if old := ch.Groups[g.ID]; old != nil {
+		if k := (chainGroupKey{old.ParentID, old.Name}); ch.groupByName[k] == g.ID {
+			delete(ch.groupByName, k)
+		}
+	}
+	ch.Groups[g.ID] = g
+	ch.groupByName[chainGroupKey{g.ParentID, g.Name}] = g.ID
 }
 
 type simChainGroup struct {
@@ -77,7 +130,10 @@ func (s *Server) addChain(owner, chainID, name string) *simChain {
 		ch.Name = name
 		return ch
 	}
-	ch := &simChain{ID: chainID, Name: name, Groups: map[int]*simChainGroup{1: {ID: 1, Name: name}}, Rules: map[int]J{}, nextRule: 1}
+	ch := &simChain{ID: chainID, Name: name, Groups: map[int]*simChainGroup{}, Rules: map[int]J{}, nextRule: 1,
+		groupByName: map[chainGroupKey]int{}}
+	ch.setGroup(&simChainGroup{ID: 1, Name: name})
+	ch.reindex()
 	b.chains[chainID] = ch
 	return ch
 }
@@ -91,7 +147,7 @@ func (s *Server) AddChainGroup(ownerCorpID, chainID string, groupID, parentID in
 	if ch == nil {
 		ch = s.addChain(ownerCorpID, chainID, chainID)
 	}
-	ch.Groups[groupID] = &simChainGroup{ID: groupID, ParentID: parentID, Name: name}
+	ch.setGroup(&simChainGroup{ID: groupID, ParentID: parentID, Name: name})
 }
 
 // AddChainCorp puts a downstream corp into a chain (created if needed), as if it had been
@@ -106,7 +162,7 @@ func (s *Server) AddChainCorp(ownerCorpID, chainID string, c ChainCorp) {
 	if c.GroupID == 0 {
 		c.GroupID = 1
 	}
-	ch.Corps = append(ch.Corps, &c)
+	ch.addCorp(&c)
 }
 
 // ChainCorps returns a copy of the corps of a chain, in the order they were added.
@@ -127,22 +183,37 @@ func (s *Server) ChainCorps(ownerCorpID, chainID string) []ChainCorp {
 func (s *Server) JoinChainCorp(ownerCorpID, chainID, pendingCorpID, corpID string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if ch := s.book(ownerCorpID).chains[chainID]; ch != nil {
-		for _, c := range ch.Corps {
-			if c.PendingCorpID == pendingCorpID && c.CorpID == "" {
-				c.CorpID = corpID
-				return true
+	ch := s.book(ownerCorpID).chains[chainID]
+	if ch == nil {
+		return false
+	}
+	c := ch.byPending[pendingCorpID]
+	if c != nil && c.CorpID != "" {
+		c = nil // joined already: look for another corp pending under the same ID
+		for _, other := range ch.Corps {
+			if other.PendingCorpID == pendingCorpID && other.CorpID == "" {
+				c = other
+				break
 			}
 		}
 	}
-	return false
+	if c == nil {
+		return false
+	}
+	c.CorpID = corpID
+	if ch.byCorp[corpID] == nil {
+		ch.byCorp[corpID] = c
+	}
+	return true
 }
 
+// corp finds a joined corp by corpID or, without corpID, a corp by its pending ID.
 func (ch *simChain) corp(corpID, pendingID string) *ChainCorp {
-	for _, c := range ch.Corps {
-		if (corpID != "" && c.CorpID == corpID) || (corpID == "" && pendingID != "" && c.PendingCorpID == pendingID) {
-			return c
-		}
+	switch {
+	case corpID != "":
+		return ch.byCorp[corpID]
+	case pendingID != "":
+		return ch.byPending[pendingID]
 	}
 	return nil
 }
@@ -171,18 +242,13 @@ func (s *Server) groupByPath(ch *simChain, path string) int {
 		if name == "" {
 			continue
 		}
-		found := 0
-		for _, g := range ch.Groups {
-			if g.ParentID == id && g.Name == name {
-				found = g.ID
-			}
-		}
+		found := ch.groupByName[chainGroupKey{id, name}]
 		if found == 0 {
 			found = 2
 			for ch.Groups[found] != nil {
 				found++
 			}
-			ch.Groups[found] = &simChainGroup{ID: found, ParentID: id, Name: name}
+			ch.setGroup(&simChainGroup{ID: found, ParentID: id, Name: name})
 		}
 		id = found
 	}
@@ -280,8 +346,8 @@ func (s *Server) chainCorpList(c *Call) (any, error) {
 	}
 	var keys []string
 	byKey := map[string]*ChainCorp{}
-	for i, cp := range ch.Corps {
-		if cp.GroupID == group && (cp.CorpID != "" || in.NeedPending) {
+	for i, cp := range ch.byGroup[group] {
+		if cp.CorpID != "" || in.NeedPending {
 			k := fmt.Sprintf("%08d", i)
 			keys = append(keys, k)
 			byKey[k] = cp
@@ -331,6 +397,7 @@ func (s *Server) chainRemoveCorp(c *Call) (any, error) {
 		return nil, errc(client.CodeCorpNotInChain, "corp not in the chain")
 	}
 	ch.Corps = slices.DeleteFunc(ch.Corps, func(x *ChainCorp) bool { return x == cp })
+	ch.reindex()
 	return J{}, nil
 }
 
@@ -444,9 +511,11 @@ func pendingID(unionID string) string {
 // downstreamCorps lists the joined corps of every chain owner owns, sorted, without repeats.
 func (s *Server) downstreamCorps(owner string) []string {
 	var out []string
+	seen := map[string]bool{}
 	for _, ch := range s.book(owner).chains {
 		for _, c := range ch.Corps {
-			if c.CorpID != "" && !slices.Contains(out, c.CorpID) {
+			if c.CorpID != "" && !seen[c.CorpID] {
+				seen[c.CorpID] = true
 				out = append(out, c.CorpID)
 			}
 		}
@@ -514,13 +583,12 @@ func (s *Server) chainImport(c *Call) (any, error) {
 		case inCharge > 5:
 			code, msg = client.CodeTooManyPersonsInCharge, "too many persons in charge"
 		}
-		for _, other := range ch.Corps {
-			if code == 0 && other.Name == cp.CorpName {
-				code, msg = client.CodeCorpNameNotUnique, "corp name not unique"
-			}
-			if code == 0 && cp.CustomID != "" && other.CustomID == cp.CustomID {
-				code, msg = client.CodeCustomIDNotUnique, "custom id not unique"
-			}
+		switch {
+		case code != 0:
+		case ch.names[cp.CorpName] > 0:
+			code, msg = client.CodeCorpNameNotUnique, "corp name not unique"
+		case cp.CustomID != "" && ch.customIDs[cp.CustomID] > 0:
+			code, msg = client.CodeCustomIDNotUnique, "custom id not unique"
 		}
 		var contactFails []J
 		for _, p := range cp.Info {
@@ -545,7 +613,7 @@ func (s *Server) chainImport(c *Call) (any, error) {
 				users[p.Mobile] = p.UserCustomID
 			}
 		}
-		ch.Corps = append(ch.Corps, &ChainCorp{PendingCorpID: s.newID("pend"), Name: cp.CorpName, GroupID: s.groupByPath(ch, cp.GroupPath),
+		ch.addCorp(&ChainCorp{PendingCorpID: s.newID("pend"), Name: cp.CorpName, GroupID: s.groupByPath(ch, cp.GroupPath),
 			CustomID: cp.CustomID, InviteUserID: "", UserCustomIDs: users})
 	}
 	status := 1

@@ -29,8 +29,13 @@ func (s *Server) updateRoutes() []route {
 func (s *Server) ClickCard(userID, taskID, eventKey string) (CardEvent, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, m := range s.messages.tasks {
-		if m.taskID != taskID || m.copies[strings.ToLower(userID)] == nil {
+	// The user's own copies name the corps and apps that sent them cards: look the task up
+	// under each (newest first) instead of scanning every card of every corp.
+	user := strings.ToLower(userID)
+	got := s.messages.received[user]
+	for i := len(got) - 1; i >= 0; i-- {
+		m := s.messages.tasks[got[i].CorpID+"|"+strconv.Itoa(got[i].AgentID)+"|"+taskID]
+		if m == nil || m.copies[user] == nil {
 			continue
 		}
 		return CardEvent{
