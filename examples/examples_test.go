@@ -63,6 +63,15 @@ var examples = []struct {
 			t.Errorf("last line %q, want a summary with all N customers answered", last)
 		}
 	}, ""},
+	// 60 parents over 6 advisors: one advisor leaves (10 customers, 2 clubs), one changes role
+	// (10 customers, one refusing, 2 clubs); the one who leaves does not publish the moment.
+	{"advisors", nil, func(t *testing.T, last string) {
+		re := regexp.MustCompile(`^advisors: 60 parents added through links, 60 welcomed, mass message reached 60, moment seen by 50, ` +
+			`19 customers handed over \(1 refused\), 4 group chats handed over, stats: 60 new contacts$`)
+		if !re.MatchString(last) {
+			t.Errorf("last line %q does not match %s", last, re)
+		}
+	}, `^  handovers of 5 pairs: 19 done, 1 refused$`},
 }
 
 // secrets are values an example's output must never show.
@@ -129,6 +138,11 @@ var badFlags = []struct {
 	{"kfdesk", []string{"-servicers", "5"}, "kfdesk: invalid value 5 for flag -servicers: must be from 6 to 15000"},
 	{"kfdesk", []string{"-servicers", "15001"}, "kfdesk: invalid value 15001 for flag -servicers: must be from 6 to 15000"},
 	{"kfdesk", []string{"-duration", "-1s"}, "kfdesk: invalid value -1s for flag -duration: must be 0 (until interrupted) or more"},
+	{"advisors", []string{"-parents", "0"}, "advisors: invalid value 0 for flag -parents: must be from 1 to 1000"},
+	{"advisors", []string{"-parents", "1001"}, "advisors: invalid value 1001 for flag -parents: must be from 1 to 1000"},
+	{"advisors", []string{"-advisors", "2"}, "advisors: invalid value 2 for flag -advisors: must be from 3 to 100"},
+	{"advisors", []string{"-advisors", "101"}, "advisors: invalid value 101 for flag -advisors: must be from 3 to 100"},
+	{"advisors", []string{"extra"}, `advisors: unexpected argument "extra"`},
 }
 
 func TestBadFlags(t *testing.T) {
