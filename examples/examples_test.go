@@ -67,6 +67,15 @@ var examples = []struct {
 			t.Errorf("last line %q, want a summary with all N customers answered", last)
 		}
 	}, ""},
+	// 60 parents over 6 advisors: one advisor leaves (10 customers, 2 clubs), one changes role
+	// (10 customers, one refusing, 2 clubs); the one who leaves does not publish the moment.
+	{"advisors", nil, func(t *testing.T, last string) {
+		re := regexp.MustCompile(`^advisors: 60 parents added through links, 60 welcomed, mass message reached 60, moment seen by 50, ` +
+			`19 customers handed over \(1 refused\), 4 group chats handed over, stats: 60 new contacts$`)
+		if !re.MatchString(last) {
+			t.Errorf("last line %q does not match %s", last, re)
+		}
+	}, `^  handovers of 5 pairs: 19 done, 1 refused$`},
 }
 
 // secrets are values an example's output must never show.
@@ -234,6 +243,11 @@ var badFlags = []struct {
 	{"dealernetwork", []string{"-rtt", "11s"}, "dealernetwork: invalid value 11s for flag -rtt: must be from 1ms to 10s"},
 	{"dealernetwork", []string{"-wait", "-1s"}, "dealernetwork: invalid value -1s for flag -wait: must be 0 or more"},
 	{"dealernetwork", []string{"extra"}, `dealernetwork: unexpected argument "extra"`},
+	{"advisors", []string{"-parents", "0"}, "advisors: invalid value 0 for flag -parents: must be from 1 to 1000"},
+	{"advisors", []string{"-parents", "1001"}, "advisors: invalid value 1001 for flag -parents: must be from 1 to 1000"},
+	{"advisors", []string{"-advisors", "2"}, "advisors: invalid value 2 for flag -advisors: must be from 3 to 100"},
+	{"advisors", []string{"-advisors", "101"}, "advisors: invalid value 101 for flag -advisors: must be from 3 to 100"},
+	{"advisors", []string{"extra"}, `advisors: unexpected argument "extra"`},
 }
 
 func TestBadFlags(t *testing.T) {
