@@ -7,14 +7,20 @@
 //
 //	client           the one authenticated Client: tokens (cached, shared through a Store,
 //	                 refreshed once), the single request path Do, typed errors, retries,
-//	                 rate limiting, redacted logging
+//	                 rate limiting, redacted logging, a Fleet of authorised corps, JS-SDK tickets
 //	store            the Store interface (tokens, tickets, cursors, dedupe keys) + in-memory store
-//	contacts         users, departments, tags, batch jobs, upstream/downstream chains, linked
-//	                 corps, external contacts and "contact me" ways (客户联系)
+//	contacts         users, departments, tags, batch jobs, exports, upstream/downstream chains,
+//	                 linked corps, and customer contact (客户联系): customers, contact and join
+//	                 ways, acquisition links, mass messages, moments, handovers, rule groups,
+//	                 statistics
 //	messages         app messages of every msgtype and template cards, app chats, media,
 //	                 group robots (群机器人)
-//	apps             agents, menus, workbench, app sharing, ISV suite authorisation, OAuth login
+//	apps             agents, menus, workbench, app sharing, OAuth login; ISV suite
+//	                 authorisation, interface licences, open IDs, register codes
 //	customerservice  微信客服: accounts, servicers, sessions, message sync and send, customers
+//	jssdk            wx.config / wx.agentConfig signatures for H5 pages
+//	broadcast        a resumable fan-out job (a notice to thousands of corps) whose progress
+//	                 lives in the Store
 //	webhook          callback crypto, URL verification, typed events, passive replies, Handler
 //	wecomtest        a stateful fake WeCom server for tests and the examples
 //	redisstore       store.Store on Redis for fleets of processes (its own module)
