@@ -4,10 +4,10 @@ import (
 	"context"
 	"iter"
 	"net/http"
-	"time"
 
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/ctxtime"
 	"github.com/wecom-connector/wecom/internal/pager"
 	"github.com/wecom-connector/wecom/internal/wire"
 )
@@ -496,7 +496,7 @@ func (s *ProviderService) GetLicenseMultiCorpJobResult(ctx context.Context, jobI
 // WaitLicenseMultiCorpJob polls a submitted multi-corp job with backoff (100 ms doubling to 5 s)
 // until it is no longer running, an error occurs or ctx ends; check the result's Status.
 func (s *ProviderService) WaitLicenseMultiCorpJob(ctx context.Context, jobID string) (*LicenseMultiCorpJobResult, error) {
-	return licensePoll(ctx, func(ctx context.Context) (*LicenseMultiCorpJobResult, bool, error) {
+	return ctxtime.Poll(ctx, func(ctx context.Context) (*LicenseMultiCorpJobResult, bool, error) {
 		r, err := s.GetLicenseMultiCorpJobResult(ctx, jobID)
 		return r, err == nil && r.Status != LicenseJobRunning, err
 	})
@@ -635,35 +635,8 @@ func (s *ProviderService) GetLicensePayJobResult(ctx context.Context, jobID stri
 // WaitLicensePayJob polls a balance payment with backoff (100 ms doubling to 5 s) until it is no
 // longer running, an error occurs or ctx ends; check the result's Status.
 func (s *ProviderService) WaitLicensePayJob(ctx context.Context, jobID string) (*LicensePayJobResult, error) {
-	return licensePoll(ctx, func(ctx context.Context) (*LicensePayJobResult, bool, error) {
+	return ctxtime.Poll(ctx, func(ctx context.Context) (*LicensePayJobResult, bool, error) {
 		r, err := s.GetLicensePayJobResult(ctx, jobID)
 		return r, err == nil && r.Status != LicenseJobRunning, err
 	})
-}
-
-// Licence job polling backoff: start short (the jobs finish in seconds), grow to a few seconds.
-const (
-	licensePollMin = 100 * time.Millisecond
-	licensePollMax = 5 * time.Second
-)
-
-// licensePoll calls get until it reports done, waiting with doubling backoff between calls; ctx
-// ends the wait.
-func licensePoll[T any](ctx context.Context, get func(ctx context.Context) (T, bool, error)) (T, error) {
-	wait := licensePollMin
-	for {
-		v, done, err := get(ctx)
-		if err != nil || done {
-			return v, err
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			var zero T
-			return zero, ctx.Err()
-		case <-t.C:
-		}
-		wait = min(wait*2, licensePollMax)
-	}
 }

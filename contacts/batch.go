@@ -4,9 +4,9 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/ctxtime"
 )
 
 // JobStatus is the state of an asynchronous job (batch import, chain import).
@@ -173,35 +173,8 @@ func (s *Service) GetJobResult(ctx context.Context, jobID string) (*JobResult, e
 // WaitJob polls a batch job with backoff (100 ms doubling to 5 s) until it finishes, an error
 // occurs or ctx ends.
 func (s *Service) WaitJob(ctx context.Context, jobID string) (*JobResult, error) {
-	return poll(ctx, func(ctx context.Context) (*JobResult, bool, error) {
+	return ctxtime.Poll(ctx, func(ctx context.Context) (*JobResult, bool, error) {
 		r, err := s.GetJobResult(ctx, jobID)
 		return r, err == nil && r.Status == JobFinished, err
 	})
-}
-
-// Job polling backoff: start short (small jobs finish in a second), grow to a few seconds.
-const (
-	pollMin = 100 * time.Millisecond
-	pollMax = 5 * time.Second
-)
-
-// poll calls get until it reports done, waiting with doubling backoff between calls; ctx ends
-// the wait.
-func poll[T any](ctx context.Context, get func(ctx context.Context) (T, bool, error)) (T, error) {
-	wait := pollMin
-	for {
-		v, done, err := get(ctx)
-		if err != nil || done {
-			return v, err
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			var zero T
-			return zero, ctx.Err()
-		case <-t.C:
-		}
-		wait = min(wait*2, pollMax)
-	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/ctxtime"
 	"github.com/wecom-connector/wecom/internal/pager"
 	"github.com/wecom-connector/wecom/internal/wire"
 )
@@ -413,7 +414,7 @@ func (s *Service) GetChainImportResult(ctx context.Context, jobID string) (*Chai
 
 // WaitChainImport polls an import job with backoff until it finishes or ctx ends.
 func (s *Service) WaitChainImport(ctx context.Context, jobID string) (*ChainImportResult, error) {
-	return poll(ctx, func(ctx context.Context) (*ChainImportResult, bool, error) {
+	return ctxtime.Poll(ctx, func(ctx context.Context) (*ChainImportResult, bool, error) {
 		r, err := s.GetChainImportResult(ctx, jobID)
 		return r, err == nil && r.Status == JobFinished, err
 	})

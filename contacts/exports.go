@@ -11,6 +11,7 @@ import (
 
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/ctxtime"
 )
 
 // ExportStatus is the state of an asynchronous address-book export (异步导出任务).
@@ -192,7 +193,7 @@ var ErrExportFailed = errors.New("wecom: contacts: export job failed")
 // event (JobType export_user, export_simple_user, export_department, export_taguser) when the
 // job ends; a service that receives it can call [Service.GetExportResult] once instead.
 func (s *Service) WaitExport(ctx context.Context, jobID string) (*ExportResult, error) {
-	r, err := poll(ctx, func(ctx context.Context) (*ExportResult, bool, error) {
+	r, err := ctxtime.Poll(ctx, func(ctx context.Context) (*ExportResult, bool, error) {
 		r, err := s.GetExportResult(ctx, jobID)
 		return r, err == nil && (r.Status == ExportDone || r.Status == ExportFailed), err
 	})

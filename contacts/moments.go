@@ -9,6 +9,7 @@ import (
 
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/ctxtime"
 	"github.com/wecom-connector/wecom/internal/pager"
 	"github.com/wecom-connector/wecom/internal/wire"
 )
@@ -190,7 +191,7 @@ func (a *momentJobAnswer) result(path string) *MomentTaskResult {
 // finishes, an error occurs or ctx ends. A job that finished with an errcode returns its
 // result and that errcode as the error.
 func (s *Service) WaitMomentTask(ctx context.Context, jobID string) (*MomentTaskResult, error) {
-	r, err := poll(ctx, func(ctx context.Context) (*MomentTaskResult, bool, error) {
+	r, err := ctxtime.Poll(ctx, func(ctx context.Context) (*MomentTaskResult, bool, error) {
 		r, err := s.GetMomentTaskResult(ctx, jobID)
 		return r, err == nil && r.Status == JobFinished, err
 	})
