@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path"
 	"slices"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/stream"
 	"github.com/wecom-connector/wecom/internal/wire"
 )
 
@@ -80,12 +80,12 @@ func (p *UploadAttachmentParams) upload() (*client.Upload, error) {
 	}
 	size := p.Size
 	if size <= 0 {
-		size = readerLength(p.Body)
+		size = stream.Length(p.Body)
 	}
 	body := p.Body
 	switch {
 	case size < 0:
-		body, size = &sizeCap{r: p.Body, max: MaxAttachmentBytes}, 0
+		body, size = stream.Cap(p.Body, MaxAttachmentBytes, ErrAttachmentTooLarge), 0
 	case size < MinAttachmentBytes:
 		return nil, check.Invalid("media", "%d bytes: attachments must be larger than 5 bytes", size)
 	case size > MaxAttachmentBytes:
@@ -138,40 +138,4 @@ func (s *Service) UploadAttachment(ctx context.Context, p UploadAttachmentParams
 		return nil, err
 	}
 	return &UploadedAttachment{Type: out.Type, MediaID: out.MediaID, CreatedAt: time.Unix(int64(out.CreatedAt), 0)}, nil
-}
-
-// readerLength finds the remaining length of in-memory readers and regular files; -1 when
-// unknown.
-func readerLength(r io.Reader) int64 {
-	switch v := r.(type) {
-	case interface{ Len() int }:
-		return int64(v.Len())
-	case *os.File:
-		st, err := v.Stat()
-		if err != nil || !st.Mode().IsRegular() {
-			return -1
-		}
-		pos, err := v.Seek(0, io.SeekCurrent)
-		if err != nil {
-			return -1
-		}
-		return st.Size() - pos
-	}
-	return -1
-}
-
-// sizeCap fails once more than max bytes were read.
-type sizeCap struct {
-	r    io.Reader
-	max  int64
-	read int64
-}
-
-func (c *sizeCap) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.read += int64(n)
-	if c.read > c.max {
-		return n, ErrAttachmentTooLarge
-	}
-	return n, err
 }

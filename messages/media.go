@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path"
 	"slices"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/wecom-connector/wecom/client"
 	"github.com/wecom-connector/wecom/internal/check"
+	"github.com/wecom-connector/wecom/internal/stream"
 	"github.com/wecom-connector/wecom/internal/wire"
 )
 
@@ -146,12 +146,12 @@ func (p UploadParams) upload(rule *mediaRule) (*client.Upload, error) {
 	}
 	size := p.Size
 	if size <= 0 {
-		size = lengthOf(p.Body)
+		size = stream.Length(p.Body)
 	}
 	body := p.Body
 	switch {
 	case size < 0:
-		body = &capReader{r: p.Body, max: r.max}
+		body = stream.Cap(p.Body, r.max, ErrMediaTooLarge)
 		size = 0
 	case size < MinMediaBytes:
 		return nil, check.Invalid("media", "%d bytes: media must be larger than 5 bytes", size)
@@ -168,45 +168,9 @@ func (p UploadParams) upload(rule *mediaRule) (*client.Upload, error) {
 	return &client.Upload{Field: "media", Filename: p.Filename, ContentType: ct, Body: body, Size: size}, nil
 }
 
-// lengthOf finds the remaining length of in-memory readers and files; -1 when unknown.
-func lengthOf(r io.Reader) int64 {
-	switch v := r.(type) {
-	case interface{ Len() int }:
-		return int64(v.Len())
-	case *os.File:
-		st, err := v.Stat()
-		if err != nil || !st.Mode().IsRegular() {
-			return -1
-		}
-		pos, err := v.Seek(0, io.SeekCurrent)
-		if err != nil {
-			return -1
-		}
-		return st.Size() - pos
-	}
-	return -1
-}
-
 // ErrMediaTooLarge is the error of an upload of unknown length that passed its type's limit
 // while streaming; the request is abandoned.
 var ErrMediaTooLarge = errors.New("wecom: media: larger than its type allows")
-
-// capReader fails once more than max bytes were read.
-type capReader struct {
-	r    io.Reader
-	max  int64
-	read int64
-}
-
-// Read passes reads through until the limit is passed.
-func (c *capReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.read += int64(n)
-	if c.read > c.max {
-		return n, ErrMediaTooLarge
-	}
-	return n, err
-}
 
 // DownloadInfo describes a downloaded media file.
 type DownloadInfo struct {
