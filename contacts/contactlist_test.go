@@ -14,7 +14,10 @@ import (
 
 func TestServedContactsMatrix(t *testing.T) {
 	t.Parallel()
-	var opengid string
+	// The opengid is the same on every simulator: read it once, before the parallel cases.
+	srv0, s0 := newSim(t)
+	seedChats(t, srv0, s0)
+	opengid := srv0.GroupChatOpenGID(wecomtest.CorpID, "wrZhao03")
 	runMatrix(t, []endpoint{
 		{name: "contact_list", path: "/cgi-bin/externalcontact/contact_list", retried: true, prepare: seedCustomers, call: func(ctx context.Context, s *Service) error {
 			pg, err := s.ListServedContactsPage(ctx, ServedContactsParams{})
@@ -23,10 +26,7 @@ func TestServedContactsMatrix(t *testing.T) {
 			}
 			return err
 		}},
-		{name: "opengid_to_chatid", path: "/cgi-bin/externalcontact/opengid_to_chatid", retried: true, prepare: func(t *testing.T, srv *wecomtest.Server, s *Service) {
-			seedChats(t, srv, s)
-			opengid = srv.GroupChatOpenGID(wecomtest.CorpID, "wrZhao03") // the same on every simulator
-		}, call: func(ctx context.Context, s *Service) error {
+		{name: "opengid_to_chatid", path: "/cgi-bin/externalcontact/opengid_to_chatid", retried: true, prepare: seedChats, call: func(ctx context.Context, s *Service) error {
 			id, err := s.OpenGIDToChatID(ctx, opengid)
 			if err == nil && id != "wrZhao03" {
 				return fmt.Errorf("chat id %q", id)
