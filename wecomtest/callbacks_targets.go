@@ -76,15 +76,16 @@ func toCorp(corpID string, plaintexts ...[]byte) []cbEvent {
 // a handover API is called, a group chat handed over, a licence order paid from the balance or
 // at once for a test corp, auto-activation, a member refused by the licence check) is
 // delivered in the background, in order per call. kf_msg_or_event notices always go in the
-// background, as notices to pull sync_msg.
+// background, each on its own (several may be in flight at once), as notices to pull sync_msg.
 func (s *Server) SetCallbackURL(corpID, target string, cfg CallbackConfig) {
 	s.setSinkURL(cbDest{cbCorp, corpID}, target, cfg)
 }
 
-// OnCallback registers fn to receive, in order, the plaintext of every callback that goes to
+// OnCallback registers fn to receive the plaintext of every callback that goes to
 // corpID's app (see [Server.SetCallbackURL]), besides its URL: it runs outside the server's
 // lock, before the helper that caused the callback returns (its error is then that helper's
-// error), or in the background for callbacks caused by API calls and kf notices.
+// error), or in the background for callbacks caused by API calls and kf notices, in the
+// order [Server.SetCallbackURL] describes.
 func (s *Server) OnCallback(corpID string, fn func(ctx context.Context, plaintext []byte) error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
