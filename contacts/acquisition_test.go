@@ -46,7 +46,7 @@ type events struct {
 
 func collectEvents(t *testing.T, srv *wecomtest.Server) *events {
 	ev := &events{}
-	srv.OnAcquisitionCallback(wecomtest.CorpID, func(_ context.Context, pt []byte) error {
+	srv.OnCallback(wecomtest.CorpID, func(_ context.Context, pt []byte) error {
 		e, err := webhook.Parse(pt)
 		if err != nil {
 			t.Errorf("callback does not parse: %v\n%s", err, pt)
@@ -588,7 +588,7 @@ func TestAcquisitionCallbacksDelivered(t *testing.T) {
 	})
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
-	srv.SetAcquisitionCallbackURL(wecomtest.CorpID, ts.URL, wecomtest.CallbackConfig{Token: token, EncodingAESKey: key})
+	srv.SetCallbackURL(wecomtest.CorpID, ts.URL, wecomtest.CallbackConfig{Token: token, EncodingAESKey: key})
 	if _, err := srv.AddCustomerViaLink(context.Background(), wecomtest.CorpID, wecomtest.AcquisitionVisit{LinkID: id, Channel: "wechat_ads"}); err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ func ExampleService_CreateAcquisitionLink() {
 	ctx := context.Background()
 	srv.AddUsers(wecomtest.CorpID, wecomtest.SeedUser{UserID: "li.na", Name: "李娜"}, wecomtest.SeedUser{UserID: "zhao.lei", Name: "赵磊"})
 	// The app's callback handler; in production WeCom posts these to the callback URL.
-	srv.OnAcquisitionCallback(wecomtest.CorpID, func(_ context.Context, plaintext []byte) error {
+	srv.OnCallback(wecomtest.CorpID, func(_ context.Context, plaintext []byte) error {
 		ev, err := webhook.Parse(plaintext)
 		if added, ok := ev.(*webhook.ExternalContactAdded); ok {
 			fmt.Printf("callback: %s added %s (state %s)\n", added.UserID, added.ExternalUserID, added.State)

@@ -121,7 +121,7 @@ func newCallbackSink(t *testing.T, srv *wecomtest.Server) *callbackSink {
 	}))
 	t.Cleanup(ts.Close)
 	k.url = ts.URL
-	srv.SetTransferCallbackURL(wecomtest.CorpID, ts.URL, wecomtest.CallbackConfig{Token: "tok", EncodingAESKey: strings.Repeat("k", 43)})
+	srv.SetCallbackURL(wecomtest.CorpID, ts.URL, wecomtest.CallbackConfig{Token: "tok", EncodingAESKey: strings.Repeat("k", 43)})
 	return k
 }
 

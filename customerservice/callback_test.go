@@ -38,7 +38,7 @@ func callbackURL(t *testing.T, svc *customerservice.Service, srv *wecomtest.Serv
 	}
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
-	srv.SetKfCallbackURL(hs.URL, wecomtest.CallbackConfig{Token: cbToken, EncodingAESKey: cbAESKey})
+	srv.SetCallbackURL(wecomtest.CorpID, hs.URL, wecomtest.CallbackConfig{Token: cbToken, EncodingAESKey: cbAESKey})
 }
 
 // TestCallbackDrivesSync: each customer message reaches Handle exactly once through the

@@ -357,7 +357,7 @@ func TestStickyReplicas(t *testing.T) {
 				hA.ServeHTTP(w, r)
 			}))
 			defer front.Close()
-			d.srv.SetKfCallbackURL(front.URL, wecomtest.CallbackConfig{Token: cbToken, EncodingAESKey: cbAESKey, Attempts: 2})
+			d.srv.SetCallbackURL(wecomtest.CorpID, front.URL, wecomtest.CallbackConfig{Token: cbToken, EncodingAESKey: cbAESKey, Attempts: 2})
 			var bDone sync.WaitGroup
 			defer bDone.Wait()
 			defer cancel()

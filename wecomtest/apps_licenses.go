@@ -1,6 +1,7 @@
 package wecomtest
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -106,6 +107,7 @@ type licenseState struct {
 	buy      map[string]*licBuyJob
 	pay      map[string]*licPayJob
 	balances map[string]int64 // provider corp → balance in fen; absent: no balance account
+	gate     *licGateCall     // the call being checked (apps_licenses_gate.go), nil between calls
 }
 
 func (st *licenseState) init() {
@@ -171,6 +173,7 @@ func (st *licenseState) trial(suite, corp string) *licTrial {
 // whose per-corp parts are sub-orders of type 1.
 type licOrder struct {
 	id, provider, corp string
+	buyer              string // buyer_userid: the provider's member who ordered
 	typ, status        int
 	price              int64
 	base, ext          int
@@ -200,6 +203,7 @@ const (
 // licCode is an active code (账号激活码).
 type licCode struct {
 	code, owner, sharedTo string
+	provider              string // the provider whose order created it
 	typ, days             int
 	created, activated    time.Time
 	expire                time.Time
@@ -456,29 +460,46 @@ func (s *Server) SetProviderBalance(providerCorpID string, fen int64) {
 
 // PayLicenseOrder pays a pending order as its buyer does in the provider admin console: a
 // purchase creates its active codes, a renewal extends its members' accounts, a multi-corp order
-// pays every corp's part. It fails for an unknown order or one that is not pending.
+// pays every corp's part. It fails for an unknown order or one that is not pending. The
+// license_pay_success callback of the order (one per corp's part of a multi-corp order) goes to
+// the provider's system event URL (see [Server.SetProviderCallbackURL]) before it returns; an
+// unacknowledged delivery is its error, the order staying paid.
 func (s *Server) PayLicenseOrder(orderID string) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.licenses.init()
 	o := s.licenses.orders[orderID]
 	if o == nil || o.parent != "" {
+		s.mu.Unlock()
 		return fmt.Errorf("wecomtest: no licence order %q to pay", orderID)
 	}
-	if err := s.licPay(o); err != nil {
+	events, err := s.licPay(o)
+	s.mu.Unlock()
+	if err != nil {
 		return fmt.Errorf("wecomtest: %w", err)
 	}
-	return nil
+	return s.emit(context.Background(), events)
 }
 
-// licPay pays o (95644: the codes exist only once the order is paid).
-func (s *Server) licPay(o *licOrder) error {
+// licPayLater pays o for an API call and sends its callbacks in the background; s.mu held.
+func (s *Server) licPayLater(o *licOrder) {
+	events, _ := s.licPay(o)
+	s.emitLater(events)
+}
+
+// licPay pays o (95644: the codes exist only once the order is paid) and returns the
+// license_pay_success callbacks to send: one for o, or one per sub-order of a multi-corp
+// order (whose OrderId is the sub-order's).
+func (s *Server) licPay(o *licOrder) ([]cbEvent, error) {
 	st := &s.licenses
 	if o.status != licPending {
-		return errc(licOrderNotPending, "order is not pending payment")
+		return nil, errc(licOrderNotPending, "order is not pending payment")
 	}
 	now := st.now()
 	o.status, o.paid = licPaid, now
+	var events []cbEvent
+	if o.typ != 8 {
+		events = append(events, cbEvent{cbDest{cbProvider, o.provider}, licensePaySuccessCallback(o.provider, o.corp, o.id, o.buyer)})
+	}
 	switch o.typ {
 	case 1:
 		lc := st.corp(o.corp)
@@ -488,7 +509,7 @@ func (s *Server) licPay(o *licOrder) error {
 		}
 		for _, n := range []struct{ typ, count int }{{licBase, o.base}, {licExternal, o.ext}} {
 			for range n.count {
-				k := &licCode{code: st.next("SIMAC"), owner: o.corp, typ: n.typ, days: o.months*licMonthDays + o.days, created: now}
+				k := &licCode{code: st.next("SIMAC"), owner: o.corp, provider: o.provider, typ: n.typ, days: o.months*licMonthDays + o.days, created: now}
 				st.codes[k.code] = k
 				o.codes = append(o.codes, k.code)
 			}
@@ -513,11 +534,12 @@ func (s *Server) licPay(o *licOrder) error {
 	case 8:
 		for _, id := range o.subs {
 			if sub := st.orders[id]; sub != nil {
-				_ = s.licPay(sub)
+				ev, _ := s.licPay(sub)
+				events = append(events, ev...)
 			}
 		}
 	}
-	return nil
+	return events, nil
 }
 
 // licPrice is a made-up price in fen: 50 yuan a year for a base account, 150 for 互通.

@@ -27,6 +27,13 @@ import (
 // that type, as WeCom does when the provider sends a message or calls a 互通 API (97198).
 //
 // Calls from internal apps, and the API's other calls, are not checked.
+//
+// Callbacks, delivered in the background after the call (see [Server.SetCallbackURL]): an
+// auto-activation sends auto_activate (scene 2 for message/send, 3 for the 互通 calls) to the
+// system event URL of the provider whose order created the code ([Server.SetProviderCallbackURL]),
+// one per call listing the accounts; a member refused for want of an account sends
+// unlicensed_notify to the suite's data callback URL ([Server.SetSuiteDataCallbackURL]), once per
+// member and call, with the installation's AgentID.
 
 // licenseRule applies the check to one call, with s.mu held.
 type licenseRule func(s *Server, c *Call, corp string, h handlerFunc) (any, error)
@@ -60,7 +67,81 @@ func (s *Server) licenseGate(c *Call, h handlerFunc) (any, error) {
 	if rule == nil || st.now().Before(trial.end) {
 		return h(c)
 	}
+	g := &licGateCall{suite: suite, corp: t.CorpID, scene: licSceneInterworking, refused: map[string]bool{}}
+	if c.Path == "/cgi-bin/message/send" {
+		g.scene = licSceneMessage
+	}
+	st.gate = g
+	defer func() {
+		st.gate = nil
+		s.emitLater(s.licGateEvents(g))
+	}()
 	return rule(s, c, t.CorpID, h)
+}
+
+// Scenes (Scene) of auto_activate (95994).
+const (
+	licSceneMessage      = 2 // 服务商调用消息推送接口
+	licSceneInterworking = 3 // 服务商调用互通接口
+)
+
+// licGateCall collects what one checked call's licence check did, for its callbacks.
+type licGateCall struct {
+	suite, corp string
+	scene       int
+	activated   []licAutoActivation
+	refused     map[string]bool // lower-case userids already reported
+	unlicensed  []string        // members refused, in order
+}
+
+type licAutoActivation struct {
+	provider string
+	account  autoActivatedAccount
+}
+
+// licPrevious is a member's account before an auto-activation, as auto_activate reports it:
+// PreviousStatus 1 none, 2 valid (7 days or less left), 3 expired, and the former code.
+func (st *licenseState) licPrevious(prev *licCode) (status int, code string) {
+	switch {
+	case prev == nil:
+		return 1, ""
+	case prev.valid(st.now()):
+		return 2, prev.code
+	}
+	return 3, prev.code
+}
+
+// licAutoActivated records an auto-activation of k for userID (prevStatus, prevCode from
+// licPrevious before it).
+func (st *licenseState) licAutoActivated(k *licCode, prevStatus int, prevCode, userID string) {
+	if g := st.gate; g != nil {
+		g.activated = append(g.activated, licAutoActivation{provider: k.provider, account: autoActivatedAccount{
+			code: k.code, userID: userID, typ: k.typ, expire: k.expire.Unix(), previousStatus: prevStatus, previousCode: prevCode}})
+	}
+}
+
+// licGateEvents are the callbacks of a checked call.
+func (s *Server) licGateEvents(g *licGateCall) []cbEvent {
+	var events []cbEvent
+	var providers []string
+	byProvider := map[string][]autoActivatedAccount{}
+	for _, a := range g.activated {
+		if byProvider[a.provider] == nil {
+			providers = append(providers, a.provider)
+		}
+		byProvider[a.provider] = append(byProvider[a.provider], a.account)
+	}
+	for _, p := range providers {
+		events = append(events, cbEvent{cbDest{cbProvider, p}, autoActivateCallback(p, g.corp, g.scene, byProvider[p])})
+	}
+	agentID := 0
+	if a := s.apps.auths[g.suite+"|"+g.corp]; a != nil {
+		agentID = a.AgentID
+	}
+	for _, id := range g.unlicensed {
+		events = append(events, cbEvent{cbDest{cbSuiteData, g.suite}, EventCallback(g.corp, id, agentID, "unlicensed_notify", nil)})
+	}
+	return events
 }
 
 // licHas reports whether userID has a valid account for need, auto-activating one first when
@@ -72,17 +153,25 @@ func (s *Server) licHas(corp, userID string, need int) bool {
 	if st.licensed(corp, userID, need) {
 		// Auto-activation also renews an account with 7 days or less left (97198).
 		if k := st.licBound(corp, userID, need); auto && k != nil && k.valid(st.now()) && k.expire.Sub(st.now()) <= licAutoRenewDay*licDay {
-			if free := st.freeCode(corp, need); free != nil {
-				_ = s.licBind(corp, free, userID)
+			ps, pc := st.licPrevious(k)
+			if free := st.freeCode(corp, need); free != nil && s.licBind(corp, free, userID) == nil {
+				st.licAutoActivated(free, ps, pc, userID)
 			}
 		}
 		return true
 	}
-	if !auto {
-		return false
+	if auto {
+		ps, pc := st.licPrevious(st.licBound(corp, userID, need))
+		if k := st.freeCode(corp, need); k != nil && s.licBind(corp, k, userID) == nil && st.licensed(corp, userID, need) {
+			st.licAutoActivated(k, ps, pc, userID)
+			return true
+		}
 	}
-	k := st.freeCode(corp, need)
-	return k != nil && s.licBind(corp, k, userID) == nil && st.licensed(corp, userID, need)
+	if g := st.gate; g != nil && s.licMember(corp, userID) && !g.refused[strings.ToLower(userID)] {
+		g.refused[strings.ToLower(userID)] = true
+		g.unlicensed = append(g.unlicensed, userID)
+	}
+	return false
 }
 
 // licLacking returns the members of ids without a valid account for need.

@@ -107,8 +107,9 @@ func (s *Server) licCreateNewOrder(c *Call) (any, error) {
 		return nil, errc(client.CodeEmptyParameter, "buyer_userid missing")
 	}
 	o := s.licNewOrder(c.Token.CorpID, corp, 1, *in.Count, *in.Duration)
+	o.buyer = in.Buyer
 	if o.test {
-		_ = s.licPay(o)
+		s.licPayLater(o)
 	}
 	return J{"order_id": o.id}, nil
 }
@@ -235,9 +236,9 @@ func (s *Server) licSubmitRenewJob(c *Call) (any, error) {
 	}
 	job.submitted = true
 	o := s.licNewOrder(job.provider, job.corp, 2, n, d)
-	o.accounts = job.accounts
+	o.accounts, o.buyer = job.accounts, in.Buyer
 	if o.test {
-		_ = s.licPay(o)
+		s.licPayLater(o)
 	}
 	return J{"order_id": o.id}, nil
 }
@@ -515,11 +516,11 @@ func (s *Server) licSubmitBuyJob(c *Call) (any, error) {
 			continue
 		}
 		sub := s.licNewOrder(job.provider, it.corp, 1, licCountIn{Base: it.base, Ext: it.ext}, licDurationIn{Months: it.months, Days: it.days})
-		sub.autoActive = it.autoActive
+		sub.autoActive, sub.buyer = it.autoActive, in.Buyer
 		subs = append(subs, sub.id)
 	}
 	if len(subs) > 0 {
-		parent := &licOrder{id: st.next("SIMOI"), provider: job.provider, typ: 8, created: st.now(), subs: subs}
+		parent := &licOrder{id: st.next("SIMOI"), provider: job.provider, typ: 8, created: st.now(), subs: subs, buyer: in.Buyer}
 		for _, id := range subs {
 			st.orders[id].parent = parent.id
 			parent.price += st.orders[id].price
@@ -637,7 +638,7 @@ func (s *Server) licSubmitPayJob(c *Call) (any, error) {
 		job.code, job.msg = licLowBalance, "balance not enough"
 	default:
 		st.balances[job.provider] -= o.price
-		_ = s.licPay(o)
+		s.licPayLater(o)
 	}
 	return J{"jobid": job.id}, nil
 }

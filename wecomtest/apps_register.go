@@ -2,6 +2,7 @@ package wecomtest
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,7 +14,7 @@ import (
 
 // Register codes (推广二维码 / 注册定制化): a provider's registration template lets a visitor
 // register a new corp with the provider's apps installed. [Server.RegisterCorp] plays the
-// visitor; the register_corp callback itself is not sent from here.
+// visitor and sends the register_corp callback to the provider's system event URL.
 
 func (s *Server) registerRoutes() []route {
 	return []route{
@@ -128,7 +129,11 @@ type Registered struct {
 // (within its 10 minutes, once): the corp is created with the admin as its member, the
 // template's apps are installed (see [Registered.AuthCodes]), and get_register_info answers
 // for 24 hours. A corp the server already knew is installed too, but is no new registration:
-// get_register_info answers 84024 for it, as WeCom does.
+// get_register_info answers 84024 for it, as WeCom does, and no callback goes out. For a new
+// corp the register_corp callback (with ContactSync when the template migrates the address
+// book) goes to the provider's system event
+// URL (see [Server.SetProviderCallbackURL]) before it returns; an unacknowledged delivery is
+// its error, returned with the registration, which is kept.
 func (s *Server) RegisterCorp(r Registration) (*Registered, error) {
 	s.mu.Lock()
 	rec, t, err := s.useRegisterCode(r)
@@ -152,12 +157,19 @@ func (s *Server) RegisterCorp(r Registration) (*Registered, error) {
 		b.users[strings.ToLower(u.ID)] = u
 	}
 	out := &Registered{CorpID: r.CorpID, AuthCodes: map[string]string{}}
+	syncTTL := 0
 	if t.ContactSync {
 		tok := s.issueToken(TokenCorp, r.CorpID, registerSecret(rec.code), 0)
-		tok.Expiry = time.Now().Add(min(contactSyncTTL, s.ttl))
-		rec.syncToken, out.ContactSyncToken = tok.Value, tok.Value
+		ttl := min(contactSyncTTL, s.ttl)
+		tok.Expiry = time.Now().Add(ttl)
+		rec.syncToken, out.ContactSyncToken, syncTTL = tok.Value, tok.Value, int(ttl/time.Second)
 	}
 	state := rec.state
+	var events []cbEvent
+	if !rec.notNew {
+		events = append(events, cbEvent{cbDest{cbProvider, rec.provider},
+			registerCorpCallback(rec.provider, r.CorpID, rec.code, out.ContactSyncToken, syncTTL, r.AdminUserID, state, t.ID)})
+	}
 	s.mu.Unlock()
 	for i, suite := range t.SuiteIDs {
 		code, err := s.AuthorizeCorp(Authorization{SuiteID: suite, CorpID: r.CorpID, CorpName: r.CorpName,
@@ -166,6 +178,9 @@ func (s *Server) RegisterCorp(r Registration) (*Registered, error) {
 			return nil, err
 		}
 		out.AuthCodes[suite] = code
+	}
+	if err := s.emit(context.Background(), events); err != nil {
+		return out, err
 	}
 	return out, nil
 }

@@ -19,9 +19,11 @@ import (
 	"github.com/wecom-connector/wecom/webhook"
 )
 
-// callbackState records callbacks delivered to users' URLs.
+// callbackState records callbacks delivered to users' URLs, and where callbacks go
+// (callbacks_targets.go).
 type callbackState struct {
 	deliveries []CallbackDelivery
+	sinks      map[cbDest]*cbSink
 }
 
 // CallbackConfig is a callback URL's configuration as an admin enters it in the console (URL,
@@ -31,7 +33,8 @@ type CallbackConfig struct {
 	Token          string
 	EncodingAESKey string
 	// ReceiveID is the receive ID put inside the ciphertext. Default: the plaintext's SuiteId
-	// for ISV command callbacks (InfoType), else its ToUserName, else CorpID.
+	// for ISV command callbacks (InfoType), its ServiceCorpId for provider system events,
+	// else its ToUserName, else CorpID.
 	ReceiveID string
 	// ToUserName and AgentID are the envelope's unsigned elements. Default: ReceiveID and the
 	// plaintext's AgentID (empty when it has none).
@@ -130,6 +133,8 @@ func (s *Server) deliverCallback(ctx context.Context, d *CallbackDelivery, cfg C
 		switch {
 		case hd.IsISV() && hd.SuiteID != "":
 			cfg.ReceiveID = hd.SuiteID
+		case hd.IsISV() && hd.ServiceCorpID != "":
+			cfg.ReceiveID = hd.ServiceCorpID
 		case hd.ToUserName != "":
 			cfg.ReceiveID = hd.ToUserName
 		}
@@ -306,9 +311,10 @@ func cbWithQuery(target string, q url.Values) string {
 	return target + sep + q.Encode()
 }
 
-// PushSuiteTickets pushes a fresh suite_ticket of suiteID (see IssueSuiteTicket) to target every
-// interval, as WeCom does every 10 minutes, until ctx ends. The first push is immediate.
-func (s *Server) PushSuiteTickets(ctx context.Context, target string, cfg CallbackConfig, suiteID string, every time.Duration) {
+// PushSuiteTickets pushes a fresh suite_ticket of suiteID (see IssueSuiteTicket) to the suite's
+// command callback URL (see [Server.SetSuiteCommandCallbackURL]) every interval, as WeCom does
+// every 10 minutes, until ctx ends. The first push is immediate.
+func (s *Server) PushSuiteTickets(ctx context.Context, suiteID string, every time.Duration) {
 	go func() {
 		t := time.NewTicker(every)
 		defer t.Stop()
@@ -317,7 +323,7 @@ func (s *Server) PushSuiteTickets(ctx context.Context, target string, cfg Callba
 			if ticket == "" {
 				return
 			}
-			_, _ = s.DeliverCallback(ctx, target, cfg, SuiteTicketCallback(suiteID, ticket))
+			_ = s.emit(ctx, []cbEvent{{cbDest{cbSuiteCommand, suiteID}, SuiteTicketCallback(suiteID, ticket)}})
 			select {
 			case <-t.C:
 			case <-ctx.Done():
@@ -325,21 +331,6 @@ func (s *Server) PushSuiteTickets(ctx context.Context, target string, cfg Callba
 			}
 		}
 	}()
-}
-
-// ForwardKfCallbacks delivers a kf_msg_or_event callback to target each time a kf account has
-// new sync_msg data (see OnKfMsgOrEvent), until ctx ends. The notices carry cfg.ReceiveID (default
-// CorpID) as the corp.
-func (s *Server) ForwardKfCallbacks(ctx context.Context, target string, cfg CallbackConfig) {
-	corp := cfg.ReceiveID
-	if corp == "" {
-		corp = CorpID
-	}
-	s.OnKfMsgOrEvent(func(openKfID, token string) {
-		if ctx.Err() == nil {
-			_, _ = s.DeliverCallback(ctx, target, cfg, KfCallback(corp, openKfID, token))
-		}
-	})
 }
 
 func cbDigits(n int) string {
@@ -392,7 +383,7 @@ func CardEventCallback(e CardEvent) []byte {
 		cbCDATA(e.ResponseCode) + "</ResponseCode><AgentID>" + strconv.Itoa(e.AgentID) + "</AgentID></xml>")
 }
 
-// KfCallback is the plaintext of a kf_msg_or_event notice (see OnKfMsgOrEvent, KfSyncToken).
+// KfCallback is the plaintext of a kf_msg_or_event notice (see SetCallbackURL, KfSyncToken).
 func KfCallback(corpID, openKfID, token string) []byte {
 	return []byte("<xml><ToUserName>" + cbCDATA(corpID) + "</ToUserName><CreateTime>" + strconv.FormatInt(time.Now().Unix(), 10) +
 		"</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[kf_msg_or_event]]></Event><Token>" + cbCDATA(token) +
@@ -411,4 +402,57 @@ func CreateAuthCallback(suiteID, authCode, state string) []byte {
 func SuiteTicketCallback(suiteID, ticket string) []byte {
 	return []byte("<xml><SuiteId>" + cbCDATA(suiteID) + "</SuiteId><InfoType><![CDATA[suite_ticket]]></InfoType><TimeStamp>" +
 		strconv.FormatInt(time.Now().Unix(), 10) + "</TimeStamp><SuiteTicket>" + cbCDATA(ticket) + "</SuiteTicket></xml>")
+}
+
+// providerEvent is the plaintext of a provider system event (服务商系统事件) of infoType about
+// authCorpID; body holds its other elements, already XML.
+func providerEvent(providerCorpID, infoType, authCorpID, body string) []byte {
+	return []byte("<xml><ServiceCorpId>" + cbCDATA(providerCorpID) + "</ServiceCorpId><InfoType>" + cbCDATA(infoType) +
+		"</InfoType><AuthCorpId>" + cbCDATA(authCorpID) + "</AuthCorpId>" + body + "<TimeStamp>" +
+		strconv.FormatInt(time.Now().Unix(), 10) + "</TimeStamp></xml>")
+}
+
+// licensePaySuccessCallback is the plaintext of license_pay_success (支付成功通知, 95804).
+func licensePaySuccessCallback(providerCorpID, authCorpID, orderID, buyer string) []byte {
+	return providerEvent(providerCorpID, "license_pay_success", authCorpID,
+		"<OrderId>"+cbCDATA(orderID)+"</OrderId><BuyerUserId>"+cbCDATA(buyer)+"</BuyerUserId>")
+}
+
+// autoActivatedAccount is one account of an auto_activate event.
+type autoActivatedAccount struct {
+	code, userID, previousCode string
+	typ, previousStatus        int
+	expire                     int64
+}
+
+// autoActivateCallback is the plaintext of auto_activate (自动激活回调通知, 95994).
+func autoActivateCallback(providerCorpID, authCorpID string, scene int, accounts []autoActivatedAccount) []byte {
+	var b strings.Builder
+	b.WriteString("<Scene>" + strconv.Itoa(scene) + "</Scene>")
+	for _, a := range accounts {
+		b.WriteString("<AccountList><ActiveCode>" + cbCDATA(a.code) + "</ActiveCode><Type>" + strconv.Itoa(a.typ) +
+			"</Type><ExpireTime>" + strconv.FormatInt(a.expire, 10) + "</ExpireTime><UserId>" + cbCDATA(a.userID) +
+			"</UserId><PreviousStatus>" + strconv.Itoa(a.previousStatus) + "</PreviousStatus>")
+		if a.previousCode != "" {
+			b.WriteString("<PreviousActiveCode>" + cbCDATA(a.previousCode) + "</PreviousActiveCode>")
+		}
+		b.WriteString("</AccountList>")
+	}
+	return providerEvent(providerCorpID, "auto_activate", authCorpID, b.String())
+}
+
+// registerCorpCallback is the plaintext of register_corp (注册完成回调事件, 90585); syncToken is
+// empty without address-book migration, state without a state.
+func registerCorpCallback(providerCorpID, corpID, registerCode, syncToken string, syncExpiresIn int, admin, state, templateID string) []byte {
+	body := "<RegisterCode>" + cbCDATA(registerCode) + "</RegisterCode>"
+	if syncToken != "" {
+		body += "<ContactSync><AccessToken>" + cbCDATA(syncToken) + "</AccessToken><ExpiresIn>" +
+			strconv.Itoa(syncExpiresIn) + "</ExpiresIn></ContactSync>"
+	}
+	body += "<AuthUserInfo><UserId>" + cbCDATA(admin) + "</UserId></AuthUserInfo>"
+	if state != "" {
+		body += "<State>" + cbCDATA(state) + "</State>"
+	}
+	body += "<TemplateId>" + cbCDATA(templateID) + "</TemplateId>"
+	return providerEvent(providerCorpID, "register_corp", corpID, body)
 }

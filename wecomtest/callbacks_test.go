@@ -165,7 +165,8 @@ func TestDeliverISVCallbacks(t *testing.T) {
 	recv := httptest.NewServer(h)
 	defer recv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
-	srv.PushSuiteTickets(ctx, recv.URL, cbConfig(), suite, 20*time.Millisecond)
+	srv.SetSuiteCommandCallbackURL(suite, recv.URL, cbConfig())
+	srv.PushSuiteTickets(ctx, suite, 20*time.Millisecond)
 	var got []string
 	for len(got) < 2 {
 		select {
@@ -256,7 +257,7 @@ func TestCardEventAndKfCallbacksParse(t *testing.T) {
 	}
 }
 
-func TestForwardKfCallbacksAndCreateAuth(t *testing.T) {
+func TestKfCallbacksAndCreateAuth(t *testing.T) {
 	t.Parallel()
 	srv := wecomtest.NewServer()
 	defer srv.Close()
@@ -268,9 +269,7 @@ func TestForwardKfCallbacksAndCreateAuth(t *testing.T) {
 	})
 	recv := httptest.NewServer(h)
 	defer recv.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv.ForwardKfCallbacks(ctx, recv.URL, cbConfig())
+	srv.SetCallbackURL(wecomtest.CorpID, recv.URL, cbConfig())
 	kfID := srv.AddKfAccount("Service desk")
 	if _, err := srv.CustomerSays(kfID, "wmCustomer01", "hello"); err != nil {
 		t.Fatal(err)

@@ -50,7 +50,6 @@ type acquisitionState struct {
 	adds     map[string]*simLinkAdd // relationKey(userid, external_userid) → the add that made it
 	quota    *simQuota
 	chatKeys map[string]*simChatKey
-	hooks    []func(ctx context.Context, plaintext []byte) error
 
 	chats     []simSingleChat // single chats recorded by AddSingleChat
 	removed   []simRemoval    // relations customers ended (DeleteFollowUser)
@@ -150,46 +149,10 @@ func (q *simQuota) take(now int64) bool {
 
 // ---- callbacks ----
 
-// OnAcquisitionCallback registers fn to receive, in order, the plaintext of every callback
-// corpID's customer acquisition simulation causes: add_external_contact for a customer added
-// through a link, del_follow_user (DeleteFollowUser), and the customer_acquisition events
-// (balance_low, balance_exhausted, balance_increased, customer_start_chat,
-// message_from_customer). fn runs after the change, outside the server's lock, before the
-// helper that caused it returns; its error is returned by that helper.
-func (s *Server) OnAcquisitionCallback(corpID string, fn func(ctx context.Context, plaintext []byte) error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := &s.book(corpID).acquisition
-	a.hooks = append(a.hooks, fn)
-}
-
-// SetAcquisitionCallbackURL makes the callbacks of [Server.OnAcquisitionCallback] go to target
-// as signed, encrypted deliveries with cfg (see [Server.DeliverCallback]; they are recorded in
-// Callbacks). An unacknowledged delivery is the causing helper's error.
-func (s *Server) SetAcquisitionCallbackURL(corpID, target string, cfg CallbackConfig) {
-	s.OnAcquisitionCallback(corpID, func(ctx context.Context, plaintext []byte) error {
-		_, err := s.DeliverCallback(ctx, target, cfg, plaintext)
-		return err
-	})
-}
-
-// acqEmit runs corpID's hooks on each plaintext; the caller must not hold s.mu.
+// acqEmit delivers corpID's callbacks before returning (see [Server.SetCallbackURL]); the
+// caller must not hold s.mu.
 func (s *Server) acqEmit(ctx context.Context, corpID string, plaintexts [][]byte) error {
-	if len(plaintexts) == 0 {
-		return nil
-	}
-	s.mu.Lock()
-	hooks := slices.Clone(s.book(corpID).acquisition.hooks)
-	s.mu.Unlock()
-	var errs []error
-	for _, pt := range plaintexts {
-		for _, h := range hooks {
-			if err := h(ctx, pt); err != nil {
-				errs = append(errs, err)
-			}
-		}
-	}
-	return errors.Join(errs...)
+	return s.emit(ctx, toCorp(corpID, plaintexts...))
 }
 
 func acquisitionEvent(corpID, changeType string, fields map[string]string) []byte {
@@ -217,7 +180,7 @@ func quotaEvents(corpID string, before, after int) [][]byte {
 
 // GrantAcquisitionQuota adds n (> 0) units of usage quota to corpID, valid until expires
 // (counted from midnight, China time, of its day), as a purchase does. A balance going from 0
-// to more sends balance_increased (see [Server.OnAcquisitionCallback]).
+// to more sends balance_increased to the corp's callback URL (see [Server.SetCallbackURL]).
 func (s *Server) GrantAcquisitionQuota(ctx context.Context, corpID string, n int, expires time.Time) error {
 	if n <= 0 {
 		return fmt.Errorf("wecomtest: grant of %d quota units", n)
@@ -264,7 +227,7 @@ type AcquisitionAdd struct {
 	UserID         string
 	State          string
 	WelcomeCode    string // valid for 20 seconds, once (send_welcome_msg)
-	Callback       []byte // the add_external_contact plaintext sent to the hooks
+	Callback       []byte // the add_external_contact plaintext sent to the corp's callback URL
 }
 
 // OpenAcquisitionLink records that a customer opened a link without adding anyone: it counts
@@ -308,8 +271,9 @@ func atOrNow(t time.Time) int64 {
 // unit of the corp's quota (ErrAcquisitionQuotaExhausted when none is left), records the add
 // for customer_acquisition/customer, statistic and the contact statistics, issues a welcome
 // code, and sends the add_external_contact callback (and balance_low or balance_exhausted when
-// the balance crosses them) to the hooks of [Server.OnAcquisitionCallback]. When only a hook
-// fails, the add is kept: the result is returned with the hook's error.
+// the balance crosses them) to the corp's callback URL and OnCallback functions (see
+// [Server.SetCallbackURL]). When only a delivery fails, the add is kept: the result is
+// returned with the delivery's error.
 func (s *Server) AddCustomerViaLink(ctx context.Context, corpID string, v AcquisitionVisit) (*AcquisitionAdd, error) {
 	s.mu.Lock()
 	res, events, err := s.addViaLink(corpID, v)

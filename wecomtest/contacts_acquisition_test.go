@@ -259,7 +259,7 @@ func TestAcquisitionCallbacksReachReceiver(t *testing.T) {
 	})
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
-	srv.SetAcquisitionCallbackURL(wecomtest.CorpID, ts.URL, cbConfig())
+	srv.SetCallbackURL(wecomtest.CorpID, ts.URL, cbConfig())
 	ctx := context.Background()
 	add, err := srv.AddCustomerViaLink(ctx, wecomtest.CorpID, wecomtest.AcquisitionVisit{LinkID: id, Channel: "ads"})
 	if err != nil {

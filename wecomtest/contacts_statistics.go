@@ -109,7 +109,7 @@ type simGroupMsg struct {
 // It counts in get_user_behavior_data; for a customer a link brought, the customer's messages
 // also set chat_status 1 in customer_acquisition/customer and send customer_start_chat on the
 // first message and message_from_customer (with a ChatKey for get_chat_info, valid 30 minutes)
-// on the 3rd, 5th and 10th, to the hooks of [Server.OnAcquisitionCallback].
+// on the 3rd, 5th and 10th, to the corp's callback URL (see [Server.SetCallbackURL]).
 func (s *Server) AddSingleChat(ctx context.Context, corpID string, chat SingleChat) error {
 	s.mu.Lock()
 	b := s.book(corpID)
@@ -145,7 +145,7 @@ func (s *Server) AddSingleChat(ctx context.Context, corpID string, chat SingleCh
 
 // DeleteFollowUser makes a customer delete (or block) a member (删除跟进成员): the relation ends,
 // it counts in the member's negative_feedback_cnt on at's day (zero: now), and the
-// del_follow_user callback goes to the hooks of [Server.OnAcquisitionCallback]. A customer
+// del_follow_user callback goes to the corp's callback URL (see [Server.SetCallbackURL]). A customer
 // left without members is removed.
 func (s *Server) DeleteFollowUser(ctx context.Context, corpID, externalUserID, userID string, at time.Time) error {
 	s.mu.Lock()

@@ -65,15 +65,9 @@ type transferState struct {
 	chatMoves map[string][]time.Time             // chat_id → on-job group chat handovers
 	chatDaily map[string]int                     // old owner|day → group chats handed over that day
 	inherited map[string]bool                    // chat_ids taken over from a member who left
-	targets   []callbackTarget                   // SetTransferCallbackURL
 
 	joinWays  joinWayState
 	templates groupWelcomeState
-}
-
-type callbackTarget struct {
-	url string
-	cfg CallbackConfig
 }
 
 // simTransfer is one customer's handover.
@@ -113,8 +107,8 @@ func resultKey(resigned bool, handover, takeover string) string {
 
 // AdvanceTransferClock moves corpID's handover clock forward by d: handovers whose 24 hours
 // are up complete (or fail, with a transfer_fail callback), and the 90-day and per-day
-// handover limits age by d. Callbacks to the SetTransferCallbackURL targets are delivered
-// before it returns.
+// handover limits age by d. The callbacks go to the corp's callback URL (see
+// [Server.SetCallbackURL]) before it returns.
 func (s *Server) AdvanceTransferClock(corpID string, d time.Duration) {
 	s.mu.Lock()
 	b := s.book(corpID)
@@ -122,12 +116,13 @@ func (s *Server) AdvanceTransferClock(corpID string, d time.Duration) {
 	b.transfers.offset += d
 	events := s.settleTransfers(corpID, b)
 	s.mu.Unlock()
-	s.deliverTransferEvents(b, events)
+	_ = s.emit(context.Background(), toCorp(corpID, events...))
 }
 
 // RefuseTransfer makes a customer refuse its waiting handovers, as the customer can within 24
 // hours: each gets status 3 (客户拒绝), the customer stays where it was, and a transfer_fail
-// callback (customer_refused) is delivered before it returns. It reports whether a handover
+// callback (customer_refused) goes to the corp's callback URL (see [Server.SetCallbackURL])
+// before it returns. It reports whether a handover
 // was waiting.
 func (s *Server) RefuseTransfer(corpID, externalUserID string) bool {
 	s.mu.Lock()
@@ -141,7 +136,7 @@ func (s *Server) RefuseTransfer(corpID, externalUserID string) bool {
 		}
 	}
 	s.mu.Unlock()
-	s.deliverTransferEvents(b, events)
+	_ = s.emit(context.Background(), toCorp(corpID, events...))
 	return len(events) > 0
 }
 
@@ -172,48 +167,6 @@ func (s *Server) SetCustomerLimit(corpID, userID string, n int) {
 		return
 	}
 	ts.limits[strings.ToLower(userID)] = n
-}
-
-// SetTransferCallbackURL makes the simulator deliver corpID's handover callbacks to target,
-// signed and encrypted with cfg (see DeliverCallback; deliveries are recorded in Callbacks):
-// transfer_fail when a customer handover fails, add_external_contact when the taking-over
-// member gains a customer, and change_external_chat (update, change_owner) when a group chat
-// changes owner. Callbacks caused by AdvanceTransferClock and RefuseTransfer are delivered
-// before those return; those caused by an API call, in the background.
-func (s *Server) SetTransferCallbackURL(corpID, target string, cfg CallbackConfig) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ts := &s.book(corpID).transfers
-	ts.targets = append(ts.targets, callbackTarget{url: target, cfg: cfg})
-}
-
-// deliverTransferEvents sends events to the corp's callback targets and waits for the
-// deliveries; s.mu must not be held (DeliverCallback takes it).
-func (s *Server) deliverTransferEvents(b *addressBook, events [][]byte) {
-	if len(events) == 0 {
-		return
-	}
-	s.mu.Lock()
-	targets := slices.Clone(b.transfers.targets)
-	s.mu.Unlock()
-	for _, tg := range targets {
-		for _, ev := range events {
-			_, _ = s.DeliverCallback(context.Background(), tg.url, tg.cfg, ev)
-		}
-	}
-}
-
-// emitLater delivers events caused by a handler (s.mu held) in the background.
-func (s *Server) emitLater(b *addressBook, events [][]byte) {
-	if len(events) == 0 || len(b.transfers.targets) == 0 {
-		return
-	}
-	targets := slices.Clone(b.transfers.targets)
-	for _, tg := range targets {
-		for _, ev := range events {
-			go func() { _, _ = s.DeliverCallback(context.Background(), tg.url, tg.cfg, ev) }()
-		}
-	}
 }
 
 // ---- members who left ----
@@ -304,7 +257,7 @@ func (s *Server) transferRoutes() []route {
 func (s *Server) transferBook(c *Call) *addressBook {
 	b := s.callBook(c)
 	b.transfers.ready()
-	s.emitLater(b, s.settleTransfers(c.Token.CorpID, b))
+	s.emitLater(toCorp(c.Token.CorpID, s.settleTransfers(c.Token.CorpID, b)...))
 	return b
 }
 

@@ -91,7 +91,7 @@ func (s *Server) chatTransfer(c *Call, resigned bool) (any, error) {
 		events = append(events, EventCallback(c.Token.CorpID, "sys", 0, "change_external_chat",
 			map[string]string{"ChatId": id, "ChangeType": "update", "UpdateDetail": "change_owner"}))
 	}
-	s.emitLater(b, events)
+	s.emitLater(toCorp(c.Token.CorpID, events...))
 	return J{"failed_chat_list": failed}, nil
 }
 

@@ -116,7 +116,7 @@ func TestTransferClockAndCallbacks(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer recv.Close()
-	srv.SetTransferCallbackURL(wecomtest.CorpID, recv.URL, cfg)
+	srv.SetCallbackURL(wecomtest.CorpID, recv.URL, cfg)
 	a := call(t, "POST", u("/cgi-bin/externalcontact/transfer_customer"), `{"handover_userid":"li.na","takeover_userid":"wang.wei","external_userid":["wm1","wm2"]}`)
 	if code(a) != 0 {
 		t.Fatal(a)

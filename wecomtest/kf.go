@@ -1,7 +1,6 @@
 package wecomtest
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -31,7 +30,6 @@ type kfState struct {
 	pageMax   int               // largest sync_msg page the server returns
 	noTokenPM int               // sync_msg calls without token per minute and account
 	emptyPage bool              // answer an empty page with has_more=1 before each real one
-	hooks     []func(corpID, openKfID, token string)
 	upgrade   kfUpgradeConfig
 	groups    []*kfGroup
 	intents   []*kfIntent
@@ -260,7 +258,7 @@ func (s *Server) kfProfile(ext string) *kfProfile {
 // with scene (add_contact_way; "" for none; "scene&scene_param=URL-encoded value" for a link
 // with a parameter appended): it adds an enter_session event, with a welcome_code
 // when the customer got no welcome and wrote nothing in the past 48 h, and notifies the
-// callback hooks. The session state does not change.
+// corp's callback URL (see [Server.SetCallbackURL]). The session state does not change.
 func (s *Server) CustomerEnters(openKfID, externalUserID, scene string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -294,7 +292,7 @@ func (s *Server) CustomerEnters(openKfID, externalUserID, scene string) error {
 
 // CustomerSays simulates the customer writing text to the account: the message joins the
 // sync_msg stream, an ended or not-started session becomes untreated (0), the 48-hour window
-// and the 5-message quota restart, and the callback hooks are notified. It returns the msgid.
+// and the 5-message quota restart, and the corp's callback URL is notified. It returns the msgid.
 func (s *Server) CustomerSays(openKfID, externalUserID, text string) (string, error) {
 	return s.CustomerSends(openKfID, externalUserID, "text", J{"content": text})
 }
@@ -413,26 +411,6 @@ func (s *Server) AdvanceKfClock(d time.Duration) {
 	s.kf.offset += d
 }
 
-// OnKfMsgOrEvent registers fn to run, in its own goroutine, each time an account has new
-// sync_msg data: it receives what a kf_msg_or_event callback carries (OpenKfId and Token).
-func (s *Server) OnKfMsgOrEvent(fn func(openKfID, token string)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.kf.hooks = append(s.kf.hooks, func(_, openKfID, token string) { fn(openKfID, token) })
-}
-
-// SetKfCallbackURL makes the simulator deliver a signed, encrypted kf_msg_or_event callback
-// (接收消息和事件) to target each time an account has new sync_msg data, with cfg's Token and
-// EncodingAESKey and its redelivery rules (see DeliverCallback; deliveries are recorded in
-// Callbacks).
-func (s *Server) SetKfCallbackURL(target string, cfg CallbackConfig) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.kf.hooks = append(s.kf.hooks, func(corpID, openKfID, token string) {
-		_, _ = s.DeliverCallback(context.Background(), target, cfg, KfCallback(corpID, openKfID, token))
-	})
-}
-
 // SetKfUpgradeConfig sets the upgrade-service (升级服务) specialists and customer groups that
 // customer/get_upgrade_service_config returns and customer/upgrade_service accepts.
 func (s *Server) SetKfUpgradeConfig(userIDs, chatIDs []string) {
@@ -489,13 +467,12 @@ func (s *Server) kfEvent(a *kfAccount, ext string, ev J) {
 	s.kfNotify(a)
 }
 
-// kfNotify issues a fresh callback token and runs the hooks.
+// kfNotify issues a fresh callback token and sends the kf_msg_or_event notice to the
+// account's corp's callback URL (see [Server.SetCallbackURL]), in the background.
 func (s *Server) kfNotify(a *kfAccount) {
 	tok := s.kfToken(a.openKfID, s.kf.now().Add(kfTokenTTL))
 	s.kf.latest[a.openKfID] = tok
-	for _, h := range s.kf.hooks {
-		go h(a.corpID, a.openKfID, tok)
-	}
+	s.emitLater(toCorp(a.corpID, KfCallback(a.corpID, a.openKfID, tok)))
 }
 
 // kfToken signs (account, expiry) so tokens need no storage however many notices there are.

@@ -278,7 +278,14 @@ func TestKfSyncCursorsAndTokens(t *testing.T) {
 	kf := k.srv.AddKfAccount("Desk")
 	other := k.srv.AddKfAccount("Other")
 	notified := make(chan string, 20)
-	k.srv.OnKfMsgOrEvent(func(id, tok string) { notified <- id + " " + tok })
+	k.srv.OnCallback(wecomtest.CorpID, func(_ context.Context, pt []byte) error {
+		if ev, err := webhook.Parse(pt); err == nil {
+			if n, ok := ev.(*webhook.KfMsgOrEvent); ok {
+				notified <- n.OpenKfID + " " + n.Token
+			}
+		}
+		return nil
+	})
 	for i := range 10 {
 		if _, err := k.srv.CustomerSays(kf, "wmC", fmt.Sprint(i)); err != nil {
 			t.Fatal(err)
@@ -431,7 +438,7 @@ func TestKfCallbackDelivery(t *testing.T) {
 	})
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
-	k.srv.SetKfCallbackURL(hs.URL, wecomtest.CallbackConfig{Token: token, EncodingAESKey: aesKey})
+	k.srv.SetCallbackURL(wecomtest.CorpID, hs.URL, wecomtest.CallbackConfig{Token: token, EncodingAESKey: aesKey})
 	if _, err := k.srv.CustomerSays(kf, "wmCb", "hello"); err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,12 @@
 // numeric string is accepted). Messages sent to departments and tags reach their members
 // through the corp's address book (see [Server.Received]).
 //
+// The callbacks the simulator causes go, signed and encrypted, to one URL per receiver WeCom
+// has: a corp's app ([Server.SetCallbackURL], with [Server.OnCallback] to watch them in
+// process), a suite's command and data URLs ([Server.SetSuiteCommandCallbackURL],
+// [Server.SetSuiteDataCallbackURL]) and a provider's system event URL
+// ([Server.SetProviderCallbackURL]); [Server.SetCallbackURL] says when they are delivered.
+//
 //	srv := wecomtest.NewServer()
 //	defer srv.Close()
 //	c, _ := client.New(client.CorpApp{CorpID: wecomtest.CorpID, Secret: wecomtest.Secret},

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 
 // admin serves the /_sim/ API (documented in the package doc).
 type admin struct {
-	ctx    context.Context // the server's lifetime, for forwarded callbacks
 	srv    *wecomtest.Server
 	kf     []kfAccount
 	suites []string
@@ -267,7 +265,11 @@ func (a *admin) kfForward(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.srv.ForwardKfCallbacks(a.ctx, target, cfg)
+	corp := cfg.ReceiveID
+	if corp == "" {
+		corp = wecomtest.CorpID
+	}
+	a.srv.SetCallbackURL(corp, target, cfg)
 	return ok{true}, nil
 }
 

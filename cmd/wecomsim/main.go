@@ -39,7 +39,8 @@
 //	POST /_sim/tokens/expire     every token issued so far answers 42001
 //	POST /_sim/kf/customer_says  {"open_kfid", "external_userid", "text"} → {"msgid"}: a customer writes to a kf account
 //	GET  /_sim/kf/received?open_kfid=K&external_userid=U  what the customer received (send_msg)
-//	POST /_sim/kf/forward        {"callback"}: deliver a kf_msg_or_event callback for each new sync_msg data
+//	POST /_sim/kf/forward        {"callback"}: make callback the app callback URL of its receive_id's corp (default
+//	                             the default corp): kf_msg_or_event for each new sync_msg data, customer contact events
 //	POST /_sim/cards/click       {"userid", "task_id", "event_key", "callback"?} → the template_card_event
 //	                             (with a fresh response_code), delivered to callback when given
 //	POST /_sim/suite_ticket      {"suite_id", "callback"?} → {"suite_ticket"}, pushed to callback when given
@@ -114,7 +115,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	a := &admin{ctx: ctx}
+	a := &admin{}
 	srv := wecomtest.Listen(l, func(s *wecomtest.Server, api http.Handler) http.Handler {
 		// Seeded before the first request can arrive.
 		a.srv = s

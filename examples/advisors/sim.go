@@ -61,9 +61,7 @@ func runSimulated(ctx context.Context, cfg config) error {
 	hs := httptest.NewServer(h)
 	defer hs.Close()
 	cb := wecomtest.CallbackConfig{Token: token, EncodingAESKey: aesKey}
-	srv.SetKfCallbackURL(hs.URL, cb)
-	srv.SetAcquisitionCallbackURL(wecomtest.CorpID, hs.URL, cb)
-	srv.SetTransferCallbackURL(wecomtest.CorpID, hs.URL, cb)
+	srv.SetCallbackURL(wecomtest.CorpID, hs.URL, cb) // the app's one URL: kf and customer contact events
 	log.Printf("%d advisors, %d parents; callbacks (kf, customer contact) → %s (webhook.Handler)", len(w.advisors), len(w.parents), hs.URL)
 
 	var problems []error

@@ -90,7 +90,7 @@ func runSimulated(ctx context.Context, cfg config) error {
 	}
 	hs := httptest.NewServer(h)
 	defer hs.Close()
-	srv.SetKfCallbackURL(hs.URL, wecomtest.CallbackConfig{Token: token, EncodingAESKey: aesKey})
+	srv.SetCallbackURL(wecomtest.CorpID, hs.URL, wecomtest.CallbackConfig{Token: token, EncodingAESKey: aesKey})
 	log.Printf("Callbacks: kf_msg_or_event → %s (webhook.Handler) → Sync → desk", hs.URL)
 
 	w := &world{srv: srv, kfIDs: kfIDs, n: cfg.customers, perAccount: cfg.servicers / accounts}

@@ -506,7 +506,7 @@ func newRig(t *testing.T, seed uint64, hc *http.Client) *rig {
 		t.Fatal(err)
 	}
 	r.recv = httptest.NewServer(http.HandlerFunc(r.front))
-	srv.SetKfCallbackURL(r.recv.URL+"/kf", wecomtest.CallbackConfig{Token: cbToken, EncodingAESKey: cbAESKey})
+	srv.SetCallbackURL(wecomtest.CorpID, r.recv.URL+"/kf", wecomtest.CallbackConfig{Token: cbToken, EncodingAESKey: cbAESKey})
 	return r
 }
 
