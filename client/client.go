@@ -311,6 +311,11 @@ func (c *Client) Close() error {
 	return nil
 }
 
+// HTTPClient returns the HTTP client c sends with (the one given to [WithHTTPClient], or its
+// own), for downloads from WeCom's file servers outside the API host, such as address-book
+// export files. Requests sent with it carry no token and are not retried.
+func (c *Client) HTTPClient() *http.Client { return c.hc }
+
 // CorpID returns the corp the client acts for (企业ID): a CorpApp's corp, or the downstream,
 // linked or authorised corp of a derived client. It is "" for suite, provider, robot and
 // token-source clients, which name no single corp.

@@ -207,8 +207,8 @@ func (s *Service) WaitExport(ctx context.Context, jobID string) (*ExportResult, 
 type ExportReadParams struct {
 	// EncodingAESKey is the key the export was started with.
 	EncodingAESKey string
-	// HTTPClient downloads the files (from WeCom's file servers, not the API host). nil uses a
-	// client of its own, with the proxy of the environment; pass your own for a proxy or
+	// HTTPClient downloads the files (from WeCom's file servers, not the API host). nil uses
+	// the service's client's HTTP client (client.WithHTTPClient, or its own), with its proxy and
 	// tracing. Broken downloads are resumed with Range requests, a few times.
 	HTTPClient *http.Client
 }
@@ -232,7 +232,7 @@ type TagExportEntry struct {
 // whatever the size of the address book. Each file's size and MD5 are checked when it ends; a
 // mismatch ends the walk with an error after the members read so far.
 func (s *Service) ReadExportedSimpleUsers(ctx context.Context, r *ExportResult, p ExportReadParams) iter.Seq2[UserSummary, error] {
-	return readExport(ctx, r, p, func(f *exportFile, yield func(UserSummary, error) bool) error {
+	return readExport(ctx, s.c, r, p, func(f *exportFile, yield func(UserSummary, error) bool) error {
 		return f.each("userlist", func(dec jsonDecoder) error { return yieldNext(dec, yield) })
 	})
 }
@@ -240,7 +240,7 @@ func (s *Service) ReadExportedSimpleUsers(ctx context.Context, r *ExportResult, 
 // ReadExportedUsers reads the members of a finished export/user job like
 // [Service.ReadExportedSimpleUsers], with their details.
 func (s *Service) ReadExportedUsers(ctx context.Context, r *ExportResult, p ExportReadParams) iter.Seq2[User, error] {
-	return readExport(ctx, r, p, func(f *exportFile, yield func(User, error) bool) error {
+	return readExport(ctx, s.c, r, p, func(f *exportFile, yield func(User, error) bool) error {
 		return f.each("userlist", func(dec jsonDecoder) error { return yieldNext(dec, yield) })
 	})
 }
@@ -248,7 +248,7 @@ func (s *Service) ReadExportedUsers(ctx context.Context, r *ExportResult, p Expo
 // ReadExportedDepartments reads the departments of a finished export/department job like
 // [Service.ReadExportedSimpleUsers].
 func (s *Service) ReadExportedDepartments(ctx context.Context, r *ExportResult, p ExportReadParams) iter.Seq2[Department, error] {
-	return readExport(ctx, r, p, func(f *exportFile, yield func(Department, error) bool) error {
+	return readExport(ctx, s.c, r, p, func(f *exportFile, yield func(Department, error) bool) error {
 		return f.each("department", func(dec jsonDecoder) error { return yieldNext(dec, yield) })
 	})
 }
@@ -256,7 +256,7 @@ func (s *Service) ReadExportedDepartments(ctx context.Context, r *ExportResult, 
 // ReadExportedTagUsers reads the members and departments of a finished export/taguser job like
 // [Service.ReadExportedSimpleUsers], in the order of the files.
 func (s *Service) ReadExportedTagUsers(ctx context.Context, r *ExportResult, p ExportReadParams) iter.Seq2[TagExportEntry, error] {
-	return readExport(ctx, r, p, func(f *exportFile, yield func(TagExportEntry, error) bool) error {
+	return readExport(ctx, s.c, r, p, func(f *exportFile, yield func(TagExportEntry, error) bool) error {
 		var name string
 		return f.walk(map[string]func(dec jsonDecoder) error{
 			"userlist": func(dec jsonDecoder) error {
@@ -302,7 +302,7 @@ func yieldNext[T any](dec jsonDecoder, yield func(T, error) bool) error {
 
 // readExport walks the files of r in order: each is downloaded, decrypted and handed to read,
 // which yields its entries; the first error is yielded once and ends the walk.
-func readExport[T any](ctx context.Context, r *ExportResult, p ExportReadParams, read func(f *exportFile, yield func(T, error) bool) error) iter.Seq2[T, error] {
+func readExport[T any](ctx context.Context, c *client.Client, r *ExportResult, p ExportReadParams, read func(f *exportFile, yield func(T, error) bool) error) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
 		switch {
@@ -320,7 +320,7 @@ func readExport[T any](ctx context.Context, r *ExportResult, p ExportReadParams,
 		}
 		hc := p.HTTPClient
 		if hc == nil {
-			hc = downloadClient()
+			hc = c.HTTPClient()
 		}
 		for i, file := range r.Files {
 			f, err := openExportFile(ctx, hc, file, key)

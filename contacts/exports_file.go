@@ -19,8 +19,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hashicorp/go-cleanhttp"
-
 	"github.com/wecom-connector/wecom/internal/check"
 )
 
@@ -58,10 +56,6 @@ func exportKey(s string) ([]byte, error) {
 	}
 	return key, nil
 }
-
-// downloadClient is the HTTP client of a read without one of the caller's: a fresh client
-// without connection reuse (nothing to close afterwards), with the environment's proxy.
-func downloadClient() *http.Client { return cleanhttp.DefaultClient() }
 
 // errStop ends a file walk because the caller stopped the iteration.
 var errStop = errors.New("stop")

@@ -149,7 +149,7 @@ func TestExportReadConstantMemory(t *testing.T) {
 	}
 	base, peak := heap(), uint64(0)
 	n := 0
-	for u, err := range s.ReadExportedSimpleUsers(context.Background(), res, ExportReadParams{EncodingAESKey: key}) {
+	for u, err := range s.ReadExportedSimpleUsers(context.Background(), res, ExportReadParams{EncodingAESKey: key, HTTPClient: srv.Client()}) {
 		if err != nil {
 			t.Fatal(err)
 		}
