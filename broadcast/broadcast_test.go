@@ -21,19 +21,6 @@ import (
 
 const sendPath = "/cgi-bin/message/send"
 
-// stores are the stores the job's behaviour is checked on: in memory always, Redis when a
-// redis-server is installed (and always in CI).
-func stores(t *testing.T) map[string]func(t *testing.T) store.Store {
-	return map[string]func(t *testing.T) store.Store{
-		"memory": func(*testing.T) store.Store { return store.NewMemory() },
-		"redis": func(t *testing.T) store.Store {
-			s := newRespStore(startRedis(t))
-			t.Cleanup(s.Close)
-			return s
-		},
-	}
-}
-
 func ctxFor(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
@@ -44,44 +31,39 @@ func ctxFor(t *testing.T, d time.Duration) context.Context {
 // job sends nothing.
 func TestRunSendsEachOnce(t *testing.T) {
 	t.Parallel()
-	for name, mk := range stores(t) {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			st := mk(t)
-			nw := newNetwork(t, 50, st)
-			ctx := ctxFor(t, 30*time.Second)
-			var seen []string
-			var last broadcast.Progress
-			job := &broadcast.Job{ID: "price-2024-07", Targets: nw.corps, Send: nw.send, Store: st, Workers: 4,
-				OnProgress: func(p broadcast.Progress) {
-					seen, last = append(seen, p.Target), p
-					if p.Outcome != broadcast.OutcomeSent {
-						t.Errorf("%s: outcome %d, want OutcomeSent", p.Target, p.Outcome)
-					}
-				}}
-			res, err := job.Run(ctx)
-			if err != nil {
-				t.Fatal(err)
+	st := store.NewMemory()
+	nw := newNetwork(t, 50, st)
+	ctx := ctxFor(t, 30*time.Second)
+	var seen []string
+	var last broadcast.Progress
+	job := &broadcast.Job{ID: "price-2024-07", Targets: nw.corps, Send: nw.send, Store: st, Workers: 4,
+		OnProgress: func(p broadcast.Progress) {
+			seen, last = append(seen, p.Target), p
+			if p.Outcome != broadcast.OutcomeSent {
+				t.Errorf("%s: outcome %d, want OutcomeSent", p.Target, p.Outcome)
 			}
-			if res.Total != 50 || res.Sent != 50 || res.AlreadyDone != 0 || res.Failed != 0 || res.Resent != 0 {
-				t.Errorf("result %+v, want 50 sent", res.Counts)
-			}
-			slices.Sort(seen)
-			if !slices.Equal(seen, nw.corps) || last.Done() != 50 {
-				t.Errorf("progress saw %d targets (last: %+v), want each of the 50 once", len(seen), last)
-			}
-			checkOnce(t, nw.srv, job.ID, 50)
+		}}
+	res, err := job.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total != 50 || res.Sent != 50 || res.AlreadyDone != 0 || res.Failed != 0 || res.Resent != 0 {
+		t.Errorf("result %+v, want 50 sent", res.Counts)
+	}
+	slices.Sort(seen)
+	if !slices.Equal(seen, nw.corps) || last.Done() != 50 {
+		t.Errorf("progress saw %d targets (last: %+v), want each of the 50 once", len(seen), last)
+	}
+	checkOnce(t, nw.srv, job.ID, 50)
 
-			calls := nw.srv.Calls(sendPath)
-			job.OnProgress = nil
-			res, err = job.Run(ctx)
-			if err != nil || res.AlreadyDone != 50 || res.Sent != 0 {
-				t.Fatalf("second run: %+v, %v; want all 50 already done", res, err)
-			}
-			if n := nw.srv.Calls(sendPath); n != calls {
-				t.Errorf("the finished job sent %d more messages", n-calls)
-			}
-		})
+	calls := nw.srv.Calls(sendPath)
+	job.OnProgress = nil
+	res, err = job.Run(ctx)
+	if err != nil || res.AlreadyDone != 50 || res.Sent != 0 {
+		t.Fatalf("second run: %+v, %v; want all 50 already done", res, err)
+	}
+	if n := nw.srv.Calls(sendPath); n != calls {
+		t.Errorf("the finished job sent %d more messages", n-calls)
 	}
 }
 
@@ -112,46 +94,41 @@ func TestRunRetriesFailuresNextTime(t *testing.T) {
 // job started again and again finishes with every store messaged exactly once.
 func TestCancelAtRandomPoints(t *testing.T) {
 	t.Parallel()
-	for name, mk := range stores(t) {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			const n = 120
-			st := mk(t)
-			nw := newNetwork(t, n, st)
-			// Every send is answered 30 ms after WeCom delivered it, so a cancellation finds
-			// sends that reached WeCom but whose answer never came.
-			nw.srv.Inject(sendPath, wecomtest.Fault{Delay: 30 * time.Millisecond, AfterHandler: true}, 1<<30)
-			rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
-			var resent, runs int
-			for done := false; !done; runs++ {
-				if runs > 40 {
-					t.Fatal("the job did not finish in 40 runs")
+	const n = 120
+	st := store.NewMemory()
+	nw := newNetwork(t, n, st)
+	// Every send is answered 30 ms after WeCom delivered it, so a cancellation finds
+	// sends that reached WeCom but whose answer never came.
+	nw.srv.Inject(sendPath, wecomtest.Fault{Delay: 30 * time.Millisecond, AfterHandler: true}, 1<<30)
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	var resent, runs int
+	for done := false; !done; runs++ {
+		if runs > 40 {
+			t.Fatal("the job did not finish in 40 runs")
+		}
+		ctx, cancel := context.WithCancel(ctxFor(t, 30*time.Second))
+		stopAt := 1 + rng.IntN(n/4)
+		job := &broadcast.Job{ID: "cancel", Targets: nw.corps, Send: nw.send, Store: st, Workers: 8,
+			Lease: 2 * time.Second, OnProgress: func(p broadcast.Progress) {
+				if p.Sent >= stopAt {
+					cancel()
 				}
-				ctx, cancel := context.WithCancel(ctxFor(t, 30*time.Second))
-				stopAt := 1 + rng.IntN(n/4)
-				job := &broadcast.Job{ID: "cancel-" + name, Targets: nw.corps, Send: nw.send, Store: st, Workers: 8,
-					Lease: 2 * time.Second, OnProgress: func(p broadcast.Progress) {
-						if p.Sent >= stopAt {
-							cancel()
-						}
-					}}
-				res, err := job.Run(ctx)
-				cancel()
-				resent += res.Resent
-				switch {
-				case err == nil:
-					done = true
-				case !errors.Is(err, context.Canceled):
-					t.Fatalf("run %d: %v", runs, err)
-				}
-			}
-			t.Logf("%d runs, %d targets resent after an interrupted attempt", runs, resent)
-			if runs < 2 || resent == 0 {
-				t.Errorf("%d runs and %d resends: the cancellations hit no send in flight", runs, resent)
-			}
-			checkOnce(t, nw.srv, "cancel-"+name, n)
-		})
+			}}
+		res, err := job.Run(ctx)
+		cancel()
+		resent += res.Resent
+		switch {
+		case err == nil:
+			done = true
+		case !errors.Is(err, context.Canceled):
+			t.Fatalf("run %d: %v", runs, err)
+		}
 	}
+	t.Logf("%d runs, %d targets resent after an interrupted attempt", runs, resent)
+	if runs < 2 || resent == 0 {
+		t.Errorf("%d runs and %d resends: the cancellations hit no send in flight", runs, resent)
+	}
+	checkOnce(t, nw.srv, "cancel", n)
 }
 
 // failingStore fails every Set of a done mark once armed, like a store that goes away after
@@ -274,39 +251,34 @@ func TestResendAfterDuplicateWindow(t *testing.T) {
 	}
 }
 
-// Two runners of one job at once (two processes sharing a store) message each target once
+// Three runners of one job at once (processes sharing a store) message each target once
 // between them.
 func TestConcurrentRunners(t *testing.T) {
 	t.Parallel()
-	for name, mk := range stores(t) {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			st := mk(t)
-			nw := newNetwork(t, 80, st)
-			ctx := ctxFor(t, 30*time.Second)
-			var wg sync.WaitGroup
-			results := make([]*broadcast.Result, 3)
-			errs := make([]error, 3)
-			for i := range results {
-				wg.Go(func() {
-					job := &broadcast.Job{ID: "shared", Targets: nw.corps, Send: nw.send, Store: st, Workers: 4, Lease: time.Second}
-					results[i], errs[i] = job.Run(ctx)
-				})
-			}
-			wg.Wait()
-			sent := 0
-			for i, r := range results {
-				if errs[i] != nil || r.Done() != 80 {
-					t.Errorf("runner %d: %+v, %v; want all 80 done", i, r.Counts, errs[i])
-				}
-				sent += r.Sent
-			}
-			if sent != 80 {
-				t.Errorf("the runners sent %d messages between them, want 80", sent)
-			}
-			checkOnce(t, nw.srv, "shared", 80)
+	st := store.NewMemory()
+	nw := newNetwork(t, 80, st)
+	ctx := ctxFor(t, 30*time.Second)
+	var wg sync.WaitGroup
+	results := make([]*broadcast.Result, 3)
+	errs := make([]error, 3)
+	for i := range results {
+		wg.Go(func() {
+			job := &broadcast.Job{ID: "shared", Targets: nw.corps, Send: nw.send, Store: st, Workers: 4, Lease: time.Second}
+			results[i], errs[i] = job.Run(ctx)
 		})
 	}
+	wg.Wait()
+	sent := 0
+	for i, r := range results {
+		if errs[i] != nil || r.Done() != 80 {
+			t.Errorf("runner %d: %+v, %v; want all 80 done", i, r.Counts, errs[i])
+		}
+		sent += r.Sent
+	}
+	if sent != 80 {
+		t.Errorf("the runners sent %d messages between them, want 80", sent)
+	}
+	checkOnce(t, nw.srv, "shared", 80)
 }
 
 // A job ID names one broadcast: reusing it for other targets is refused.
