@@ -103,7 +103,7 @@ func (x idTranslator) one(kind, id string) string {
 	}
 	s := x.s
 	if x.toOpen {
-		if x.sent[id] {
+		if x.sent[strings.ToLower(id)] { // handlers may echo a userid lower-cased
 			return id
 		}
 		if r, ok := s.oid().minted[id]; ok && r.kind == kind && r.subject == x.subject {
@@ -121,7 +121,7 @@ func (x idTranslator) one(kind, id string) string {
 		ok = ok && r.kind == kind && r.subject == x.subject && (kind == oidCorp || strings.EqualFold(r.corp, x.corp))
 	}
 	if !ok {
-		x.sent[id] = true
+		x.sent[strings.ToLower(id)] = true
 		return id // unknown: the handler answers its usual error
 	}
 	return r.real
