@@ -14,11 +14,16 @@ import (
 // 代开发 templates (Customized) keep the corps' own IDs here: their upgrade is per app and the
 // migration calls (apps_openids_migration.go) model it. The ID-conversion and migration routes
 // (openIDRoutes) are left alone: they take and answer both forms themselves.
+//
+// Inbound, an ID that is not one of the subject's open IDs of that corp passes as sent: an
+// unknown or foreign open ID gets the handler's usual errcode, and a plain ID is (leniently)
+// still understood. The answer echoes such IDs as sent (invaliduser "ghost" stays "ghost").
 
-// openIDFields (with fieldOf) names the JSON fields (request bodies, query parameters and answers, at any
-// depth) that hold IDs a third-party app sees encrypted, and their kind. A field holds one ID, a
-// list of IDs, or ("|" lists) IDs joined by "|". Customer tag IDs and kf IDs (open_kfid) are not
-// translated: the simulator keeps them the same for every app.
+// openIDFields (with fieldOf) names the JSON fields, in request bodies, query parameters and
+// answers at any depth, that hold IDs a third-party app sees encrypted, and their kind. A field
+// holds one ID, a list of IDs, or ("|" lists) IDs joined by "|". A group chat member of type 2
+// (a customer) has an external_userid in its userid. Customer tag IDs and kf IDs (open_kfid)
+// are not translated: the simulator keeps them the same for every app.
 var openIDFields = map[string]openIDField{
 	// userids (→ open_userid)
 	"userid":         {kind: oidUser},
