@@ -105,6 +105,7 @@ func Example_suite() {
 	if err != nil {
 		panic(err)
 	}
+	// The app knows the corp by its encrypted corp ID (密文corpid), stable for the provider.
 	fmt.Println("installed in", perm.AuthCorpInfo.CorpID) // store perm.PermanentCode securely
 
 	corp, err := suite.AuthCorp(perm.AuthCorpInfo.CorpID, perm.PermanentCode)
@@ -117,7 +118,7 @@ func Example_suite() {
 	}
 	fmt.Println("acting as the corp, agent", a.AgentID)
 	// Output:
-	// installed in wwcust0000000001
+	// installed in wpmHp3D9cbKDLUZW8IRidIcv7PWD94HT
 	// acting as the corp, agent 1000019
 }
 

@@ -62,8 +62,10 @@ func TestISVFlowEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if perm.PermanentCode == "" || perm.AuthCorpInfo.CorpID != custCorp || perm.AuthInfo == nil ||
-		perm.AuthInfo.Agents[0].AgentID != 1000019 || perm.AuthUserInfo.UserID != "admin01" || perm.State != link.State {
+	// A third-party app sees the corp and its members by their encrypted IDs (密文corpid, open_userid).
+	openCorp, openAdmin := srv.OpenCorpID(testSuiteID, custCorp), srv.OpenUserID(testSuiteID, custCorp, "admin01")
+	if perm.PermanentCode == "" || perm.AuthCorpInfo.CorpID != openCorp || perm.AuthInfo == nil || perm.AuthInfo.Agents[0].AgentID != 1000019 ||
+		perm.AuthUserInfo.UserID != openAdmin || perm.AuthUserInfo.OpenUserID != openAdmin || perm.State != link.State {
 		t.Fatalf("permanent code answer: %+v", *perm)
 	}
 	// The permanent code and the first token never show when the result is printed or logged.
@@ -83,18 +85,18 @@ func TestISVFlowEndToEnd(t *testing.T) {
 		t.Fatalf("agent as the authorised corp: %+v, %v", a, err)
 	}
 	admins, err := as.GetAdminList(ctx)
-	if err != nil || len(admins) != 1 || admins[0].UserID != "admin01" || admins[0].AuthType != 1 {
+	if err != nil || len(admins) != 1 || admins[0].UserID != openAdmin || admins[0].AuthType != 1 {
 		t.Errorf("admins: %+v, %v", admins, err)
 	}
 	legacy, err := isv.GetSuiteAdminList(ctx, custCorp, 1000019)
-	if err != nil || len(legacy) != 1 || legacy[0].OpenUserID == "" {
+	if err != nil || len(legacy) != 1 || legacy[0].OpenUserID != openAdmin {
 		t.Errorf("legacy admins: %+v, %v", legacy, err)
 	}
 	info, err := isv.GetAuthInfo(ctx, custCorp, perm.PermanentCode)
 	if err != nil || info.AuthCorpInfo.CorpName != "Jinhua Knitting No.3" || info.AuthInfo.Agents[0].Privilege.Level != 1 {
 		t.Errorf("auth info: %+v, %v", info, err)
 	}
-	if v2, err := isv.GetAuthInfoV2(ctx, custCorp, perm.PermanentCode); err != nil || v2.AuthCorpInfo.CorpID != custCorp || len(v2.AuthInfo.Agents) != 1 {
+	if v2, err := isv.GetAuthInfoV2(ctx, custCorp, perm.PermanentCode); err != nil || v2.AuthCorpInfo.CorpID != openCorp || len(v2.AuthInfo.Agents) != 1 {
 		t.Errorf("auth info v2: %+v, %v", v2, err)
 	}
 	// A third-party app may not change its menu.
@@ -102,7 +104,7 @@ func TestISVFlowEndToEnd(t *testing.T) {
 
 	// Restart: new suite and corp clients on the same store fetch no token.
 	suite2 := suiteClientOn(t, srv, st)
-	corp2, err := suite2.AuthCorp(custCorp, perm.PermanentCode)
+	corp2, err := suite2.AuthCorp(perm.AuthCorpInfo.CorpID, perm.PermanentCode)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +129,7 @@ func TestISVBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	perm, err := isv.GetPermanentCodeV2(ctx, authCode)
-	if err != nil || perm.PermanentCode == "" || perm.AuthCorpInfo.CorpID != custCorp || perm.AccessToken != "" {
+	if err != nil || perm.PermanentCode == "" || perm.AuthCorpInfo.CorpID != srv.OpenCorpID(testSuiteID, custCorp) || perm.AccessToken != "" {
 		t.Fatalf("v2: %+v, %v", perm, err)
 	}
 	_, err = isv.GetPermanentCode(ctx, authCode) // an auth_code works once
@@ -278,7 +280,7 @@ func TestGetAuthInfoFaults(t *testing.T) {
 			info, err := isv.GetAuthInfo(t.Context(), custCorp, perm.PermanentCode)
 			if tc.code != 0 {
 				wecomtest.WantCode(t, err, tc.code)
-			} else if err != nil || info.AuthCorpInfo.CorpID != custCorp {
+			} else if err != nil || info.AuthCorpInfo.CorpID != x.srv.OpenCorpID(testSuiteID, custCorp) {
 				t.Fatalf("%+v, %v", info, err)
 			}
 			if n := x.srv.Calls(path); n != tc.sent {

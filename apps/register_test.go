@@ -81,7 +81,7 @@ func TestRegisterFlow(t *testing.T) {
 
 	// The app install arrives (create_auth): the permanent code carries the code's state.
 	perm, err := w.suite.GetPermanentCode(ctx, reg.AuthCodes[testSuiteID])
-	if err != nil || perm.State != "expo2024" || perm.AuthCorpInfo.CorpID != registeredCorp {
+	if err != nil || perm.State != "expo2024" || perm.AuthCorpInfo.CorpID != srv.OpenCorpID(idProvider, registeredCorp) {
 		t.Fatalf("permanent code %v, state %q, %v", perm, perm.State, err)
 	}
 
@@ -100,12 +100,12 @@ func TestRegisterFlow(t *testing.T) {
 	wecomtest.WantCode(t, err, client.CodeInvalidAgentID)
 
 	// The app sees the new scope: its agent record and its userid conversions follow it.
-	corp, err := w.suiteCli.AuthCorp(registeredCorp, perm.PermanentCode)
+	corp, err := w.suiteCli.AuthCorp(perm.AuthCorpInfo.CorpID, perm.PermanentCode)
 	if err != nil {
 		t.Fatal(err)
 	}
 	a, err := apps.New(corp).GetAgent(ctx, isvAgentID)
-	if err != nil || !slices.Equal(a.AllowParties.PartyIDs, []int{2}) || len(a.AllowUsers.Users) != 1 || a.AllowUsers.Users[0].UserID != "boss" {
+	if err != nil || !slices.Equal(a.AllowParties.PartyIDs, []int{2}) || len(a.AllowUsers.Users) != 1 || a.AllowUsers.Users[0].UserID != srv.OpenUserID(idProvider, registeredCorp, "boss") {
 		t.Errorf("agent after set_scope: %+v, %v", a, err)
 	}
 	conv, err := apps.New(corp).UserIDsToOpenUserIDs(ctx, []string{"boss", "sales1", "plant1"})

@@ -107,6 +107,8 @@ func ExampleNew_authorisedCorp() {
 	if err != nil {
 		panic(err)
 	}
+	// A third-party app knows the corp by its encrypted corp ID (密文corpid): wx.agentConfig
+	// takes that one.
 	fmt.Println(cfg.CorpID, cfg.AgentID)
-	// Output: wwgarment001 1000100
+	// Output: wpcv5zcH0pbYxgeXYVj7iDxcFjvAEOLI 1000100
 }

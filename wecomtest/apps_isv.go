@@ -214,8 +214,27 @@ func (s *Server) RevokeAuthorization(suiteID, corpID string) {
 // authSecret is the simulator's internal "secret" of corp tokens issued through a suite.
 func authSecret(suiteID string) string { return "suite|" + suiteID }
 
-func authCorpInfo(a *authRec, full bool) J {
-	info := J{"corpid": a.CorpID, "corp_name": a.CorpName}
+// seenCorpID is the corp ID suite's apps see for corp: the encrypted one (密文corpid) for a
+// third-party app, the corp's own for a 代开发 template.
+func (s *Server) seenCorpID(suite, corp string) string {
+	if s.customizedSuite(suite) {
+		return corp
+	}
+	return s.openID(oidCorp, s.subjectOf(suite), corp, corp)
+}
+
+// seenUserID is the userid suite's apps see for a member of corp (open_userid for a
+// third-party app) and the member's open_userid.
+func (s *Server) seenUserID(suite, corp, userID string) (seen, open string) {
+	open = s.openID(oidUser, s.subjectOf(suite), corp, userID)
+	if s.customizedSuite(suite) {
+		return userID, open
+	}
+	return open, open
+}
+
+func (s *Server) authCorpInfo(suite string, a *authRec, full bool) J {
+	info := J{"corpid": s.seenCorpID(suite, a.CorpID), "corp_name": a.CorpName}
 	if full {
 		info["corp_type"] = "verified"
 		info["subject_type"] = 1
@@ -255,9 +274,10 @@ func (s *Server) permanentCode(c *Call, v2 bool) (any, error) {
 	s.apps.auths[ac.suite+"|"+a.CorpID] = a
 	s.dropTokens(func(t *Token) bool { return t.CorpID == a.CorpID && t.Secret == authSecret(ac.suite) })
 	ag := s.putAgent(a.CorpID, &agentRec{AgentID: a.AgentID, Name: "Suite app " + ac.suite, thirdParty: true})
-	ag.admins = []J{{"userid": a.AdminUserID, "open_userid": "wo" + a.AdminUserID, "auth_type": 1}}
-	user := J{"userid": a.AdminUserID, "open_userid": "wo" + a.AdminUserID, "name": a.AdminUserID}
-	out := J{"permanent_code": a.permanentCode, "auth_corp_info": authCorpInfo(a, !v2), "auth_user_info": user, "state": a.State}
+	ag.admins = []J{{"userid": a.AdminUserID, "auth_type": 1}}
+	seen, open := s.seenUserID(ac.suite, a.CorpID, a.AdminUserID)
+	user := J{"userid": seen, "open_userid": open, "name": a.AdminUserID}
+	out := J{"permanent_code": a.permanentCode, "auth_corp_info": s.authCorpInfo(ac.suite, a, !v2), "auth_user_info": user, "state": a.State}
 	if v2 {
 		return out, nil
 	}
@@ -269,8 +289,9 @@ func (s *Server) permanentCode(c *Call, v2 bool) (any, error) {
 
 // authorised finds a live authorisation of the token's suite: 40084 for a wrong permanent
 // code, 48004 once the corp cancelled it.
+// corpID may be the encrypted corp ID the suite's apps see or, leniently, the corp's own.
 func (s *Server) authorised(c *Call, corpID, permanentCode string) (*authRec, error) {
-	a := s.apps.auths[c.Token.CorpID+"|"+corpID]
+	a := s.apps.auths[c.Token.CorpID+"|"+s.plainCorp(s.subjectOf(c.Token.CorpID), corpID)]
 	switch {
 	case corpID == "":
 		return nil, errc(client.CodeMissingAuthCorpID, "auth_corpid missing")
@@ -298,7 +319,7 @@ func (s *Server) getAuthInfo(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return J{"auth_corp_info": authCorpInfo(a, true), "auth_info": s.authAgentInfo(a)}, nil
+	return J{"auth_corp_info": s.authCorpInfo(c.Token.CorpID, a, true), "auth_info": s.authAgentInfo(a)}, nil
 }
 
 func (s *Server) getCorpToken(c *Call) (any, error) {
@@ -321,7 +342,7 @@ func (s *Server) suiteAdminList(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := s.apps.auths[c.Token.CorpID+"|"+in.CorpID]
+	a := s.apps.auths[c.Token.CorpID+"|"+s.plainCorp(s.subjectOf(c.Token.CorpID), in.CorpID)]
 	switch {
 	case a == nil:
 		return nil, errc(client.CodeInvalidCorpID, "invalid corpid")
@@ -330,7 +351,13 @@ func (s *Server) suiteAdminList(c *Call) (any, error) {
 	case a.AgentID != int(in.AgentID):
 		return nil, errc(client.CodeInvalidAgentID, "invalid agentid")
 	}
-	return J{"admin": s.apps.agents[a.CorpID][a.AgentID].admins}, nil
+	admins := []J{}
+	for _, ad := range s.apps.agents[a.CorpID][a.AgentID].admins {
+		id, _ := ad["userid"].(string)
+		seen, open := s.seenUserID(c.Token.CorpID, a.CorpID, id)
+		admins = append(admins, J{"userid": seen, "open_userid": open, "auth_type": ad["auth_type"]})
+	}
+	return J{"admin": admins}, nil
 }
 
 func (s *Server) agentAdminList(c *Call) (any, error) {

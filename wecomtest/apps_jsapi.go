@@ -129,6 +129,7 @@ func (s *Server) CheckJSSignature(sig JSSignature) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	page, _, _ := strings.Cut(sig.URL, "#")
+	sig.CorpID = s.realCorp(sig.CorpID) // a third-party app's page registers its encrypted corp ID
 	now := time.Now()
 	live := 0
 	for v, t := range s.jsapi.tickets {

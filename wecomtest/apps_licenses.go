@@ -411,12 +411,14 @@ func (s *Server) LicenseClock() time.Time {
 	return s.licenses.now()
 }
 
-// EndLicenseTrial ends the 90-day free trial (免费试用期) of every app installed in corpID, and of
-// any app installed there later: from now on the corp's calls for a member without a valid
-// account are refused as documented on the licence overview page (95652).
+// EndLicenseTrial ends the 90-day free trial (免费试用期) of every app installed in corpID (the
+// corp's own ID or the encrypted one an app got), and of any app installed there later: from
+// now on the corp's calls for a member without a valid account are refused as documented on
+// the licence overview page (95652).
 func (s *Server) EndLicenseTrial(corpID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	corpID = s.realCorp(corpID)
 	st := &s.licenses
 	lc := st.corp(corpID)
 	lc.noTrial = true
@@ -433,13 +435,13 @@ func (s *Server) EndLicenseTrial(corpID string) {
 	}
 }
 
-// SetLicenseTestCorp makes corpID one of the provider's test corps (测试企业, 95652): no trial,
-// orders of 0 fen paid at once, at most 1000 accounts and exactly one month per order, no
-// multi-corp orders, no sharing.
+// SetLicenseTestCorp makes corpID (the corp's own ID or an encrypted one) one of the provider's
+// test corps (测试企业, 95652): no trial, orders of 0 fen paid at once, at most 1000 accounts and
+// exactly one month per order, no multi-corp orders, no sharing.
 func (s *Server) SetLicenseTestCorp(corpID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	lc := s.licenses.corp(corpID)
+	lc := s.licenses.corp(s.realCorp(corpID))
 	lc.test, lc.noTrial = true, true
 	now := s.licenses.now()
 	for _, t := range lc.trials {

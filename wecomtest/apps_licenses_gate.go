@@ -138,8 +138,12 @@ func (s *Server) licGateEvents(g *licGateCall) []cbEvent {
 	if a := s.apps.auths[g.suite+"|"+g.corp]; a != nil {
 		agentID = a.AgentID
 	}
+	// The suite's app knows the corp and the member by the IDs it sees (open ones for a
+	// third-party app).
+	corp := s.seenCorpID(g.suite, g.corp)
 	for _, id := range g.unlicensed {
-		events = append(events, cbEvent{cbDest{cbSuiteData, g.suite}, EventCallback(g.corp, id, agentID, "unlicensed_notify", nil)})
+		seen, _ := s.seenUserID(g.suite, g.corp, id)
+		events = append(events, cbEvent{cbDest{cbSuiteData, g.suite}, EventCallback(corp, seen, agentID, "unlicensed_notify", nil)})
 	}
 	return events
 }

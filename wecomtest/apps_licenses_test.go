@@ -105,6 +105,15 @@ func (l *licSim) activate(t *testing.T, user string, base, ext int) {
 	}
 }
 
+// open returns the open_userids ("a|b") the suite's app sees for members of the corp.
+func (l *licSim) open(ids string) string {
+	parts := strings.Split(ids, "|")
+	for i, id := range parts {
+		parts[i] = l.srv.OpenUserID(licSimSuite, licSimCorp, id)
+	}
+	return strings.Join(parts, "|")
+}
+
 // corpCall sends a call as the corp (through the suite) and returns the answer and errcode.
 func (l *licSim) corpCall(t *testing.T, method, path string, q url.Values, body any) (map[string]any, int) {
 	t.Helper()
@@ -271,12 +280,12 @@ func TestLicenseSimCheckOnMessages(t *testing.T) {
 		}
 		return out
 	}
-	if out := send(map[string]any{"touser": "li.na|zhao.lei"}); out["unlicenseduser"] != "" {
+	if out := send(map[string]any{"touser": l.open("li.na|zhao.lei")}); out["unlicenseduser"] != "" {
 		t.Errorf("during the trial: %v", out)
 	}
 	l.srv.EndLicenseTrial(licSimCorp)
 	l.activate(t, "li.na", 1, 0)
-	if out := send(map[string]any{"touser": "li.na|zhao.lei|ghost"}); out["unlicenseduser"] != "zhao.lei" || out["invaliduser"] != "ghost" {
+	if out := send(map[string]any{"touser": l.open("li.na|zhao.lei") + "|ghost"}); out["unlicenseduser"] != l.open("zhao.lei") || out["invaliduser"] != "ghost" {
 		t.Errorf("after the trial: %v", out)
 	}
 	send(map[string]any{"toparty": "1"})
@@ -303,12 +312,12 @@ func TestLicenseSimCheckOnCustomerContact(t *testing.T) {
 	l.activate(t, "li.na", 0, 1)
 	l.activate(t, "zhao.lei", 1, 0) // a base account is not enough
 
-	get, c := l.corpCall(t, http.MethodGet, "/cgi-bin/externalcontact/get", url.Values{"external_userid": {"wmLic01"}}, nil)
-	if follows := get["follow_user"].([]any); c != 0 || len(follows) != 1 || follows[0].(map[string]any)["userid"] != "li.na" {
+	get, c := l.corpCall(t, http.MethodGet, "/cgi-bin/externalcontact/get", url.Values{"external_userid": {l.srv.OpenExternalUserID(licSimSuite, licSimCorp, "wmLic01")}}, nil)
+	if follows := get["follow_user"].([]any); c != 0 || len(follows) != 1 || follows[0].(map[string]any)["userid"] != l.open("li.na") {
 		t.Errorf("externalcontact/get: %d %v", c, get)
 	}
-	byUser, c := l.corpCall(t, http.MethodPost, "/cgi-bin/externalcontact/batch/get_by_user", nil, map[string]any{"userid_list": []string{"li.na", "zhao.lei"}})
-	if c != 0 || len(byUser["external_contact_list"].([]any)) != 1 || fmt.Sprint(byUser["fail_info"]) != "map[unlicensed_userid_list:[zhao.lei]]" {
+	byUser, c := l.corpCall(t, http.MethodPost, "/cgi-bin/externalcontact/batch/get_by_user", nil, map[string]any{"userid_list": []string{l.open("li.na"), l.open("zhao.lei")}})
+	if c != 0 || len(byUser["external_contact_list"].([]any)) != 1 || fmt.Sprint(byUser["fail_info"]) != "map[unlicensed_userid_list:["+l.open("zhao.lei")+"]]" {
 		t.Errorf("batch/get_by_user: %d %v", c, byUser)
 	}
 	for _, tc := range []struct {
@@ -375,7 +384,7 @@ func TestLicenseSimAutoActivation(t *testing.T) {
 	if second["userid"] != "wang.fang" || fmt.Sprint(second["merge_info"]) != "map[from_active_code:"+free[0]+"]" {
 		t.Errorf("renewing code %v", second)
 	}
-	if out := send("chen.jie|wang.fang"); out["unlicenseduser"] != "chen.jie" {
+	if out := send(l.open("chen.jie|wang.fang")); out["unlicenseduser"] != l.open("chen.jie") {
 		t.Errorf("no free code left: %v", out)
 	}
 }

@@ -58,6 +58,7 @@ type openIDState struct {
 	templates  map[string]RegisterTemplate   // template ID → registration template
 	registers  map[string]*registerRec       // register_code → record
 	customized map[string]*customizedLinkRec // link code → record
+	exempt     map[string]bool               // paths that translate IDs themselves (apps_openids_only.go)
 }
 
 func (o *openIDState) init() {

@@ -106,8 +106,15 @@ func (s *Server) userIDsToOpen(c *Call) (any, error) {
 	b, app := s.book(who.corp), s.callerAgent(who.corp, who.agentID)
 	items, invalid := []J{}, []string{}
 	for _, id := range in.UserIDs {
-		if u := b.users[strings.ToLower(id)]; u != nil && inAppRange(b, app, id) {
-			items = append(items, J{"userid": id, "open_userid": s.openID(oidUser, who.subject, who.corp, u.ID)})
+		real, open := id, ""
+		if r, own := s.ownOpenID(id, oidUser, who.subject, who.corp); own {
+			real, open = r.real, id // a third-party app's userids are already open: they come back as they are
+		}
+		if u := b.users[strings.ToLower(real)]; u != nil && inAppRange(b, app, u.ID) {
+			if open == "" {
+				open = s.openID(oidUser, who.subject, who.corp, u.ID)
+			}
+			items = append(items, J{"userid": id, "open_userid": open})
 		} else {
 			invalid = append(invalid, id)
 		}

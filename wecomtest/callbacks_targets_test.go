@@ -132,7 +132,8 @@ func TestLicenseGateCallbacks(t *testing.T) {
 	l.ok(t, "set_auto_active_status", map[string]any{"corpid": licSimCorp, "auto_active_status": 1})
 	prov := newCBRecorder(t, "wwlicprov")
 	l.srv.SetProviderCallbackURL("wwlicprov", prov.url, cbConfig())
-	data := newCBRecorder(t, licSimCorp)
+	openCorp := l.srv.OpenCorpID(licSimSuite, licSimCorp) // what the third-party app knows the corp by
+	data := newCBRecorder(t, openCorp)
 	l.srv.SetSuiteDataCallbackURL(licSimSuite, data.url, cbConfig())
 	send := func(to string) {
 		t.Helper()
@@ -155,7 +156,7 @@ func TestLicenseGateCallbacks(t *testing.T) {
 	send("chen.jie|wang.fang|chen.jie")
 	ev = data.next(t)
 	u, ok := ev.(*webhook.UnlicensedNotify)
-	if !ok || u.FromUserName != "chen.jie" || u.ToUserName != licSimCorp || u.AgentID != licSimAgent {
+	if !ok || u.FromUserName != l.open("chen.jie") || u.ToUserName != openCorp || u.AgentID != licSimAgent {
 		t.Fatalf("unlicensed_notify %#v", ev)
 	}
 	// 互通 calls are scene 3: a fresh 互通 code is auto-activated by externalcontact/list.

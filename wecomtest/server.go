@@ -421,6 +421,18 @@ func (s *Server) run(r *http.Request, rt route, body []byte) (any, error) {
 		}
 	}
 	s.served[r.URL.Path]++
+	// A third-party app's corp token sees only open IDs (apps_openids_only.go).
+	if subject := s.openOnlyCaller(c); subject != "" && !s.openIDExempt(r.URL.Path) {
+		sent := s.openIDsIn(c, subject)
+		val, err := s.licenseGate(c, rt.h)
+		if err != nil {
+			return val, err
+		}
+		return s.openIDsOut(c, subject, sent, val)
+	}
+	if providerOpenIDs(c) {
+		s.openIDsIn(c, "")
+	}
 	return s.licenseGate(c, rt.h) // the interface licence check (apps_licenses_gate.go)
 }
 

@@ -7,25 +7,31 @@ import (
 	"github.com/wecom-connector/wecom/apps"
 )
 
-// convertIDs turns the corp's ID and its members' userids into the provider's encrypted IDs
-// (服务商主体): the open corp ID with the provider's credential, the open_userids with the
-// corp's client. Converting them back takes the corp's own internal app (自建应用), which the
-// provider does not hold: on the simulator the corp's ERP app does it, and every ID must come
-// back as it went.
+// convertIDs checks the IDs the app holds. Since WeCom's account ID upgrade (账号ID安全性全面升级)
+// a third-party app sees only the provider's encrypted IDs (服务商主体): the corp ID from
+// get_permanent_code is the open corp ID, and the members' userids are open_userids. The
+// conversion calls answer an ID already the provider's unchanged: the open corp ID with the
+// provider's credential, the open_userids with the corp's client. Converting them back into
+// the corp's own IDs takes the corp's own internal app (自建应用), which the provider does not
+// hold: on the simulator the corp's ERP app does it, and every ID must come back to the member
+// it stands for.
 func (f *flow) convertIDs(ctx context.Context, c customer) error {
 	corp, err := f.fleet.Corp(ctx, c.corpID)
 	if err != nil {
 		return err
 	}
 	converted := 0
-	corpPart := "corp ID skipped (set WECOM_PROVIDER_CORP_ID and WECOM_PROVIDER_SECRET)"
-	var openCorpID string
+	corpPart := "corp ID not checked (set WECOM_PROVIDER_CORP_ID and WECOM_PROVIDER_SECRET)"
+	openCorpID := c.corpID
 	if f.provider != nil {
 		if openCorpID, err = f.provider.CorpIDToOpenCorpID(ctx, c.corpID); err != nil {
 			return fmt.Errorf("open corp ID: %w", err)
 		}
+		if openCorpID != c.corpID {
+			return fmt.Errorf("open corp ID of %s: %s; the app should hold the open one", c.corpID, openCorpID)
+		}
 		converted++
-		corpPart = "corp ID → " + openCorpID
+		corpPart = "corp ID " + openCorpID + " is the open one"
 	}
 	var open apps.OpenUserIDResult
 	if users := c.users(); len(users) > 0 {
@@ -36,7 +42,7 @@ func (f *flow) convertIDs(ctx context.Context, c customer) error {
 		open = *res
 	}
 	converted += len(open.Items)
-	userPart := fmt.Sprintf("%d userids → open_userids", len(open.Items))
+	userPart := fmt.Sprintf("%d userids are open_userids", len(open.Items))
 	if len(open.Invalid) > 0 {
 		userPart += fmt.Sprintf(" (%d not convertible: %v)", len(open.Invalid), open.Invalid)
 	}
@@ -52,7 +58,13 @@ func (f *flow) convertIDs(ctx context.Context, c customer) error {
 	if len(open.Invalid) > 0 {
 		return fmt.Errorf("userids the app should see were not converted: %v", open.Invalid)
 	}
-	erp, err := f.sim.erp(c.corpID)
+	for _, it := range open.Items {
+		if it.OpenUserID != it.UserID {
+			return fmt.Errorf("the app's userid %s converted to %s; it should be the open_userid already", it.UserID, it.OpenUserID)
+		}
+	}
+	real := f.sim.realCorp(c.corpID)
+	erp, err := f.sim.erp(real)
 	if err != nil {
 		return err
 	}
@@ -60,14 +72,13 @@ func (f *flow) convertIDs(ctx context.Context, c customer) error {
 	if err != nil {
 		return fmt.Errorf("corp ID back: %w", err)
 	}
-	if back != c.corpID {
-		return fmt.Errorf("open corp ID %s came back as %s, want %s", openCorpID, back, c.corpID)
+	if back != real {
+		return fmt.Errorf("open corp ID %s came back as %s, want %s", openCorpID, back, real)
 	}
 	if len(open.Items) > 0 {
 		openIDs := make([]string, len(open.Items))
-		want := make(map[string]string, len(open.Items)) // open_userid → userid
 		for i, it := range open.Items {
-			openIDs[i], want[it.OpenUserID] = it.OpenUserID, it.UserID
+			openIDs[i] = it.OpenUserID
 		}
 		res, err := erp.OpenUserIDsToUserIDs(ctx, apps.OpenUserIDsParams{OpenUserIDs: openIDs, SourceAgentID: c.agentID})
 		if err != nil {
@@ -77,13 +88,13 @@ func (f *flow) convertIDs(ctx context.Context, c customer) error {
 			return fmt.Errorf("%d of %d open_userids came back (invalid: %v)", len(res.Items), len(openIDs), res.Invalid)
 		}
 		for _, it := range res.Items {
-			if want[it.OpenUserID] != it.UserID {
-				return fmt.Errorf("open_userid %s came back as %s, want %s", it.OpenUserID, it.UserID, want[it.OpenUserID])
+			if want := f.sim.srv.OpenUserID(simProviderCorpID, real, it.UserID); want != it.OpenUserID {
+				return fmt.Errorf("open_userid %s came back as %s, whose open_userid is %s", it.OpenUserID, it.UserID, want)
 			}
 		}
-		userPart += fmt.Sprintf(" (%s → %s)", open.Items[0].UserID, open.Items[0].OpenUserID)
+		userPart += fmt.Sprintf(" (%s ← %s)", res.Items[0].OpenUserID, res.Items[0].UserID)
 	}
 	f.converted += converted
-	fmt.Printf("ids: %s: %s, %s; all %d converted back by the corp's own ERP app\n", c.name, corpPart, userPart, converted)
+	fmt.Printf("ids: %s: %s, %s; all %d converted back by the corp's own ERP app (corp ID %s)\n", c.name, corpPart, userPart, converted, real)
 	return nil
 }

@@ -8,8 +8,8 @@
 //  2. licences: the provider buys interface licences (接口调用许可) for each corp, the buyer
 //     pays, and the order's active codes activate the admin and a few members of the app's
 //     visible range (-members, default 3);
-//  3. IDs: the corp ID and the members' userids are converted into the provider's encrypted
-//     IDs (open corp ID, open_userid) and back (账号ID转换);
+//  3. IDs: the app holds only the provider's encrypted IDs (open corp ID, open_userid): the
+//     conversions (账号ID转换) confirm them, and the corp's own app converts them back;
 //  4. H5: the app's H5 page gets its wx.config and wx.agentConfig signatures (JS-SDK 签名).
 //
 // It prints one line per step and corp and a summary.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/wecom-connector/wecom/apps"
 	"github.com/wecom-connector/wecom/client"
@@ -25,6 +26,9 @@ const (
 type simulator struct {
 	srv     *wecomtest.Server
 	members int
+
+	mu    sync.Mutex
+	corps map[string]string // open corp ID → the corp's own ID
 }
 
 // newSimulator starts the simulator with the provider and its suite.
@@ -34,7 +38,7 @@ func newSimulator(cfg config) *simulator {
 	srv.AddProvider(simProviderCorpID, simProviderSecret)
 	// The suite is the provider's: its apps see the provider's encrypted IDs.
 	srv.LinkSuite(wecomtest.ProviderSuite{ProviderCorpID: simProviderCorpID, SuiteID: simSuiteID})
-	return &simulator{srv: srv, members: cfg.members}
+	return &simulator{srv: srv, members: cfg.members, corps: make(map[string]string)}
 }
 
 // settings are the simulator's stand-ins for the WECOM_* variables.
@@ -78,6 +82,9 @@ func (s *simulator) installs(ctx context.Context, url string, n int) error {
 			users = append(users, wecomtest.SeedUser{UserID: memberID(j), Name: memberID(j)})
 		}
 		s.srv.AddUsers(corp, users...)
+		s.mu.Lock()
+		s.corps[s.srv.OpenCorpID(simProviderCorpID, corp)] = corp
+		s.mu.Unlock()
 		var customers []wecomtest.SeedExternalContact
 		for j, u := range users {
 			for k := 1; k <= simCustomers; k++ {
@@ -102,6 +109,17 @@ func (s *simulator) installs(ctx context.Context, url string, n int) error {
 	}
 	fmt.Printf("Simulator: %d admins installed the app from the marketplace\n", n)
 	return nil
+}
+
+// realCorp is the corp's own ID (明文corpid) of the open corp ID the app got, as the corp's
+// own ERP app knows it.
+func (s *simulator) realCorp(openCorpID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id, ok := s.corps[openCorpID]; ok {
+		return id
+	}
+	return openCorpID
 }
 
 // erp is the service of the corp's own ERP app.
