@@ -2,7 +2,6 @@ package wecomtest
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/wecom-connector/wecom/client"
@@ -22,7 +21,6 @@ func (s *Server) isvRoutes() []route {
 		{post, "/cgi-bin/service/get_corp_token", TokenSuite, s.getCorpToken},
 		{post, "/cgi-bin/service/get_admin_list", TokenSuite, s.suiteAdminList},
 		{post, "/cgi-bin/agent/get_admin_list", TokenCorp, s.agentAdminList},
-		{post, "/cgi-bin/service/corpid_to_opencorpid", TokenProvider, s.corpIDToOpenCorpID},
 		// The provider token travels as access_token here; the handler checks it itself.
 		{post, "/cgi-bin/service/get_login_info", TokenNone, s.getLoginInfo},
 	}
@@ -55,19 +53,6 @@ func (s *Server) getProviderToken(c *Call) (any, error) {
 		return nil, errc(client.CodeInvalidCredential, "invalid credential")
 	}
 	return noErrcode(s.tokenAnswer("provider_access_token", s.issueToken(TokenProvider, in.CorpID, in.Secret, 0)))
-}
-
-func (s *Server) corpIDToOpenCorpID(c *Call) (any, error) {
-	in, err := decode[struct {
-		CorpID string `json:"corpid"`
-	}](c)
-	if err != nil {
-		return nil, err
-	}
-	if in.CorpID == "" {
-		return nil, errc(client.CodeInvalidCorpID, "invalid corpid")
-	}
-	return J{"open_corpid": "wpopen" + strings.TrimPrefix(in.CorpID, "ww")}, nil
 }
 
 // AddSuite registers a third-party suite (or 代开发 template) and its secret.
