@@ -92,6 +92,11 @@ func TestProviderCallbackLicensePaid(t *testing.T) {
 		t.Errorf("balance payment: %#v", got)
 	}
 
+	// The background delivery is recorded once its answer is back, a little after the receiver
+	// saw it.
+	for deadline := time.Now().Add(5 * time.Second); len(l.srv.Callbacks()) < 2 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	// Without a receiver the payment still works and nothing is delivered.
 	l.srv.SetProviderCallbackURL("wwlicprov", "", wecomtest.CallbackConfig{})
 	if err := l.srv.PayLicenseOrder(order()); err != nil {
