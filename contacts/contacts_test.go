@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"iter"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -236,5 +238,44 @@ func TestSecretNeverInErrors(t *testing.T) {
 	_, err := s.GetUser(context.Background(), "li.na")
 	if err == nil || strings.Contains(err.Error(), wecomtest.Secret) || strings.Contains(err.Error(), "sim-access_token") {
 		t.Fatalf("err = %v: missing, or leaks the secret/token", err)
+	}
+}
+
+// checkFlatHeap walks walk(n) for n = 1,000 and 10,000 and compares the live heap halfway
+// through: an iterator holds a page at a time, so the growth must not scale with the total.
+// walk seeds n items, warms up, and returns the walk; check (optional) asserts each item.
+func checkFlatHeap[T any](t *testing.T, what string, walk func(n int) iter.Seq2[T, error], check func(T) error) {
+	t.Helper()
+	live := map[int]uint64{}
+	heap := func(m *runtime.MemStats) {
+		runtime.GC()
+		runtime.GC() // twice: the first leaves pooled buffers and finalizers
+		runtime.ReadMemStats(m)
+	}
+	for _, n := range []int{1000, 10000} {
+		seq := walk(n)
+		var before, mid runtime.MemStats
+		heap(&before)
+		i := 0
+		for v, err := range seq {
+			if err == nil && check != nil {
+				err = check(v)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i++; i == n/2 {
+				heap(&mid)
+			}
+		}
+		if i != n {
+			t.Fatalf("walked %d of %d %s", i, n, what)
+		}
+		live[n] = max(mid.HeapAlloc, before.HeapAlloc) - before.HeapAlloc
+		t.Logf("live heap growth halfway through %d %s: %d B", n, what, live[n])
+	}
+	const budget = 256 << 10 // a page or two plus GC noise
+	if live[10000] > budget || live[10000] > live[1000]+128<<10 {
+		t.Errorf("live heap: %d B over 10,000 %s vs %d B over 1,000; want flat and < %d", live[10000], what, live[1000], budget)
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
+	"iter"
 	"strings"
 	"testing"
 
@@ -315,8 +315,7 @@ func TestUserEncoding(t *testing.T) {
 // compares the live heap halfway through: one page is held at a time, so the growth must not
 // scale with the total (holding 10,000 pairs would add about 0.5 MB).
 func TestUserIDIteratorMemoryIndependentOfTotal(t *testing.T) {
-	live := map[int]uint64{}
-	for _, n := range []int{1000, 10000} {
+	checkFlatHeap(t, "members", func(n int) iter.Seq2[DeptUser, error] {
 		srv, s := newSim(t)
 		users := make([]wecomtest.SeedUser, n)
 		for i := range users {
@@ -327,31 +326,8 @@ func TestUserIDIteratorMemoryIndependentOfTotal(t *testing.T) {
 		if _, err := s.ListUserIDsPage(context.Background(), p); err != nil { // warm up
 			t.Fatal(err)
 		}
-		var before, mid runtime.MemStats
-		runtime.GC()
-		runtime.GC() // twice: the first leaves pooled buffers and finalizers
-		runtime.ReadMemStats(&before)
-		i := 0
-		for _, err := range s.ListUserIDs(context.Background(), p) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			if i++; i == n/2 {
-				runtime.GC()
-				runtime.GC() // twice: the first leaves pooled buffers and finalizers
-				runtime.ReadMemStats(&mid)
-			}
-		}
-		if i != n {
-			t.Fatalf("walked %d of %d", i, n)
-		}
-		live[n] = max(mid.HeapAlloc, before.HeapAlloc) - before.HeapAlloc
-		t.Logf("live heap growth halfway through %d members: %d B", n, live[n])
-	}
-	const budget = 256 << 10 // a page or two plus GC noise
-	if live[10000] > budget || live[10000] > live[1000]+128<<10 {
-		t.Errorf("live heap: %d B over 10,000 members vs %d B over 1,000; want flat and < %d", live[10000], live[1000], budget)
-	}
+		return s.ListUserIDs(context.Background(), p)
+	}, nil)
 }
 
 func TestListUserIDsWalks10000(t *testing.T) {
